@@ -1,0 +1,50 @@
+#pragma once
+// The dataset registry: name -> files, classes, shape, class names, normalisation and
+// train-time augmentation (spec section 3), and the official archives for `dcl data fetch`.
+#include <string>
+#include <vector>
+
+#include "dcl/data/image_set.h"
+
+namespace dcl::data {
+
+struct RemoteFile {
+  std::string url;       // official location
+  std::string filename;  // name written into the data directory
+  std::string md5;       // published checksum (lower-case hex)
+  bool unpack = false;   // a .tar.gz to extract into the data directory after verification
+};
+
+struct DatasetInfo {
+  std::string name;
+  std::string description;
+  int classes = 0;
+  int channels = 0, height = 0, width = 0;
+  std::vector<std::string> class_names;  // `classes` entries
+  std::vector<float> mean, std;          // per channel, on pixel/255
+  bool random_crop = false;              // pad-`crop_padding` random crop at train time
+  int crop_padding = 4;
+  bool horizontal_flip = false;          // random horizontal flip at train time
+  std::string default_dir;               // used when --data-dir is not given ("" = none)
+  std::vector<RemoteFile> downloads;
+  std::vector<std::string> train_files;  // paths relative to the data directory
+  std::vector<std::string> test_files;
+};
+
+struct DatasetSplits {
+  ImageSet train;
+  ImageSet test;
+};
+
+// Throws std::invalid_argument listing the valid names when `name` is unknown.
+const DatasetInfo& dataset_info(const std::string& name);
+std::vector<std::string> dataset_names();
+
+// `data_dir` empty means the dataset's default_dir; throws DataError when no directory is known.
+std::string resolve_data_dir(const DatasetInfo& info, const std::string& data_dir);
+
+// Reads both splits from their native files; a missing file gives a DataError that says which
+// files to place where (and that `dcl data fetch NAME` downloads them).
+DatasetSplits load_dataset(const std::string& name, const std::string& data_dir);
+
+}  // namespace dcl::data

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs. Idempotent; uses sudo only when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtorch-dev                 # LibTorch 1.13 (CPU)
+  libopenblas0-pthread         # optimised BLAS: ~10x faster than the reference libblas3
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  zlib1g-dev libmatio-dev libcurl4-openssl-dev libssl-dev libarchive-dev
+  libgtest-dev clang libclang-rt-14-dev   # clang + libFuzzer for the parser fuzz targets
+  python3                      # local HTTP server used by the download tests
+  dataset-fashion-mnist        # the default real dataset
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all packages present"
+fi
+
+# Debian selects libblas.so.3 through alternatives; make sure OpenBLAS wins over the reference BLAS.
+arch_dir="/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)"
+openblas="$arch_dir/openblas-pthread/libblas.so.3"
+if [ -e "$openblas" ]; then
+  current=$(readlink -f "$arch_dir/libblas.so.3" || true)
+  if [ "$current" != "$(readlink -f "$openblas")" ]; then
+    $SUDO update-alternatives --set "libblas.so.3-$(basename "$arch_dir")" "$openblas" >/dev/null
+    echo "install-deps: libblas.so.3 -> OpenBLAS"
+  fi
+fi
