@@ -8,7 +8,8 @@
 namespace dcl::data {
 
 // Pad-and-crop is a shift of the image by (dx, dy) in [-pad, pad] with zero fill; flip mirrors
-// each row (left-right). Identity = {0, 0, false}.
+// each row (left-right). Identity = {0, 0, false}. Exactly: shifted(y, x) = src(y - dy, x - dx)
+// (content moves right by dx, down by dy), then out(y, x) = shifted(y, W - 1 - x) when flipped.
 struct AugmentParams {
   int dx = 0;
   int dy = 0;

@@ -18,6 +18,9 @@ std::vector<uint8_t> read_file_bytes(const std::string& path);
 ImageSet parse_idx(const std::vector<uint8_t>& image_bytes, const std::vector<uint8_t>& label_bytes,
                    int num_classes, const std::string& images_name, const std::string& labels_name);
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path, int num_classes);
+// IDX files come gzipped or not: `path` when it exists, else its twin with ".gz" added or removed
+// when that exists, else `path` unchanged. read_idx applies it to both of its arguments.
+std::string resolve_idx_path(const std::string& path);
 
 // CIFAR-10 binary: records of 1 label byte + 3072 pixel bytes (R, G, B planes of 32x32).
 ImageSet parse_cifar10(const std::vector<uint8_t>& bytes, const std::string& name);
