@@ -1,0 +1,71 @@
+#pragma once
+// Batches for training and evaluation: a per-epoch shuffle from the seed, the dataset's
+// augmentation and normalisation, assembled into float tensors by a background prefetch thread.
+// The batches are a pure function of (seed, epoch, batch index), so a run resumed mid-epoch sees
+// exactly the batches an uninterrupted run would.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "dcl/data/image_set.h"
+#include "dcl/data/registry.h"
+
+namespace dcl {
+
+struct Batch {
+  torch::Tensor images;  // [B, C, H, W] float
+  torch::Tensor labels;  // [B] int64
+  int64_t index = 0;     // batch number within the epoch
+};
+
+class BatchLoader {
+ public:
+  // `train` = shuffle and augment; otherwise the order is fixed and images are only normalised.
+  // `limit` > 0 uses only the first `limit` samples.
+  BatchLoader(const data::ImageSet& set, const data::DatasetInfo& info, int batch_size, bool train, uint64_t seed,
+              int64_t limit = 0, int prefetch = 4);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  int64_t size() const { return count_; }
+  int64_t batches_per_epoch() const { return (count_ + batch_size_ - 1) / batch_size_; }
+
+  // Starts producing epoch `epoch`'s batches from batch `first_batch` on; stops any epoch in flight.
+  void start_epoch(int epoch, int64_t first_batch = 0);
+  // Next batch of the current epoch; false when the epoch is over.
+  bool next(Batch& out);
+
+  // The sample order of an epoch (exposed for tests).
+  std::vector<int64_t> epoch_order(int epoch) const;
+
+ private:
+  Batch make_batch(const std::vector<int64_t>& order, int epoch, int64_t b) const;
+  void stop();
+
+  const data::ImageSet& set_;
+  const data::DatasetInfo& info_;
+  int batch_size_;
+  bool train_;
+  uint64_t seed_;
+  int64_t count_;
+  size_t capacity_;
+
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  bool done_ = true;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+// A 64-bit mix of several integers, for seeding independent random streams.
+uint64_t mix_seed(uint64_t a, uint64_t b, uint64_t c = 0);
+
+}  // namespace dcl

@@ -1,0 +1,56 @@
+#pragma once
+// Learners decide the update schedule: BP (one global backward) or local (each block updates on
+// its own detached input, then its graph is released before the next block runs).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "dcl/core/network.h"
+#include "dcl/core/objective.h"
+#include "dcl/core/run_config.h"
+
+namespace dcl {
+
+struct StepResult {
+  std::vector<double> block_losses;  // local losses (empty for BP)
+  double head_loss = 0;
+  int64_t head_correct = 0;          // correct classifier-head predictions in the batch
+};
+
+class Learner {
+ public:
+  virtual ~Learner() = default;
+  virtual StepResult train_step(const torch::Tensor& x, const torch::Tensor& y) = 0;
+  // Every optimiser the learner steps, in a fixed order (checkpoints rely on it).
+  std::vector<std::shared_ptr<torch::optim::Optimizer>> optimizers;
+  void set_lr(double lr);
+};
+
+// Builds an optimiser of cfg.optimizer over `params`.
+std::shared_ptr<torch::optim::Optimizer> make_optimizer(const RunConfig& cfg, std::vector<torch::Tensor> params);
+
+class BPLearner : public Learner {
+ public:
+  BPLearner(Network net, const RunConfig& cfg);
+  StepResult train_step(const torch::Tensor& x, const torch::Tensor& y) override;
+
+ private:
+  Network net_;
+};
+
+class LocalLearner : public Learner {
+ public:
+  LocalLearner(Network net, std::shared_ptr<LocalObjective> objective, const RunConfig& cfg);
+  StepResult train_step(const torch::Tensor& x, const torch::Tensor& y) override;
+
+ private:
+  Network net_;
+  std::shared_ptr<LocalObjective> objective_;
+};
+
+// Throws std::runtime_error naming the block when a loss is NaN or infinite.
+void check_finite(double loss, const std::string& where);
+
+}  // namespace dcl

@@ -1,0 +1,21 @@
+#pragma once
+// Peak training memory, measured properly: on CPU the bytes held by LibTorch's CPU allocator
+// (a counting wrapper installed once), on CUDA the caching allocator's own statistics.
+#include <cstdint>
+#include <string>
+
+namespace dcl {
+
+class MemoryTracker {
+ public:
+  explicit MemoryTracker(const std::string& device);
+  // Starts a new peak window from the bytes held now.
+  void reset_peak();
+  int64_t current_bytes() const;
+  int64_t peak_bytes() const;
+
+ private:
+  bool cuda_;
+};
+
+}  // namespace dcl

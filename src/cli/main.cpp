@@ -1,0 +1,28 @@
+// dcl: train and measure networks with Dictionary Contrastive Learning and other local methods.
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"dcl: local supervision with Dictionary Contrastive Learning (Choi et al., ICLR 2024)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+  std::vector<std::pair<CLI::App*, dcl::cli::Action>> actions;
+  dcl::cli::add_data_commands(app, actions);
+  dcl::cli::add_train_commands(app, actions);
+  dcl::cli::add_bench_command(app, actions);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [cmd, action] : actions)
+      if (cmd->parsed()) return action();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dcl: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,119 @@
+// `dcl train` and `dcl eval`.
+#include <cstdio>
+#include <fstream>
+
+#include "commands.h"
+#include "dcl/core/run_config.h"
+#include "dcl/core/trainer.h"
+#include "dcl/data/registry.h"
+
+namespace dcl::cli {
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+struct TrainFlags {
+  RunConfig cfg;
+  std::string resume;
+  // CLI option -> RunConfig field it sets; a preset never overrides a field set on the command line.
+  std::vector<std::pair<CLI::Option*, std::string>> fields;
+};
+
+}  // namespace
+
+void add_model_options(CLI::App* cmd, RunConfig& c, std::vector<std::pair<CLI::Option*, std::string>>& fields) {
+  auto add = [&](auto& field, const std::string& flag, const std::string& name, const std::string& help) {
+    fields.emplace_back(cmd->add_option(flag, field, help)->capture_default_str(), name);
+  };
+  add(c.arch, "--arch", "arch", "Network: " + join(arch_names()));
+  add(c.optimizer, "--optimizer", "optimizer", "adamw | adam | sgd");
+  add(c.lr, "--lr", "lr", "Learning rate");
+  add(c.weight_decay, "--weight-decay", "weight_decay", "Weight decay");
+  add(c.momentum, "--momentum", "momentum", "SGD momentum");
+  add(c.dropout, "--dropout", "dropout", "Dropout probability in every block");
+  add(c.fc_width, "--fc-width", "fc_width", "fc network width W (0 = spec default: 1024 for 28x28, 3072 for colour)");
+  add(c.fc_patches, "--fc-patches", "fc_patches", "fc patch count P for the dictionary loss (0 = spec default)");
+  add(c.dict_init, "--dict-init", "dict_init", "Dictionary init: normal | orthogonal");
+  add(c.dict_map, "--dict-map", "dict_map", "Dictionary to block width: pool (adaptive avg pool) | linear");
+  add(c.similarity, "--similarity", "similarity", "dot | cos (cos divides by --temperature)");
+  add(c.temperature, "--temperature", "temperature", "Temperature of the cos similarity");
+  add(c.seed, "--seed", "seed", "Random seed (weights, data order, augmentation, dropout)");
+  add(c.threads, "--threads", "threads", "Intra-op threads (0 = all cores)");
+  add(c.device, "--device", "device", "cpu | cuda | cuda:N");
+}
+
+void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
+  static TrainFlags f;
+  RunConfig& c = f.cfg;
+  auto* train = app.add_subcommand("train", "Train a network with a method on a dataset; results go to --out DIR");
+  auto add = [&](auto& field, const std::string& flag, const std::string& name, const std::string& help) {
+    f.fields.emplace_back(train->add_option(flag, field, help)->capture_default_str(), name);
+  };
+  add(c.data, "--data", "data", "Dataset: " + join(data::dataset_names()));
+  add(c.data_dir, "--data-dir", "data_dir", "Directory with the dataset's files (default: its standard location)");
+  add(c.method, "--method", "method", "Method: " + join(method_names()));
+  add(c.preset, "--preset", "preset", "none | quick (a few epochs) | paper (spec section 4 for this arch and data)");
+  add(c.epochs, "--epochs", "epochs", "Epochs");
+  add(c.batch_size, "--batch-size", "batch_size", "Batch size");
+  add(c.gamma, "--gamma", "gamma", "MultiStep learning-rate decay factor");
+  add(c.milestones, "--milestones", "milestones", "Epochs after which the learning rate is multiplied by gamma");
+  add(c.ensemble_weights, "--ensemble-weights", "ensemble_weights",
+      "Weights of the per-block layer-wise predictions in the ensemble (default: equal)");
+  add(c.limit_train, "--limit-train", "limit_train", "Use only the first N training images (0 = all)");
+  add(c.limit_test, "--limit-test", "limit_test", "Use only the first N test images (0 = all)");
+  add(c.out, "--out", "out", "Run directory (config.json, metrics.jsonl, summary.json, checkpoint.pt)");
+  add(c.stop_after_steps, "--stop-after-steps", "stop_after_steps",
+      "Stop as if interrupted after N optimiser steps (checkpoint, then exit; for testing resume)");
+  add_model_options(train, c, f.fields);
+  train->add_option("--resume", f.resume, "Continue the run saved in DIR (its config.json; --epochs may extend it)");
+  actions.emplace_back(train, [] {
+    warn_if_reference_blas();
+    install_stop_handlers();
+    std::vector<std::string> explicit_fields;
+    for (auto& [opt, name] : f.fields)
+      if (opt->count() > 0) explicit_fields.push_back(name);
+    bool resume = !f.resume.empty();
+    RunConfig cfg = f.cfg;
+    if (resume) {
+      std::ifstream in(f.resume + "/config.json");
+      if (!in) throw std::invalid_argument("--resume " + f.resume + ": no config.json there");
+      RunConfig saved = RunConfig::from_json(nlohmann::json::parse(in));
+      // Only a few things may change on resume: how long, where the data is, how many threads.
+      for (auto& name : explicit_fields) {
+        if (name == "epochs") saved.epochs = cfg.epochs;
+        if (name == "data_dir") saved.data_dir = cfg.data_dir;
+        if (name == "threads") saved.threads = cfg.threads;
+        if (name == "stop_after_steps") saved.stop_after_steps = cfg.stop_after_steps;
+      }
+      saved.out = f.resume;
+      cfg = saved;
+    } else {
+      if (cfg.out.empty()) cfg.out = "runs/" + cfg.data + "-" + cfg.arch + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
+      apply_preset(cfg, explicit_fields);
+    }
+    Trainer trainer(cfg, resume);
+    nlohmann::json summary = trainer.run();
+    if (summary.is_null()) return 130;  // interrupted, checkpoint written
+    std::printf("test error: %.2f%%\n", summary.value("test_error", 0.0));
+    return 0;
+  });
+
+  static std::string run_dir, data_dir;
+  static int threads = 0;
+  auto* eval = app.add_subcommand("eval", "Evaluate a saved run directory on the test split");
+  eval->add_option("--run", run_dir, "Run directory written by dcl train")->required();
+  eval->add_option("--data-dir", data_dir, "Override the dataset directory");
+  eval->add_option("--threads", threads, "Intra-op threads (0 = all cores)");
+  actions.emplace_back(eval, [] {
+    nlohmann::json r = evaluate_run(run_dir, data_dir, threads);
+    std::printf("%s\n", r.dump(2).c_str());
+    return 0;
+  });
+}
+
+}  // namespace dcl::cli

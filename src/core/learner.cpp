@@ -1,0 +1,91 @@
+#include "dcl/core/learner.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dcl {
+namespace F = torch::nn::functional;
+
+void check_finite(double loss, const std::string& where) {
+  if (!std::isfinite(loss))
+    throw std::runtime_error("loss of " + where + " is " + std::to_string(loss) +
+                             ": training diverged (try a lower --lr); the last checkpoint is kept as it was");
+}
+
+std::shared_ptr<torch::optim::Optimizer> make_optimizer(const RunConfig& cfg, std::vector<torch::Tensor> params) {
+  namespace o = torch::optim;
+  if (cfg.optimizer == "adamw")
+    return std::make_shared<o::AdamW>(params, o::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
+  if (cfg.optimizer == "adam")
+    return std::make_shared<o::Adam>(params, o::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay));
+  if (cfg.optimizer == "sgd")
+    return std::make_shared<o::SGD>(params, o::SGDOptions(cfg.lr).momentum(cfg.momentum).weight_decay(cfg.weight_decay));
+  throw std::invalid_argument("unknown --optimizer '" + cfg.optimizer + "' (valid: adamw, adam, sgd)");
+}
+
+void Learner::set_lr(double lr) {
+  for (auto& opt : optimizers)
+    for (auto& group : opt->param_groups()) group.options().set_lr(lr);
+}
+
+BPLearner::BPLearner(Network net, const RunConfig& cfg) : net_(net) {
+  optimizers.push_back(make_optimizer(cfg, net_->parameters()));
+}
+
+StepResult BPLearner::train_step(const torch::Tensor& x, const torch::Tensor& y) {
+  auto& opt = *optimizers[0];
+  torch::Tensor logits = net_->forward(x);
+  torch::Tensor loss = F::cross_entropy(logits, y);
+  StepResult r;
+  r.head_loss = loss.item<double>();
+  check_finite(r.head_loss, "the network (bp)");
+  opt.zero_grad();
+  loss.backward();
+  opt.step();
+  r.head_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
+  return r;
+}
+
+LocalLearner::LocalLearner(Network net, std::shared_ptr<LocalObjective> objective, const RunConfig& cfg)
+    : net_(net), objective_(std::move(objective)) {
+  // As in the reference code: one optimiser per block over its parameters, its auxiliary
+  // parameters and the shared ones (DCL's adaptive dictionary gets one update per block).
+  for (size_t l = 0; l < net_->blocks.size(); ++l) {
+    std::vector<torch::Tensor> params = net_->blocks[l]->parameters();
+    for (auto& p : objective_->block_parameters(int(l))) params.push_back(p);
+    for (auto& p : objective_->shared_parameters()) params.push_back(p);
+    optimizers.push_back(make_optimizer(cfg, params));
+  }
+  optimizers.push_back(make_optimizer(cfg, net_->head->parameters()));
+}
+
+StepResult LocalLearner::train_step(const torch::Tensor& x, const torch::Tensor& y) {
+  StepResult r;
+  // `h` is the only activation carried between blocks, and it never requires grad: no gradient
+  // crosses a block boundary and no block computes a gradient for its input.
+  torch::Tensor h = x.detach();
+  for (size_t l = 0; l < net_->blocks.size(); ++l) {
+    torch::Tensor out = net_->blocks[l]->forward(h);
+    torch::Tensor loss = objective_->loss(int(l), out, y);
+    double value = loss.item<double>();
+    check_finite(value, "block " + std::to_string(l));
+    auto& opt = *optimizers[l];
+    opt.zero_grad();
+    loss.backward();  // frees this block's graph
+    opt.step();
+    r.block_losses.push_back(value);
+    h = out.detach();  // the previous input is released here
+  }
+  auto& head_opt = *optimizers.back();
+  torch::Tensor logits = net_->head->forward(h);
+  torch::Tensor loss = F::cross_entropy(logits, y);
+  r.head_loss = loss.item<double>();
+  check_finite(r.head_loss, "the classifier head");
+  head_opt.zero_grad();
+  loss.backward();
+  head_opt.step();
+  r.head_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
+  return r;
+}
+
+}  // namespace dcl

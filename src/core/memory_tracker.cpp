@@ -1,0 +1,105 @@
+#include "dcl/core/memory_tracker.h"
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include <c10/core/CPUAllocator.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#ifdef DCL_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
+#endif
+
+namespace dcl {
+
+namespace {
+
+// Wraps LibTorch's CPU allocator and counts the bytes it holds. Every CPU tensor's storage goes
+// through here, so the peak is the true peak of tensor memory (not the process RSS, which also
+// counts the code, the dataset and freed-but-cached pages).
+class CountingAllocator final : public c10::Allocator {
+ public:
+  explicit CountingAllocator(c10::Allocator* inner) : inner_(inner) {}
+
+  c10::DataPtr allocate(size_t n) const override {
+    c10::DataPtr inner = inner_->allocate(n);
+    void* data = inner.get();
+    auto* ctx = new Held{std::move(inner), n};
+    int64_t now = current.fetch_add(int64_t(n)) + int64_t(n);
+    int64_t seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+    return {data, ctx, &CountingAllocator::release, c10::Device(c10::DeviceType::CPU)};
+  }
+
+#if TORCH_VERSION_MAJOR >= 2
+  void copy_data(void* dest, const void* src, std::size_t count) const override { std::memcpy(dest, src, count); }
+#endif
+
+  static std::atomic<int64_t> current;
+  static std::atomic<int64_t> peak;
+
+ private:
+  struct Held {
+    c10::DataPtr inner;
+    size_t bytes;
+  };
+  static void release(void* ctx) {
+    auto* held = static_cast<Held*>(ctx);
+    current.fetch_sub(int64_t(held->bytes));
+    delete held;  // frees the inner allocation through its own deleter
+  }
+  c10::Allocator* inner_;
+};
+
+std::atomic<int64_t> CountingAllocator::current{0};
+std::atomic<int64_t> CountingAllocator::peak{0};
+
+void install_counting_allocator() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static CountingAllocator counting(c10::GetCPUAllocator());
+    c10::SetCPUAllocator(&counting, /*priority=*/100);
+  });
+}
+
+}  // namespace
+
+MemoryTracker::MemoryTracker(const std::string& device) : cuda_(device.rfind("cuda", 0) == 0) {
+  if (!cuda_) install_counting_allocator();
+}
+
+void MemoryTracker::reset_peak() {
+#ifdef DCL_WITH_CUDA
+  if (cuda_) {
+    c10::cuda::CUDACachingAllocator::resetPeakStats(c10::cuda::current_device());
+    return;
+  }
+#endif
+  CountingAllocator::peak.store(CountingAllocator::current.load());
+}
+
+int64_t MemoryTracker::current_bytes() const {
+#ifdef DCL_WITH_CUDA
+  if (cuda_) {
+    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device());
+    return stats.allocated_bytes[0 /* aggregate */].current;
+  }
+#endif
+  return CountingAllocator::current.load();
+}
+
+int64_t MemoryTracker::peak_bytes() const {
+#ifdef DCL_WITH_CUDA
+  if (cuda_) {
+    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device());
+    return stats.allocated_bytes[0 /* aggregate */].peak;
+  }
+#endif
+  return CountingAllocator::peak.load();
+}
+
+}  // namespace dcl

@@ -1,0 +1,125 @@
+#include "dcl/core/network.h"
+
+#include <stdexcept>
+
+namespace dcl {
+namespace nn = torch::nn;
+
+std::string InputShape::str() const {
+  return std::to_string(channels) + "x" + std::to_string(height) + "x" + std::to_string(width);
+}
+
+int default_fc_patches(const std::string& data, const InputShape& input) {
+  if (input.channels == 1) return 8;
+  if (data == "cifar100" || data == "cifar20") return 12;
+  return 48;
+}
+
+namespace {
+
+// conv3x3 (or k x k) + BatchNorm + ReLU [+ maxpool] [+ dropout], as the reference ConvBlock.
+// ReLU runs in place on the BatchNorm output: BN's backward needs its input, not its output.
+nn::Sequential conv_block(int in, int out, int kernel, int stride, bool pool, double dropout) {
+  nn::Sequential s;
+  s->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2)));
+  s->push_back(nn::BatchNorm2d(out));
+  s->push_back(nn::ReLU(nn::ReLUOptions(true)));
+  if (pool) s->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)));
+  if (dropout > 0) s->push_back(nn::Dropout2d(dropout));
+  return s;
+}
+
+// [LayerNorm] + Linear + ReLU + dropout: the reference FCBlock with pre-norm.
+nn::Sequential fc_block(int in, int out, bool prenorm, double dropout, bool flatten = false) {
+  nn::Sequential s;
+  if (flatten) s->push_back(nn::Flatten());
+  if (prenorm) s->push_back(nn::LayerNorm(nn::LayerNormOptions({in})));
+  s->push_back(nn::Linear(in, out));
+  s->push_back(nn::ReLU(nn::ReLUOptions(true)));
+  if (dropout > 0) s->push_back(nn::Dropout(dropout));
+  return s;
+}
+
+}  // namespace
+
+NetworkImpl::NetworkImpl(const std::string& arch_name, const InputShape& in, int classes, double dropout,
+                         int fc_width, int fc_patches)
+    : arch(arch_name) {
+  if (in.channels <= 0 || in.height <= 0 || in.width <= 0 || classes < 2)
+    throw std::invalid_argument("network: impossible input " + in.str() + " with " + std::to_string(classes) +
+                                " classes");
+  if (arch == "fc") {
+    // Spec section 2: flatten; 3 linear layers of width W; LayerNorm before each but the first.
+    int width = fc_width > 0 ? fc_width : (in.channels == 1 && in.height == 28 ? 1024 : 3072);
+    int patches = fc_patches > 0 ? fc_patches : (in.channels == 1 ? 8 : 48);
+    if (width % patches != 0)
+      throw std::invalid_argument("fc: width " + std::to_string(width) + " is not divisible by patch count " +
+                                  std::to_string(patches));
+    blocks = {fc_block(in.channels * in.height * in.width, width, false, dropout, true),
+              fc_block(width, width, true, dropout)};
+    shapes = {{width / patches, patches}, {width / patches, patches}};
+    head = nn::Sequential(nn::LayerNorm(nn::LayerNormOptions({width})), nn::Linear(width, classes));
+  } else if (arch == "simple256" || arch == "simple512") {
+    int top = arch == "simple256" ? 256 : 512;
+    blocks = {conv_block(in.channels, 64, 3, 1, false, dropout), conv_block(64, 256, 3, 2, false, dropout)};
+    shapes = {{64, 0}, {256, 0}};
+    if (top == 512) {
+      blocks.push_back(conv_block(256, 512, 3, 2, false, dropout));
+      shapes.push_back({512, 0});
+    }
+    head = nn::Sequential(nn::AdaptiveAvgPool2d(1), nn::Flatten(), nn::Linear(top, classes));
+  } else if (arch == "vgg8b") {
+    // Nøkland & Eidnes' VGG8B; 7x7 stride-2 first conv for 96x96 inputs (STL-10).
+    bool supported = in.height == in.width && (in.height == 28 || in.height == 32 || in.height == 96);
+    if (!supported)
+      throw std::invalid_argument("vgg8b needs 28x28, 32x32 or 96x96 inputs; got " + in.str());
+    bool large = in.height == 96;
+    blocks = {conv_block(in.channels, 128, large ? 7 : 3, large ? 2 : 1, false, dropout),
+              conv_block(128, 256, 3, 1, true, dropout),
+              conv_block(256, 256, 3, 1, false, dropout),
+              conv_block(256, 512, 3, 1, true, dropout),
+              conv_block(512, 512, 3, 1, true, dropout),
+              conv_block(512, 512, 3, 1, true, dropout)};
+    shapes = {{128, 0}, {256, 0}, {256, 0}, {512, 0}, {512, 0}, {512, 0}};
+    int spatial = large ? in.height / 2 : in.height;
+    for (int i = 0; i < 4; ++i) spatial /= 2;  // four 2x2 max-pools
+    int flat = 512 * spatial * spatial;        // 2048 (32x32), 512 (28x28), 4608 (96x96)
+    nn::Sequential fc;
+    fc->push_back(nn::Flatten());
+    fc->push_back(nn::Linear(flat, 1024));
+    fc->push_back(nn::BatchNorm1d(1024));
+    fc->push_back(nn::ReLU(nn::ReLUOptions(true)));
+    if (dropout > 0) fc->push_back(nn::Dropout(dropout));
+    blocks.push_back(fc);
+    shapes.push_back({512, 2});  // dictionary loss on 2 patches of 512
+    head = nn::Sequential(nn::Linear(1024, classes));
+  } else {
+    throw std::invalid_argument("unknown arch '" + arch + "' (valid: fc, simple256, simple512, vgg8b)");
+  }
+  for (size_t i = 0; i < blocks.size(); ++i) register_module("block" + std::to_string(i), blocks[i]);
+  register_module("head", head);
+
+  // Catch shapes that collapse (e.g. a too-small image) now, with a message, not mid-training.
+  torch::NoGradGuard no_grad;
+  bool was_training = is_training();
+  eval();
+  try {
+    forward(torch::zeros({1, in.channels, in.height, in.width}));
+  } catch (const c10::Error& e) {
+    throw std::invalid_argument("arch " + arch + " does not fit input " + in.str() + ": " + e.what_without_backtrace());
+  }
+  train(was_training);
+}
+
+torch::Tensor NetworkImpl::forward(torch::Tensor x) {
+  for (auto& b : blocks) x = b->forward(x);
+  return head->forward(x);
+}
+
+int64_t NetworkImpl::parameter_count() {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace dcl
