@@ -1,0 +1,179 @@
+// End-to-end through the `dcl` binary on real Fashion-MNIST: learning, resume, bad input.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "dcl/core/checkpoint.h"
+#include "dcl/core/method.h"
+
+using namespace dcl;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string output;
+};
+
+Result run_dcl(const std::string& args) {
+  std::string cmd = std::string(DCL_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("dcl_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  return p.string();
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream f(path);
+  return nlohmann::json::parse(f);
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+bool have_fmnist() { return fs::exists(std::string(DCL_FMNIST_DIR) + "/train-images-idx3-ubyte.gz"); }
+
+// The tensors of a run's checkpoint, loaded into a model built from its config.
+std::vector<std::pair<std::string, torch::Tensor>> checkpoint_tensors(const std::string& dir) {
+  RunConfig cfg = RunConfig::from_json(read_json(dir + "/config.json"));
+  Model m = build_model(cfg, {1, 28, 28}, 10);
+  load_checkpoint(dir + "/checkpoint.pt", m);
+  return m.named_state();
+}
+
+const std::string kSmallRun =
+    "train --data fmnist --arch fc --method dcl --epochs 2 --batch-size 128 --limit-train 1024 --limit-test 512 "
+    "--dropout 0.1 --threads 1 --seed 9";
+
+}  // namespace
+
+TEST(TrainCli, ShortFashionMnistRunLearnsWellAboveChance) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string dir = temp_dir("learn");
+  Result r = run_dcl("train --data fmnist --arch fc --method dcl-s --epochs 1 --batch-size 128 --limit-train 4096 "
+                     "--limit-test 1000 --threads 2 --out " + dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto summary = read_json(dir + "/summary.json");
+  EXPECT_GT(summary["test_accuracy"].get<double>(), 0.6) << r.output;  // chance is 0.1
+  ASSERT_EQ(summary["layer_accuracy"].size(), 2u);
+  EXPECT_GT(summary["layer_accuracy"][1].get<double>(), 0.6);
+  EXPECT_GT(summary["peak_memory_bytes"].get<int64_t>(), 0);
+  for (const char* key : {"test_error", "params", "train_seconds", "epochs", "ensemble_accuracy"})
+    EXPECT_TRUE(summary.contains(key)) << key;
+  EXPECT_TRUE(fs::exists(dir + "/config.json"));
+  std::ifstream metrics(dir + "/metrics.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(metrics, line)) ++lines;
+  EXPECT_EQ(lines, 1);
+  // dcl eval reproduces the final accuracy from the checkpoint.
+  Result e = run_dcl("eval --run " + dir);
+  ASSERT_EQ(e.code, 0) << e.output;
+  auto j = nlohmann::json::parse(e.output.substr(e.output.find('{')));
+  EXPECT_DOUBLE_EQ(j["head_accuracy"].get<double>(), summary["test_accuracy"].get<double>());
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, InterruptedAndResumedRunMatchesAnUninterruptedOne) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string a = temp_dir("whole"), b = temp_dir("resumed");
+  Result whole = run_dcl(kSmallRun + " --out " + a);
+  ASSERT_EQ(whole.code, 0) << whole.output;
+  // Interrupted mid-epoch (step 5 of 8), then again in the second epoch, then finished.
+  Result first = run_dcl(kSmallRun + " --out " + b + " --stop-after-steps 5");
+  ASSERT_EQ(first.code, 130) << first.output;
+  EXPECT_FALSE(fs::exists(b + "/summary.json"));
+  Result second = run_dcl("train --resume " + b + " --stop-after-steps 6");
+  ASSERT_EQ(second.code, 130) << second.output;
+  Result third = run_dcl("train --resume " + b);
+  ASSERT_EQ(third.code, 0) << third.output;
+
+  auto ta = checkpoint_tensors(a), tb = checkpoint_tensors(b);
+  ASSERT_EQ(ta.size(), tb.size());
+  for (size_t i = 0; i < ta.size(); ++i) EXPECT_TRUE(torch::equal(ta[i].second, tb[i].second)) << ta[i].first;
+  auto sa = read_json(a + "/summary.json"), sb = read_json(b + "/summary.json");
+  EXPECT_EQ(sa["test_accuracy"], sb["test_accuracy"]);
+  EXPECT_EQ(sa["layer_accuracy"], sb["layer_accuracy"]);
+  EXPECT_EQ(sa["steps"], sb["steps"]);
+  // Per-epoch metrics agree too, apart from timings.
+  std::ifstream ma(a + "/metrics.jsonl"), mb(b + "/metrics.jsonl");
+  std::string la, lb;
+  int epochs = 0;
+  while (std::getline(ma, la)) {
+    ASSERT_TRUE(std::getline(mb, lb));
+    auto ja = nlohmann::json::parse(la), jb = nlohmann::json::parse(lb);
+    for (const char* key : {"train_loss", "train_accuracy", "test", "train_block_losses"}) EXPECT_EQ(ja[key], jb[key]) << key;
+    ++epochs;
+  }
+  EXPECT_EQ(epochs, 2);
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST(TrainCli, UnknownNamesAreErrorsListingTheValidOnes) {
+  EXPECT_NE(run_dcl("train --method nope --out /tmp/x").output.find("valid: bp, dcl"), std::string::npos);
+  EXPECT_NE(run_dcl("train --arch nope --out /tmp/x").output.find("valid: fc, simple256"), std::string::npos);
+  EXPECT_NE(run_dcl("train --data nope --out /tmp/x").output.find("fmnist"), std::string::npos);
+  Result r = run_dcl("bench --arch vgg8b --input 1x20x20 --methods dcl --steps 1");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("1x20x20"), std::string::npos) << r.output;
+}
+
+TEST(TrainCli, CorruptCheckpointIsAClearErrorAndStaysUntouched) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string dir = temp_dir("corrupt");
+  ASSERT_EQ(run_dcl(kSmallRun + " --out " + dir + " --stop-after-steps 1").code, 130);
+  std::string path = dir + "/checkpoint.pt";
+  std::string bytes = read_bytes(path);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() / 2);
+  Result r = run_dcl("train --resume " + dir);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("checkpoint " + path), std::string::npos) << r.output;
+  EXPECT_EQ(read_bytes(path), bytes.substr(0, bytes.size() / 2));
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, NaNLossStopsTrainingAndKeepsThePreviousCheckpoint) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string dir = temp_dir("nan");
+  // An absurd learning rate: the first step is finite, the weights then overflow.
+  std::string args = "train --data fmnist --arch fc --method dcl --optimizer sgd --lr 1e30 --epochs 1 "
+                     "--batch-size 64 --limit-train 1024 --limit-test 64 --threads 1 --out " + dir;
+  ASSERT_EQ(run_dcl(args + " --stop-after-steps 1").code, 130);
+  std::string before = read_bytes(dir + "/checkpoint.pt");
+  Result r = run_dcl("train --resume " + dir);
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(r.output.find("nan") != std::string::npos || r.output.find("inf") != std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("loss of"), std::string::npos) << r.output;
+  EXPECT_EQ(read_bytes(dir + "/checkpoint.pt"), before);
+  EXPECT_FALSE(fs::exists(dir + "/summary.json"));
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, ANewRunRefusesToOverwriteAnExistingOne) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string dir = temp_dir("exists");
+  ASSERT_EQ(run_dcl(kSmallRun + " --out " + dir + " --stop-after-steps 1").code, 130);
+  std::string before = read_bytes(dir + "/checkpoint.pt");
+  Result r = run_dcl(kSmallRun + " --out " + dir);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
+  EXPECT_EQ(read_bytes(dir + "/checkpoint.pt"), before);
+  fs::remove_all(dir);
+}
