@@ -23,6 +23,17 @@ std::shared_ptr<torch::optim::Optimizer> make_optimizer(const RunConfig& cfg, st
   throw std::invalid_argument("unknown --optimizer '" + cfg.optimizer + "' (valid: adamw, adam, sgd)");
 }
 
+namespace {
+
+// A local block's gradients are dead once its optimiser has stepped: dropping them keeps only one
+// block's gradients alive at a time (BP needs all of them at once).
+void release_gradients(torch::optim::Optimizer& opt) {
+  for (auto& group : opt.param_groups())
+    for (auto& p : group.params()) p.mutable_grad().reset();
+}
+
+}  // namespace
+
 void Learner::set_lr(double lr) {
   for (auto& opt : optimizers)
     for (auto& group : opt->param_groups()) group.options().set_lr(lr);
@@ -73,6 +84,7 @@ StepResult LocalLearner::train_step(const torch::Tensor& x, const torch::Tensor&
     opt.zero_grad();
     loss.backward();  // frees this block's graph
     opt.step();
+    release_gradients(opt);
     r.block_losses.push_back(value);
     h = out.detach();  // the previous input is released here
   }
@@ -84,6 +96,7 @@ StepResult LocalLearner::train_step(const torch::Tensor& x, const torch::Tensor&
   head_opt.zero_grad();
   loss.backward();
   head_opt.step();
+  release_gradients(head_opt);
   r.head_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
   return r;
 }

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 
 #include <c10/core/CPUAllocator.h>
 #include <torch/torch.h>
@@ -19,7 +20,8 @@ namespace {
 
 // Wraps LibTorch's CPU allocator and counts the bytes it holds. Every CPU tensor's storage goes
 // through here, so the peak is the true peak of tensor memory (not the process RSS, which also
-// counts the code, the dataset and freed-but-cached pages).
+// counts the code, the dataset and freed-but-cached pages). LibTorch's raw_allocate() requires the
+// context to be the data pointer itself, so the inner allocation is kept in a table by address.
 class CountingAllocator final : public c10::Allocator {
  public:
   explicit CountingAllocator(c10::Allocator* inner) : inner_(inner) {}
@@ -27,13 +29,20 @@ class CountingAllocator final : public c10::Allocator {
   c10::DataPtr allocate(size_t n) const override {
     c10::DataPtr inner = inner_->allocate(n);
     void* data = inner.get();
-    auto* ctx = new Held{std::move(inner), n};
+    c10::DeleterFnPtr deleter = inner.get_deleter();
+    void* ctx = inner.release_context();
+    {
+      std::lock_guard<std::mutex> lock(mutex());
+      table()[data] = Held{ctx, deleter, n};
+    }
     int64_t now = current.fetch_add(int64_t(n)) + int64_t(n);
     int64_t seen = peak.load();
     while (now > seen && !peak.compare_exchange_weak(seen, now)) {
     }
-    return {data, ctx, &CountingAllocator::release, c10::Device(c10::DeviceType::CPU)};
+    return {data, data, &CountingAllocator::release, c10::Device(c10::DeviceType::CPU)};
   }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &CountingAllocator::release; }
 
 #if TORCH_VERSION_MAJOR >= 2
   void copy_data(void* dest, const void* src, std::size_t count) const override { std::memcpy(dest, src, count); }
@@ -44,13 +53,30 @@ class CountingAllocator final : public c10::Allocator {
 
  private:
   struct Held {
-    c10::DataPtr inner;
+    void* ctx;
+    c10::DeleterFnPtr deleter;
     size_t bytes;
   };
-  static void release(void* ctx) {
-    auto* held = static_cast<Held*>(ctx);
-    current.fetch_sub(int64_t(held->bytes));
-    delete held;  // frees the inner allocation through its own deleter
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::unordered_map<void*, Held>& table() {
+    static auto* t = new std::unordered_map<void*, Held>();  // never destroyed: frees may run at exit
+    return *t;
+  }
+  static void release(void* data) {
+    if (!data) return;
+    Held held;
+    {
+      std::lock_guard<std::mutex> lock(mutex());
+      auto it = table().find(data);
+      if (it == table().end()) return;
+      held = it->second;
+      table().erase(it);
+    }
+    current.fetch_sub(int64_t(held.bytes));
+    if (held.deleter) held.deleter(held.ctx);
   }
   c10::Allocator* inner_;
 };

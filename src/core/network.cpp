@@ -1,5 +1,7 @@
 #include "dcl/core/network.h"
 
+#include "dcl/core/conv_block.h"
+
 #include <stdexcept>
 
 namespace dcl {
@@ -17,14 +19,11 @@ int default_fc_patches(const std::string& data, const InputShape& input) {
 
 namespace {
 
-// conv3x3 (or k x k) + BatchNorm + ReLU [+ maxpool] [+ dropout], as the reference ConvBlock.
-// ReLU runs in place on the BatchNorm output: BN's backward needs its input, not its output.
+// conv k x k + BatchNorm + ReLU [+ maxpool] [+ dropout], as the reference ConvBlock (pool, then
+// dropout).
 nn::Sequential conv_block(int in, int out, int kernel, int stride, bool pool, double dropout) {
   nn::Sequential s;
-  s->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2)));
-  s->push_back(nn::BatchNorm2d(out));
-  s->push_back(nn::ReLU(nn::ReLUOptions(true)));
-  if (pool) s->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)));
+  s->push_back(ConvBlock(ConvBlockOptions{in, out, kernel, stride, pool}));
   if (dropout > 0) s->push_back(nn::Dropout2d(dropout));
   return s;
 }

@@ -1,0 +1,40 @@
+#pragma once
+// conv k x k + BatchNorm + ReLU [+ 2x2 max-pool]: the conv block of every conv network (spec
+// section 2), with a memory-lean training path.
+//
+// Autograd through the four separate modules keeps the conv output, the BN/ReLU output, the
+// pool's int64 indices and, during backward, three full-size gradients alive at once: that
+// working set is what dominates a local learner's peak memory (one block at a time). The fused
+// path keeps only what the gradient needs and works in batch chunks:
+//   saved: input x, conv output y, BN batch statistics, block output p, argmax as a byte per window
+//   forward: y by chunks (oneDNN's layout copies are per chunk); BN/ReLU/pool by chunks, so the
+//            full-size BN/ReLU output never exists when the block pools;
+//   backward: two passes over chunks: BN's reductions Σg, Σg·y, then per chunk g = BN backward of
+//            unpool(g_p · [p > 0]) in place, and the conv's weight (and, for BP, input) gradients.
+// ReLU's mask is read from the output (a window's max is > 0 exactly when its argmax passed the
+// ReLU). Values and gradients equal the module chain's (tests/core/conv_block_test.cpp).
+#include <torch/torch.h>
+
+namespace dcl {
+
+struct ConvBlockOptions {
+  int in = 0, out = 0, kernel = 3, stride = 1;
+  bool pool = false;
+};
+
+class ConvBlockImpl : public torch::nn::Module {
+ public:
+  explicit ConvBlockImpl(const ConvBlockOptions& options);
+  torch::Tensor forward(torch::Tensor x);
+  // The plain module chain (for comparison and for evaluation).
+  torch::Tensor forward_reference(torch::Tensor x);
+
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::BatchNorm2d bn{nullptr};
+
+ private:
+  ConvBlockOptions options_;
+};
+TORCH_MODULE(ConvBlock);
+
+}  // namespace dcl
