@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "dcl/data/readers.h"
+#include "mat5_guard.h"
 #include "parse_util.h"
 
 namespace dcl::data {
@@ -83,6 +84,17 @@ size_t class_size(matio_classes c) {
   }
 }
 
+// y: a real numeric N-vector; checked on the header before its data is read, and again after.
+void check_labels_header(const matvar_t& y, size_t n, const std::string& file) {
+  if (class_size(y.class_type) == 0 || y.isComplex || y.rank != 2 || (y.dims[0] != 1 && y.dims[1] != 1)) {
+    fail(file, "y must be a real numeric Nx1 vector, found " + dims_text(y));
+  }
+  if (element_count(y) != n) {
+    fail(file, "count mismatch: y has " + std::to_string(element_count(y)) + " labels, X has " +
+                   std::to_string(n) + " images");
+  }
+}
+
 VarPtr read_var(mat_t* mat, const char* name, const std::string& file) {
   matio_message.clear();
   VarPtr v(Mat_VarRead(mat, name));
@@ -101,6 +113,7 @@ ImageSet read_svhn(const std::string& mat_file) {
   if (st.st_size < 128) {  // the MATLAB v5 header alone is 128 bytes
     fail(mat_file, "truncated: " + std::to_string(st.st_size) + " bytes is too small for a MATLAB .mat file");
   }
+  detail::check_mat5_headers(mat_file);
   matio_message.clear();
   MatPtr mat(Mat_Open(mat_file.c_str(), MAT_ACC_RDONLY));
   if (!mat) fail(mat_file, "not a readable MATLAB .mat file" + matio_reason());
@@ -123,22 +136,20 @@ ImageSet read_svhn(const std::string& mat_file) {
     fail(mat_file, "X claims " + std::to_string(n) + " images, more than the file can hold");
   }
   info.reset();
+  matio_message.clear();
+  VarPtr y_info(Mat_VarReadInfo(mat.get(), "y"));
+  if (!y_info) fail(mat_file, "no readable variable 'y'" + matio_reason());
+  check_labels_header(*y_info, n, mat_file);
+  y_info.reset();
 
   VarPtr x = read_var(mat.get(), "X", mat_file);
   if (x->class_type != MAT_C_UINT8 || !x->data || x->nbytes < n * kImage || element_count(*x) != n * kImage) {
     fail(mat_file, "X data is damaged: expected " + std::to_string(n * kImage) + " uint8 values");
   }
   VarPtr y = read_var(mat.get(), "y", mat_file);
+  check_labels_header(*y, n, mat_file);
   const size_t label_size = class_size(y->class_type);
-  if (label_size == 0 || y->isComplex || !y->data || y->rank != 2 ||
-      (y->dims[0] != 1 && y->dims[1] != 1)) {
-    fail(mat_file, "y must be a real numeric Nx1 vector, found " + dims_text(*y));
-  }
-  if (element_count(*y) != n) {
-    fail(mat_file, "count mismatch: y has " + std::to_string(element_count(*y)) + " labels, X has " +
-                       std::to_string(n) + " images");
-  }
-  if (y->nbytes < n * label_size) fail(mat_file, "y data is damaged");
+  if (!y->data || y->nbytes < n * label_size) fail(mat_file, "y data is damaged");
 
   ImageSet set;
   uint8_t* dst = detail::grow(set, int64_t(n), 3, int(kSide), int(kSide));

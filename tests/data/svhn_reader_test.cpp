@@ -122,6 +122,55 @@ TEST(SvhnReader, TruncatedFile) {
   }
 }
 
+std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void put_le32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.at(at + size_t(i)) = uint8_t(v >> (8 * i));
+}
+
+// Fuzzing regression: a dimensions tag claiming ~3.8 GB made matio 1.5.23 try to allocate 7.6 GB
+// (in Mat_VarReadInfo) for a 188-byte file. The header check must reject it first.
+TEST(SvhnReader, HugeDimensionsTagIsRejectedBeforeMatio) {
+  TempDir dir;
+  write_svhn(dir.file("ok.mat"), 1, {1});
+  auto bytes = file_bytes(dir.file("ok.mat"));
+  // 128-byte file header, matrix tag (8), array flags (16), then the dimensions tag.
+  ASSERT_EQ(bytes[128 + 24], 5);  // miINT32
+  put_le32(bytes, 128 + 28, 0xe5000010u);
+  test::write_bytes(dir.file("dims.mat"), bytes);
+  expect_data_error([&] { read_svhn(dir.file("dims.mat")); }, {"dims.mat", "offset 128", "dimensions"});
+}
+
+TEST(SvhnReader, DamagedHeadersAreRejected) {
+  TempDir dir;
+  write_svhn(dir.file("ok.mat"), 1, {1});
+  const auto good = file_bytes(dir.file("ok.mat"));
+
+  auto big = good;
+  put_le32(big, 132, 0x7fffffffu);  // the first variable claims 2 GB
+  test::write_bytes(dir.file("big.mat"), big);
+  expect_data_error([&] { read_svhn(dir.file("big.mat")); }, {"big.mat", "truncated: the element claims 2147483647"});
+
+  auto v73 = good;
+  v73[124] = 0x00;
+  v73[125] = 0x02;
+  test::write_bytes(dir.file("v73.mat"), v73);
+  expect_data_error([&] { read_svhn(dir.file("v73.mat")); }, {"v73.mat", "v7.3"});
+
+  auto other = good;
+  put_le32(other, 128, 3);  // not miMATRIX / miCOMPRESSED
+  test::write_bytes(dir.file("type.mat"), other);
+  expect_data_error([&] { read_svhn(dir.file("type.mat")); }, {"type.mat", "element type 3"});
+
+  auto cell = good;
+  cell[128 + 16] = 1;  // array class: cell
+  test::write_bytes(dir.file("cell.mat"), cell);
+  expect_data_error([&] { read_svhn(dir.file("cell.mat")); }, {"cell.mat", "unsupported array class 1"});
+}
+
 TEST(SvhnReader, WrongShapeOrClass) {
   TempDir dir;
   std::vector<uint8_t> grey(32 * 32 * 2);
