@@ -24,18 +24,24 @@ inline void split(const uint8_t* data, size_t size, std::vector<uint8_t>& first,
   second.assign(data + 2 + n, data + size);
 }
 
-// For readers that take a path: one scratch file per process, rewritten for every input.
-inline std::string write_scratch(const char* suffix, const uint8_t* data, size_t size) {
-  static const std::string path = [&] {
-    std::string p = "/tmp/dcl_fuzz_" + std::to_string(getpid()) + suffix;
-    std::atexit([] { std::remove(path.c_str()); });
-    return p;
-  }();
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) std::abort();
-  if (size && std::fwrite(data, 1, size, f) != size) std::abort();
-  std::fclose(f);
-  return path;
-}
+// For readers that take a path: the input as a scratch file for the duration of one call.
+// (libFuzzer leaves with _Exit, so an atexit cleanup would never run.)
+class ScratchFile {
+ public:
+  ScratchFile(const char* suffix, const uint8_t* data, size_t size)
+      : path_("/tmp/dcl_fuzz_" + std::to_string(getpid()) + suffix) {
+    FILE* f = std::fopen(path_.c_str(), "wb");
+    if (!f) std::abort();
+    if (size && std::fwrite(data, 1, size, f) != size) std::abort();
+    std::fclose(f);
+  }
+  ~ScratchFile() { std::remove(path_.c_str()); }
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 }  // namespace dcl::fuzz

@@ -6,7 +6,8 @@
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string path = dcl::fuzz::write_scratch(".gz", data, size);
+  const dcl::fuzz::ScratchFile file(".gz", data, size);
+  const std::string& path = file.path();
   try {
     const std::vector<uint8_t> out = dcl::data::read_file_bytes(path);
     // Non-gzip input must come back byte for byte.

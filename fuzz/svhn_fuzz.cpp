@@ -4,7 +4,8 @@
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string path = dcl::fuzz::write_scratch(".mat", data, size);
+  const dcl::fuzz::ScratchFile file(".mat", data, size);
+  const std::string& path = file.path();
   try {
     const dcl::data::ImageSet s = dcl::data::read_svhn(path);
     if (s.pixels.size() != size_t(s.count) * 3072 || s.labels.size() != size_t(s.count)) abort();
