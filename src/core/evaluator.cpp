@@ -23,11 +23,13 @@ EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& devi
   loader.start_epoch(0);
   Batch batch;
   while (loader.next(batch)) {
-    torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
+    torch::Tensor input = batch.images.to(device), y = batch.labels.to(device), x = input;
     torch::Tensor ensemble;
+    std::vector<torch::Tensor> outputs;
     int scoring = 0;
     for (size_t l = 0; l < model.net->blocks.size(); ++l) {
       x = model.net->blocks[l]->forward(x);
+      outputs.push_back(x);
       torch::Tensor s = model.objective ? model.objective->scores(int(l), x) : torch::Tensor();
       if (!s.defined()) continue;
       if (layer_correct.size() <= size_t(scoring)) layer_correct.push_back(0);
@@ -40,7 +42,7 @@ EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& devi
     if (!weights.empty() && size_t(scoring) != weights.size())
       throw std::invalid_argument("--ensemble-weights has " + std::to_string(weights.size()) + " values but the model has " +
                                   std::to_string(scoring) + " dictionary blocks");
-    torch::Tensor logits = model.net->head->forward(x);
+    torch::Tensor logits = model.learner->predict(input, outputs);
     loss_sum += torch::nn::functional::cross_entropy(logits, y).item<double>() * double(y.size(0));
     head_correct += logits.argmax(1).eq(y).sum().item<int64_t>();
     if (ensemble.defined()) ensemble_correct += ensemble.argmax(1).eq(y).sum().item<int64_t>();

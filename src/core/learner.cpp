@@ -39,7 +39,11 @@ void Learner::set_lr(double lr) {
     for (auto& group : opt->param_groups()) group.options().set_lr(lr);
 }
 
-BPLearner::BPLearner(Network net, const RunConfig& cfg) : net_(net) {
+torch::Tensor Learner::predict(const torch::Tensor&, const std::vector<torch::Tensor>& outs) {
+  return net_->head->forward(outs.back());
+}
+
+BPLearner::BPLearner(Network net, const RunConfig& cfg) : Learner(net) {
   optimizers.push_back(make_optimizer(cfg, net_->parameters()));
 }
 
@@ -58,7 +62,7 @@ StepResult BPLearner::train_step(const torch::Tensor& x, const torch::Tensor& y)
 }
 
 LocalLearner::LocalLearner(Network net, std::shared_ptr<LocalObjective> objective, const RunConfig& cfg)
-    : net_(net), objective_(std::move(objective)) {
+    : Learner(net), objective_(std::move(objective)) {
   // As in the reference code: one optimiser per block over its parameters, its auxiliary
   // parameters and the shared ones (DCL's adaptive dictionary gets one update per block).
   for (size_t l = 0; l < net_->blocks.size(); ++l) {

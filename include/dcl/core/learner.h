@@ -21,11 +21,18 @@ struct StepResult {
 
 class Learner {
  public:
+  explicit Learner(Network net) : net_(net) {}
   virtual ~Learner() = default;
   virtual StepResult train_step(const torch::Tensor& x, const torch::Tensor& y) = 0;
+  // Class scores [N, Z] behind the reported test accuracy, from the input and every block's output
+  // (evaluation mode, no grad). Default: the classifier head on the last block's output.
+  virtual torch::Tensor predict(const torch::Tensor& x, const std::vector<torch::Tensor>& block_outputs);
   // Every optimiser the learner steps, in a fixed order (checkpoints rely on it).
   std::vector<std::shared_ptr<torch::optim::Optimizer>> optimizers;
   void set_lr(double lr);
+
+ protected:
+  Network net_;
 };
 
 // Builds an optimiser of cfg.optimizer over `params`.
@@ -35,9 +42,6 @@ class BPLearner : public Learner {
  public:
   BPLearner(Network net, const RunConfig& cfg);
   StepResult train_step(const torch::Tensor& x, const torch::Tensor& y) override;
-
- private:
-  Network net_;
 };
 
 class LocalLearner : public Learner {
@@ -46,7 +50,6 @@ class LocalLearner : public Learner {
   StepResult train_step(const torch::Tensor& x, const torch::Tensor& y) override;
 
  private:
-  Network net_;
   std::shared_ptr<LocalObjective> objective_;
 };
 
