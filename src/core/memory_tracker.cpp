@@ -7,7 +7,6 @@
 
 #include <c10/core/CPUAllocator.h>
 #include <torch/torch.h>
-#include <torch/version.h>
 
 #ifdef DCL_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -44,9 +43,9 @@ class CountingAllocator final : public c10::Allocator {
 
   c10::DeleterFnPtr raw_deleter() const override { return &CountingAllocator::release; }
 
-#if TORCH_VERSION_MAJOR >= 2
-  void copy_data(void* dest, const void* src, std::size_t count) const override { std::memcpy(dest, src, count); }
-#endif
+  // Pure virtual in LibTorch 2.x's Allocator, absent in 1.x: declared without `override` so the
+  // same source builds against both.
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
 
   static std::atomic<int64_t> current;
   static std::atomic<int64_t> peak;

@@ -217,6 +217,8 @@ nlohmann::json Trainer::run() {
     }
   }
 
+  // Resumed with every epoch already done: evaluate the checkpoint as it is.
+  if (last_eval.samples == 0) last_eval = evaluate(s.model, *s.test_loader, s.device, cfg.ensemble_weights);
   nlohmann::json summary = {{"data", cfg.data},
                             {"arch", cfg.arch},
                             {"method", cfg.method},
@@ -234,7 +236,6 @@ nlohmann::json Trainer::run() {
     summary["last_layer_accuracy"] = last_eval.layer_accuracy.back();
     summary["ensemble_accuracy"] = last_eval.ensemble_accuracy;
   }
-  if (last_eval.samples == 0) summary["test_error"] = nullptr;  // nothing was evaluated (resumed at the end)
   write_file_atomic(s.dir + "/summary.json", summary.dump(2) + "\n");
   std::fprintf(stderr, "done: test error %.2f%% after %d epochs (%s); results in %s\n", summary.value("test_error", 0.0),
                cfg.epochs, format_duration(p.train_seconds).c_str(), s.dir.c_str());

@@ -126,6 +126,27 @@ TEST(TrainCli, InterruptedAndResumedRunMatchesAnUninterruptedOne) {
   fs::remove_all(b);
 }
 
+TEST(TrainCli, CtrlCWritesACheckpointAndExits) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string dir = temp_dir("sigint");
+  // A run far too long to finish; SIGINT once it is training, then the exit status.
+  std::string script = "cd /tmp && " + std::string(DCL_BINARY) + " train --data fmnist --arch fc --method dcl "
+                       "--epochs 1000 --limit-train 2048 --limit-test 64 --threads 1 --out " + dir +
+                       " >/dev/null 2>&1 & pid=$!; "
+                       "for i in $(seq 200); do [ -f " + dir + "/config.json ] && break; sleep 0.05; done; sleep 0.5; "
+                       "kill -INT $pid; wait $pid; echo $?";
+  FILE* p = popen(script.c_str(), "r");
+  char buf[64] = {0};
+  fgets(buf, sizeof buf, p);
+  pclose(p);
+  EXPECT_EQ(std::atoi(buf), 130);
+  EXPECT_TRUE(fs::exists(dir + "/checkpoint.pt"));
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint.pt.tmp"));
+  Result r = run_dcl("train --resume " + dir + " --epochs 1 --threads 1");
+  EXPECT_EQ(r.code, 0) << r.output;
+  fs::remove_all(dir);
+}
+
 TEST(TrainCli, UnknownNamesAreErrorsListingTheValidOnes) {
   EXPECT_NE(run_dcl("train --method nope --out /tmp/x").output.find("valid: bp, dcl"), std::string::npos);
   EXPECT_NE(run_dcl("train --arch nope --out /tmp/x").output.find("valid: fc, simple256"), std::string::npos);
