@@ -107,22 +107,25 @@ void MemoryTracker::reset_peak() {
   CountingAllocator::peak.store(CountingAllocator::current.load());
 }
 
+#ifdef DCL_WITH_CUDA
+namespace {
+// The caching allocator's aggregate statistic of bytes handed out to tensors.
+auto cuda_allocated() {
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device()).allocated_bytes[0];
+}
+}  // namespace
+#endif
+
 int64_t MemoryTracker::current_bytes() const {
 #ifdef DCL_WITH_CUDA
-  if (cuda_) {
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device());
-    return stats.allocated_bytes[0 /* aggregate */].current;
-  }
+  if (cuda_) return cuda_allocated().current;
 #endif
   return CountingAllocator::current.load();
 }
 
 int64_t MemoryTracker::peak_bytes() const {
 #ifdef DCL_WITH_CUDA
-  if (cuda_) {
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device());
-    return stats.allocated_bytes[0 /* aggregate */].peak;
-  }
+  if (cuda_) return cuda_allocated().peak;
 #endif
   return CountingAllocator::peak.load();
 }
