@@ -1,5 +1,7 @@
 #include "dcl/core/learner.h"
 
+#include "dcl/core/fused_adamw.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -15,7 +17,7 @@ void check_finite(double loss, const std::string& where) {
 std::shared_ptr<torch::optim::Optimizer> make_optimizer(const RunConfig& cfg, std::vector<torch::Tensor> params) {
   namespace o = torch::optim;
   if (cfg.optimizer == "adamw")
-    return std::make_shared<o::AdamW>(params, o::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
+    return std::make_shared<FusedAdamW>(params, o::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
   if (cfg.optimizer == "adam")
     return std::make_shared<o::Adam>(params, o::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay));
   if (cfg.optimizer == "sgd")
