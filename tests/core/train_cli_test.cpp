@@ -177,3 +177,21 @@ TEST(TrainCli, ANewRunRefusesToOverwriteAnExistingOne) {
   EXPECT_EQ(read_bytes(dir + "/checkpoint.pt"), before);
   fs::remove_all(dir);
 }
+
+TEST(TrainCli, LocalLearningMethodsLearnAboveChanceOnVgg8b) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  // A few VGG8B steps per method: enough to show each local loss trains the network (chance 0.1).
+  for (std::string method : {"ll-pred", "ll-sim", "ll-predsim", "ll-bpf", "ll-cont", "ll-contrec"}) {
+    std::string dir = temp_dir(method);
+    Result r = run_dcl("train --data fmnist --arch vgg8b --method " + method +
+                       " --limit-train 512 --limit-test 256 --batch-size 64 --epochs 1 --threads 2 --out " + dir);
+    ASSERT_EQ(r.code, 0) << method << "\n" << r.output;
+    auto summary = read_json(dir + "/summary.json");
+    EXPECT_GT(summary["test_accuracy"].get<double>(), 0.25) << method << "\n" << r.output;
+    EXPECT_GT(summary["auxiliary_params"].get<int64_t>(), 0) << method;
+    bool has_classifiers = method == "ll-pred" || method == "ll-predsim" || method == "ll-bpf";
+    EXPECT_EQ(summary.contains("layer_accuracy") ? summary["layer_accuracy"].size() : 0u, has_classifiers ? 7u : 0u)
+        << method;
+    fs::remove_all(dir);
+  }
+}
