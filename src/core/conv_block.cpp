@@ -21,17 +21,20 @@ torch::Tensor per_channel(const torch::Tensor& t) { return t.view({1, -1, 1, 1})
 // Position of each 2x2 window's maximum inside its window (0..3) as one byte, instead of an int64
 // index into the plane: 1/8 of the memory.
 torch::Tensor window_code(torch::Tensor flat_index, int64_t width) {
-  torch::Tensor col = flat_index.remainder(2);
+  torch::Tensor col = flat_index.remainder(width).remainder_(2);  // the column's parity, also for odd widths
   return flat_index.div_(width, "floor").remainder_(2).mul_(2).add_(col).to(torch::kUInt8);
 }
 
-// 2x2/2 max-pooling's gradient routing: each pooled gradient goes to its window's argmax.
-torch::Tensor unpool(const torch::Tensor& g, const torch::Tensor& code) {
+// 2x2/2 max-pooling's gradient routing: each pooled gradient goes to its window's argmax. An odd
+// last row or column of the [height, width] input belongs to no window and gets zero.
+torch::Tensor unpool(const torch::Tensor& g, const torch::Tensor& code, int64_t height, int64_t width) {
   int64_t n = g.size(0), c = g.size(1), h = g.size(2), w = g.size(3);
   torch::Tensor out = torch::zeros({n, c, h, 2, w, 2}, g.options());
   for (int64_t dy = 0; dy < 2; ++dy)
     for (int64_t dx = 0; dx < 2; ++dx) out.select(5, dx).select(3, dy).copy_(g * code.eq(dy * 2 + dx));
-  return out.view({n, c, 2 * h, 2 * w});
+  out = out.view({n, c, 2 * h, 2 * w});
+  if (height == 2 * h && width == 2 * w) return out;
+  return torch::constant_pad_nd(out, {0, width - 2 * w, 0, height - 2 * h});
 }
 
 struct FusedConvBnReluPool : public torch::autograd::Function<FusedConvBnReluPool> {
@@ -98,7 +101,7 @@ struct FusedConvBnReluPool : public torch::autograd::Function<FusedConvBnReluPoo
     // dL/dz for a chunk: the gradient at the BN output, masked by the ReLU, routed through the pool.
     auto g_at_bn = [&](int64_t n0, int64_t n) {
       torch::Tensor g = g_out.narrow(0, n0, n) * out.narrow(0, n0, n).gt(0);
-      return pool ? unpool(g, code.narrow(0, n0, n)) : g;
+      return pool ? unpool(g, code.narrow(0, n0, n), y.size(2), y.size(3)) : g;
     };
     // Pass 1, BN's reductions: dβ = Σ g, dγ = Σ g x̂ with x̂ = (y - mean) invstd.
     torch::Tensor sum_g = torch::zeros({C}, y.options()), sum_gy = torch::zeros({C}, y.options());

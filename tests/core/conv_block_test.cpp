@@ -17,15 +17,15 @@ void expect_close(const torch::Tensor& a, const torch::Tensor& b, const char* wh
 
 }  // namespace
 
-class FusedConvBlock : public ::testing::TestWithParam<std::tuple<bool, int, int>> {};
+class FusedConvBlock : public ::testing::TestWithParam<std::tuple<bool, int, int, int>> {};
 
 TEST_P(FusedConvBlock, MatchesTheModuleChainInValueAndGradient) {
-  auto [pool, kernel, stride] = GetParam();
+  auto [pool, kernel, stride, size] = GetParam();
   torch::manual_seed(2);
   ConvBlock block(ConvBlockOptions{3, 5, kernel, stride, pool});
   torch::nn::init::uniform_(block->bn->weight, 0.5, 1.5);  // non-trivial affine parameters
   torch::nn::init::uniform_(block->bn->bias, -0.5, 0.5);
-  torch::Tensor x = torch::randn({70, 3, 8, 8});  // three batch chunks in the backward, the last partial
+  torch::Tensor x = torch::randn({70, 3, size, size});  // three batch chunks in the backward, the last partial
   torch::Tensor upstream = torch::randn_like(block->forward_reference(x));
 
   auto run = [&](bool fused) {
@@ -52,8 +52,11 @@ TEST_P(FusedConvBlock, MatchesTheModuleChainInValueAndGradient) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, FusedConvBlock,
-                         ::testing::Values(std::make_tuple(true, 3, 1), std::make_tuple(false, 3, 1),
-                                           std::make_tuple(false, 3, 2), std::make_tuple(true, 7, 2)));
+                         ::testing::Values(std::make_tuple(true, 3, 1, 8), std::make_tuple(false, 3, 1, 8),
+                                           std::make_tuple(false, 3, 2, 8), std::make_tuple(true, 7, 2, 8),
+                                           // odd maps (VGG8B on 28x28: 7x7 -> 3x3): the last row and
+                                           // column are in no pooling window
+                                           std::make_tuple(true, 3, 1, 7)));
 
 TEST(FusedConvBlockInput, NoInputGradientIsComputedForADetachedInput) {
   ConvBlock block(ConvBlockOptions{2, 4, 3, 1, true});
