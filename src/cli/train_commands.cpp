@@ -42,6 +42,8 @@ void add_model_options(CLI::App* cmd, RunConfig& c, std::vector<std::pair<CLI::O
   add(c.dict_map, "--dict-map", "dict_map", "Dictionary to block width: pool (adaptive avg pool) | linear");
   add(c.similarity, "--similarity", "similarity", "dot | cos (cos divides by --temperature)");
   add(c.temperature, "--temperature", "temperature", "Temperature of the cos similarity");
+  add(c.ll_beta, "--ll-beta", "ll_beta", "ll-predsim/ll-bpf: weight of the sim loss, (1 - beta) pred + beta sim");
+  add(c.ll_recon_weight, "--ll-recon-weight", "ll_recon_weight", "ll-contrec: weight of the reconstruction loss");
   add(c.seed, "--seed", "seed", "Random seed (weights, data order, augmentation, dropout)");
   add(c.threads, "--threads", "threads", "Intra-op threads (0 = all cores)");
   add(c.device, "--device", "device", "cpu | cuda | cuda:N");

@@ -81,6 +81,7 @@ StepResult LocalLearner::train_step(const torch::Tensor& x, const torch::Tensor&
   // `h` is the only activation carried between blocks, and it never requires grad: no gradient
   // crosses a block boundary and no block computes a gradient for its input.
   torch::Tensor h = x.detach();
+  objective_->set_input(h);
   for (size_t l = 0; l < net_->blocks.size(); ++l) {
     torch::Tensor out = net_->blocks[l]->forward(h);
     torch::Tensor loss = objective_->loss(int(l), out, y);

@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "dcl/core/dictionary_objective.h"
+#include "dcl/core/infopro_objective.h"
+#include "dcl/core/local_error_objective.h"
 
 namespace dcl {
 
@@ -26,6 +28,29 @@ void build_dictionary(Model& m, const RunConfig& cfg, int classes, bool adaptive
   m.learner = std::make_unique<LocalLearner>(m.net, m.objective, cfg);
 }
 
+// Nøkland & Eidnes' local error signals (spec section 5): which of pred / sim, and the BP-free variant.
+void build_local_error(Model& m, const RunConfig& cfg, int classes, bool pred, bool sim, bool backprop_free) {
+  LocalErrorOptions o;
+  o.classes = classes;
+  o.pred = pred;
+  o.sim = sim;
+  o.beta = cfg.ll_beta;
+  o.backprop_free = backprop_free;
+  m.objective = std::make_shared<LocalErrorObjective>(o, m.net->output_sizes);
+  m.learner = std::make_unique<LocalLearner>(m.net, m.objective, cfg);
+}
+
+// InfoPro's contrastive auxiliary networks (spec section 5), with or without the image decoder.
+void build_infopro(Model& m, const RunConfig& cfg, int classes, bool reconstruct) {
+  InfoProOptions o;
+  o.classes = classes;
+  o.reconstruct = reconstruct;
+  o.recon_weight = cfg.ll_recon_weight;
+  o.image = m.net->input;
+  m.objective = std::make_shared<InfoProObjective>(o, m.net->output_sizes);
+  m.learner = std::make_unique<LocalLearner>(m.net, m.objective, cfg);
+}
+
 }  // namespace
 
 const std::vector<MethodInfo>& methods() {
@@ -35,6 +60,18 @@ const std::vector<MethodInfo>& methods() {
        [](Model& m, const RunConfig& c, int z) { build_dictionary(m, c, z, true); }},
       {"dcl-s", "dictionary contrastive learning, static dictionary (forward-unlocked)",
        [](Model& m, const RunConfig& c, int z) { build_dictionary(m, c, z, false); }},
+      {"ll-pred", "local learning: linear classifier on the pooled block output (Nokland & Eidnes)",
+       [](Model& m, const RunConfig& c, int z) { build_local_error(m, c, z, true, false, false); }},
+      {"ll-sim", "local learning: similarity matching through a 3x3 conv (Nokland & Eidnes)",
+       [](Model& m, const RunConfig& c, int z) { build_local_error(m, c, z, false, true, false); }},
+      {"ll-predsim", "local learning: (1 - beta) pred + beta sim (Nokland & Eidnes)",
+       [](Model& m, const RunConfig& c, int z) { build_local_error(m, c, z, true, true, false); }},
+      {"ll-bpf", "local learning, backprop-free predsim: std similarity, feedback alignment (Nokland & Eidnes)",
+       [](Model& m, const RunConfig& c, int z) { build_local_error(m, c, z, true, true, true); }},
+      {"ll-cont", "local learning: supervised contrastive loss through an auxiliary network (InfoPro)",
+       [](Model& m, const RunConfig& c, int z) { build_infopro(m, c, z, false); }},
+      {"ll-contrec", "local learning: ll-cont plus reconstruction of the input image (InfoPro)",
+       [](Model& m, const RunConfig& c, int z) { build_infopro(m, c, z, true); }},
   };
   return all;
 }

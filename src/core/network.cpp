@@ -43,7 +43,7 @@ nn::Sequential fc_block(int in, int out, bool prenorm, double dropout, bool flat
 
 NetworkImpl::NetworkImpl(const std::string& arch_name, const InputShape& in, int classes, double dropout,
                          int fc_width, int fc_patches)
-    : arch(arch_name) {
+    : input(in), arch(arch_name) {
   if (in.channels <= 0 || in.height <= 0 || in.width <= 0 || classes < 2)
     throw std::invalid_argument("network: impossible input " + in.str() + " with " + std::to_string(classes) +
                                 " classes");
@@ -103,7 +103,12 @@ NetworkImpl::NetworkImpl(const std::string& arch_name, const InputShape& in, int
   bool was_training = is_training();
   eval();
   try {
-    forward(torch::zeros({1, in.channels, in.height, in.width}));
+    torch::Tensor h = torch::zeros({1, in.channels, in.height, in.width});
+    for (auto& b : blocks) {
+      h = b->forward(h);
+      output_sizes.push_back(h.sizes().slice(1).vec());
+    }
+    head->forward(h);
   } catch (const c10::Error& e) {
     throw std::invalid_argument("arch " + arch + " does not fit input " + in.str() + ": " + e.what_without_backtrace());
   }

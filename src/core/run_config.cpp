@@ -13,8 +13,8 @@ namespace dcl {
 #define DCL_CONFIG_FIELDS(X)                                                                      \
   X(data) X(data_dir) X(arch) X(method) X(preset) X(epochs) X(batch_size) X(lr) X(optimizer)     \
   X(weight_decay) X(momentum) X(gamma) X(milestones) X(dropout) X(fc_width) X(fc_patches)        \
-  X(dict_init) X(dict_map) X(similarity) X(temperature) X(ensemble_weights) X(seed) X(threads)   \
-  X(limit_train) X(limit_test) X(device) X(out)
+  X(dict_init) X(dict_map) X(similarity) X(temperature) X(ensemble_weights) X(ll_beta)           \
+  X(ll_recon_weight) X(seed) X(threads) X(limit_train) X(limit_test) X(device) X(out)
 
 nlohmann::json RunConfig::to_json() const {
   nlohmann::json j;
@@ -133,6 +133,8 @@ void validate(const RunConfig& cfg) {
   if (!(cfg.lr > 0) || !std::isfinite(cfg.lr)) throw std::invalid_argument("--lr must be a positive number");
   if (cfg.dropout < 0 || cfg.dropout >= 1) throw std::invalid_argument("--dropout must be in [0, 1)");
   if (!(cfg.temperature > 0)) throw std::invalid_argument("--temperature must be positive");
+  if (!(cfg.ll_beta >= 0 && cfg.ll_beta <= 1)) throw std::invalid_argument("--ll-beta must be in [0, 1]");
+  if (!(cfg.ll_recon_weight >= 0)) throw std::invalid_argument("--ll-recon-weight must be >= 0");
   if (cfg.limit_train < 0 || cfg.limit_test < 0) throw std::invalid_argument("--limit-train/--limit-test must be >= 0");
 }
 

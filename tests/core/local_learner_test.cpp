@@ -31,6 +31,7 @@ std::vector<torch::Tensor> clones(const std::vector<torch::Tensor>& v) {
 // Block 0's parameters after one update driven by block 0's own loss alone, on a copy of the model.
 std::vector<torch::Tensor> first_block_after_own_update(const RunConfig& c, const torch::Tensor& x, const torch::Tensor& y) {
   Model m = model_for(c, {int(x.size(1)), int(x.size(2)), int(x.size(3))});
+  m.objective->set_input(x);
   m.objective->loss(0, m.net->blocks[0]->forward(x), y).backward();
   m.learner->optimizers[0]->step();
   return clones(m.net->blocks[0]->parameters());
@@ -57,7 +58,14 @@ TEST_P(NoGradientAcrossBlocks, LaterLossesLeaveEarlierBlocksUntouched) {
     EXPECT_TRUE(torch::allclose(got[i], want[i], 1e-5, 1e-6)) << "block 0 parameter " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(LocalMethods, NoGradientAcrossBlocks, ::testing::Values("dcl", "dcl-s"));
+INSTANTIATE_TEST_SUITE_P(LocalMethods, NoGradientAcrossBlocks,
+                         ::testing::Values("dcl", "dcl-s", "ll-pred", "ll-sim", "ll-predsim", "ll-bpf", "ll-cont",
+                                           "ll-contrec"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& ch : name) ch = ch == '-' ? '_' : ch;
+                           return name;
+                         });
 
 TEST(NoGradientAcrossBlocksControl, BackpropagationUpdatesTheFirstBlockFromLaterLosses) {
   // The same comparison fails for BP, which shows the check above can detect a leak.

@@ -198,3 +198,25 @@ TEST(TrainCli, ANewRunRefusesToOverwriteAnExistingOne) {
   EXPECT_EQ(read_bytes(dir + "/checkpoint.pt"), before);
   fs::remove_all(dir);
 }
+
+TEST(TrainCli, LocalLearningMethodsLearnAboveChance) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  // The fc network: a few seconds per method. On this shared CPU a VGG8B run long enough to leave
+  // chance (8 steps of 64 images do not) takes minutes per method; the conv paths of every
+  // objective are covered by tests/core/ll_objectives_test.cpp and local_learner_test.cpp.
+  for (std::string method : {"ll-pred", "ll-sim", "ll-predsim", "ll-bpf", "ll-cont", "ll-contrec"}) {
+    std::string dir = temp_dir(method);
+    Result r = run_dcl("train --data fmnist --arch fc --method " + method +
+                       " --limit-train 2048 --limit-test 256 --batch-size 128 --epochs 1 --threads 2 --out " + dir);
+    ASSERT_EQ(r.code, 0) << method << "\n" << r.output;
+    auto summary = read_json(dir + "/summary.json");
+    EXPECT_GT(summary["test_accuracy"].get<double>(), 0.25) << method << "\n" << r.output;  // chance is 0.1
+    EXPECT_GT(summary["auxiliary_params"].get<int64_t>(), 0) << method;
+    // Methods with a local classifier report its layer-wise accuracy for both blocks.
+    bool has_classifiers = method == "ll-pred" || method == "ll-predsim" || method == "ll-bpf";
+    size_t layers = summary.contains("layer_accuracy") ? summary["layer_accuracy"].size() : 0u;
+    EXPECT_EQ(layers, has_classifiers ? 2u : 0u) << method;
+    if (has_classifiers) EXPECT_GT(summary["layer_accuracy"][1].get<double>(), 0.25) << method;
+    fs::remove_all(dir);
+  }
+}

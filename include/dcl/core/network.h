@@ -29,6 +29,9 @@ class NetworkImpl : public torch::nn::Module {
 
   std::vector<torch::nn::Sequential> blocks;
   std::vector<BlockShape> shapes;  // one per block
+  InputShape input;
+  // Each block's output size for one sample ([C, H, W] or [F]): auxiliary heads are sized from it.
+  std::vector<std::vector<int64_t>> output_sizes;
   torch::nn::Sequential head{nullptr};
   std::string arch;
 

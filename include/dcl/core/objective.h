@@ -19,6 +19,9 @@ class LocalObjective : public torch::nn::Module {
   virtual std::vector<torch::Tensor> shared_parameters() { return {}; }
   // Auxiliary parameters that belong to block `block` only.
   virtual std::vector<torch::Tensor> block_parameters(int block) { return {}; }
+  // The network's input for the step about to run, before any block's loss (InfoPro's decoder
+  // reconstructs it). Most objectives ignore it.
+  virtual void set_input(const torch::Tensor& x) {}
 };
 
 }  // namespace dcl

@@ -14,7 +14,7 @@ struct RunConfig {
   std::string data = "fmnist";
   std::string data_dir;          // "" = the dataset's default directory
   std::string arch = "fc";       // fc | simple256 | simple512 | vgg8b
-  std::string method = "dcl";    // bp | dcl | dcl-s
+  std::string method = "dcl";    // bp | dcl | dcl-s | ll-* (method.cpp)
   std::string preset = "none";   // none | quick | paper
   // schedule and optimiser
   int epochs = 5;
@@ -35,6 +35,9 @@ struct RunConfig {
   std::string similarity = "dot";    // dot | cos
   double temperature = 0.07;         // cos only
   std::vector<double> ensemble_weights;  // per dictionary block; empty = equal
+  // local-learning comparison methods (spec section 5)
+  double ll_beta = 0.99;          // ll-predsim / ll-bpf: (1 - beta) L_pred + beta L_sim
+  double ll_recon_weight = 5.0;   // ll-contrec: L_contrast + weight * L_recon
   // run mechanics
   uint64_t seed = 1;
   int threads = 0;            // 0 = all cores
