@@ -43,7 +43,7 @@ nn::Sequential fc_block(int in, int out, bool prenorm, double dropout, bool flat
 
 NetworkImpl::NetworkImpl(const std::string& arch_name, const InputShape& in, int classes, double dropout,
                          int fc_width, int fc_patches)
-    : arch(arch_name) {
+    : arch(arch_name), input(in) {
   if (in.channels <= 0 || in.height <= 0 || in.width <= 0 || classes < 2)
     throw std::invalid_argument("network: impossible input " + in.str() + " with " + std::to_string(classes) +
                                 " classes");
@@ -113,6 +113,20 @@ NetworkImpl::NetworkImpl(const std::string& arch_name, const InputShape& in, int
 torch::Tensor NetworkImpl::forward(torch::Tensor x) {
   for (auto& b : blocks) x = b->forward(x);
   return head->forward(x);
+}
+
+std::vector<int64_t> NetworkImpl::block_output_sizes() {
+  torch::NoGradGuard no_grad;
+  bool was_training = is_training();
+  eval();  // no dropout draws: building per-block state must not move the random generator
+  std::vector<int64_t> sizes;
+  torch::Tensor x = torch::zeros({1, input.channels, input.height, input.width}, parameters().front().options());
+  for (auto& b : blocks) {
+    x = b->forward(x);
+    sizes.push_back(x.numel());
+  }
+  train(was_training);
+  return sizes;
 }
 
 int64_t NetworkImpl::parameter_count() {

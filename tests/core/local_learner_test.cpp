@@ -57,7 +57,14 @@ TEST_P(NoGradientAcrossBlocks, LaterLossesLeaveEarlierBlocksUntouched) {
     EXPECT_TRUE(torch::allclose(got[i], want[i], 1e-5, 1e-6)) << "block 0 parameter " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(LocalMethods, NoGradientAcrossBlocks, ::testing::Values("dcl", "dcl-s"));
+INSTANTIATE_TEST_SUITE_P(LocalMethods, NoGradientAcrossBlocks,
+                         ::testing::Values("dcl", "dcl-s", "feat", "contrast", "cafo", "drtp"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& ch : name)
+                             if (ch == '-') ch = '_';
+                           return name;
+                         });
 
 TEST(NoGradientAcrossBlocksControl, BackpropagationUpdatesTheFirstBlockFromLaterLosses) {
   // The same comparison fails for BP, which shows the check above can detect a leak.

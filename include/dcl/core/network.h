@@ -31,8 +31,12 @@ class NetworkImpl : public torch::nn::Module {
   std::vector<BlockShape> shapes;  // one per block
   torch::nn::Sequential head{nullptr};
   std::string arch;
+  InputShape input;  // what the network was built for
 
   int64_t parameter_count();
+  // Per-sample output size of every block (C*H*W or features), from a forward pass of zeros:
+  // what fixed-size per-block state (feedback matrices, flattened predictors) is built for.
+  std::vector<int64_t> block_output_sizes();
 };
 TORCH_MODULE(Network);
 
