@@ -15,6 +15,7 @@ using Action = std::function<int()>;
 void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 
 // Options shared by `train` and `bench` that describe the model and its optimiser; `fields`
 // records which RunConfig field each option sets (presets never override explicit flags).

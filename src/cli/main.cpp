@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   dcl::cli::add_data_commands(app, actions);
   dcl::cli::add_train_commands(app, actions);
   dcl::cli::add_bench_command(app, actions);
+  dcl::cli::add_compare_command(app, actions);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -25,16 +25,10 @@ std::shared_ptr<torch::optim::Optimizer> make_optimizer(const RunConfig& cfg, st
   throw std::invalid_argument("unknown --optimizer '" + cfg.optimizer + "' (valid: adamw, adam, sgd)");
 }
 
-namespace {
-
-// A local block's gradients are dead once its optimiser has stepped: dropping them keeps only one
-// block's gradients alive at a time (BP needs all of them at once).
 void release_gradients(torch::optim::Optimizer& opt) {
   for (auto& group : opt.param_groups())
     for (auto& p : group.params()) p.mutable_grad().reset();
 }
-
-}  // namespace
 
 void Learner::set_lr(double lr) {
   for (auto& opt : optimizers)

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "dcl/core/cafo.h"
 #include "dcl/core/dictionary_objective.h"
+#include "dcl/core/drtp.h"
 #include "dcl/core/infopro_objective.h"
 #include "dcl/core/local_error_objective.h"
+#include "dcl/core/supcon_objective.h"
 
 namespace dcl {
 
@@ -51,6 +54,24 @@ void build_infopro(Model& m, const RunConfig& cfg, int classes, bool reconstruct
   m.learner = std::make_unique<LocalLearner>(m.net, m.objective, cfg);
 }
 
+// SupCon on each block's output (FEAT) or through an auxiliary head (L_contrast), spec section 5.
+void build_supcon(Model& m, const RunConfig& cfg, bool auxiliary) {
+  m.objective = std::make_shared<SupConObjective>(m.net->shapes, auxiliary);
+  m.learner = std::make_unique<LocalLearner>(m.net, m.objective, cfg);
+}
+
+void build_cafo(Model& m, const RunConfig& cfg, int classes) {
+  auto objective = std::make_shared<CafoObjective>(classes, m.net->block_output_sizes());
+  m.objective = objective;
+  m.learner = std::make_unique<CafoLearner>(m.net, objective, cfg);
+}
+
+void build_drtp(Model& m, const RunConfig& cfg, int classes) {
+  auto objective = std::make_shared<DrtpObjective>(classes, m.net->block_output_sizes());
+  m.objective = objective;
+  m.learner = std::make_unique<DrtpLearner>(m.net, objective, cfg);
+}
+
 }  // namespace
 
 const std::vector<MethodInfo>& methods() {
@@ -72,6 +93,13 @@ const std::vector<MethodInfo>& methods() {
        [](Model& m, const RunConfig& c, int z) { build_infopro(m, c, z, false); }},
       {"ll-contrec", "local learning: ll-cont plus reconstruction of the input image (InfoPro)",
        [](Model& m, const RunConfig& c, int z) { build_infopro(m, c, z, true); }},
+      {"feat", "L_feat: SupCon on each block's own output, no auxiliary network",
+       [](Model& m, const RunConfig& c, int) { build_supcon(m, c, false); }},
+      {"contrast", "L_contrast: SupCon through a small auxiliary head per block (InfoPro style)",
+       [](Model& m, const RunConfig& c, int) { build_supcon(m, c, true); }},
+      {"cafo", "Cascaded Forward: frozen random blocks, a linear cross-entropy predictor per block", build_cafo},
+      {"drtp", "Direct Random Target Projection: fixed random projection of the target as each block's gradient",
+       build_drtp},
   };
   return all;
 }

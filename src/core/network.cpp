@@ -120,6 +120,16 @@ torch::Tensor NetworkImpl::forward(torch::Tensor x) {
   return head->forward(x);
 }
 
+std::vector<int64_t> NetworkImpl::block_output_sizes() const {
+  std::vector<int64_t> sizes;
+  for (const auto& dims : output_sizes) {
+    int64_t n = 1;
+    for (int64_t d : dims) n *= d;
+    sizes.push_back(n);
+  }
+  return sizes;
+}
+
 int64_t NetworkImpl::parameter_count() {
   int64_t n = 0;
   for (const auto& p : parameters()) n += p.numel();

@@ -59,8 +59,8 @@ TEST_P(NoGradientAcrossBlocks, LaterLossesLeaveEarlierBlocksUntouched) {
 }
 
 INSTANTIATE_TEST_SUITE_P(LocalMethods, NoGradientAcrossBlocks,
-                         ::testing::Values("dcl", "dcl-s", "ll-pred", "ll-sim", "ll-predsim", "ll-bpf", "ll-cont",
-                                           "ll-contrec"),
+                         ::testing::Values("dcl", "dcl-s", "feat", "contrast", "cafo", "drtp", "ll-pred", "ll-sim",
+                                           "ll-predsim", "ll-bpf", "ll-cont", "ll-contrec"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            for (char& ch : name) ch = ch == '-' ? '_' : ch;

@@ -53,6 +53,10 @@ class LocalLearner : public Learner {
   std::shared_ptr<LocalObjective> objective_;
 };
 
+// A local block's gradients are dead once its optimiser has stepped: dropping them keeps only one
+// block's gradients alive at a time (BP needs all of them at once).
+void release_gradients(torch::optim::Optimizer& opt);
+
 // Throws std::runtime_error naming the block when a loss is NaN or infinite.
 void check_finite(double loss, const std::string& where);
 

@@ -29,13 +29,16 @@ class NetworkImpl : public torch::nn::Module {
 
   std::vector<torch::nn::Sequential> blocks;
   std::vector<BlockShape> shapes;  // one per block
-  InputShape input;
+  InputShape input;  // what the network was built for
   // Each block's output size for one sample ([C, H, W] or [F]): auxiliary heads are sized from it.
   std::vector<std::vector<int64_t>> output_sizes;
   torch::nn::Sequential head{nullptr};
   std::string arch;
 
   int64_t parameter_count();
+  // Per-sample number of output values of every block (the product of output_sizes): what
+  // fixed-size per-block state (feedback matrices, flattened predictors) is built for.
+  std::vector<int64_t> block_output_sizes() const;
 };
 TORCH_MODULE(Network);
 
