@@ -95,6 +95,13 @@ std::string fixed(double v, int digits) {
 
 std::string optional_text(const std::optional<double>& v, int digits) { return v ? fixed(*v, digits) : "-"; }
 
+std::optional<double> mean_of(const std::vector<double>& v) {
+  if (v.empty()) return std::nullopt;
+  double s = 0;
+  for (double x : v) s += x;
+  return s / double(v.size());
+}
+
 }  // namespace
 
 std::vector<CompareRow> run_compare(const CompareOptions& o) {
@@ -134,6 +141,8 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
       }
       if (summary.contains("test_error") && summary["test_error"].is_number())
         row.test_errors.push_back(summary["test_error"].get<double>());
+      if (summary.contains("last_layer_accuracy") && summary["last_layer_accuracy"].is_number())
+        row.layer_errors.push_back(100.0 * (1.0 - summary["last_layer_accuracy"].get<double>()));
       row.params = summary.value("params", int64_t(0));
       row.auxiliary_params = summary.value("auxiliary_params", int64_t(0));
       row.peak_memory_mib = std::max(row.peak_memory_mib, double(summary.value("peak_memory_bytes", int64_t(0))) / (1 << 20));
@@ -162,10 +171,10 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
   if (c.limit_train > 0) out += ", first " + std::to_string(c.limit_train) + " training images";
   if (c.limit_test > 0) out += ", first " + std::to_string(c.limit_test) + " test images";
   out += ", device " + c.device + ".\n\n";
-  out += "| method | test error % (mean ± sd) | per seed | params (network) | params (auxiliary) | "
-         "peak training memory (MiB) | time / epoch (s) |";
+  out += "| method | test error % (mean ± sd) | per seed | last-block error % | params (network) | "
+         "params (auxiliary) | peak training memory (MiB) | time / epoch (s) |";
   if (o.reference) out += " paper error % (VGG8B) | paper memory (MiB, VGG8B) |";
-  out += "\n|---|---|---|---|---|---|---|";
+  out += "\n|---|---|---|---|---|---|---|---|";
   if (o.reference) out += "---|---|";
   out += "\n";
   for (const auto& r : rows) {
@@ -174,12 +183,15 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
     std::string error = r.test_errors.empty() ? "-" : fixed(r.mean_error(), 2);
     if (r.test_errors.size() > 1) error += " ± " + fixed(r.error_spread(), 2);
     out += "| " + r.method + " | " + error + " | " + (per_seed.empty() ? "-" : per_seed) + " | " +
-           std::to_string(r.params) + " | " + std::to_string(r.auxiliary_params) + " | " + fixed(r.peak_memory_mib, 1) +
-           " | " + fixed(r.seconds_per_epoch, 1) + " |";
+           optional_text(mean_of(r.layer_errors), 2) + " | " + std::to_string(r.params) + " | " +
+           std::to_string(r.auxiliary_params) + " | " + fixed(r.peak_memory_mib, 1) + " | " +
+           fixed(r.seconds_per_epoch, 1) + " |";
     if (o.reference) out += " " + optional_text(r.reference_error, 2) + " | " + optional_text(r.reference_memory_mib, 0) + " |";
     out += "\n";
   }
-  out += "\nSpread: sample standard deviation over seeds. Peak memory: the largest over seeds (LibTorch's "
+  out += "\nTest error: the method's own prediction (the classifier head; CaFo: the sum of its predictors). "
+         "Last-block error: the last block's layer-wise prediction alone (DCL: argmax over the dictionary; CaFo: its "
+         "last predictor), mean over seeds. Spread: sample standard deviation over seeds. Peak memory: the largest over seeds (LibTorch's "
          "allocator on CPU, the caching allocator on CUDA). Auxiliary parameters: trainable objective state "
          "(dictionary, auxiliary heads, predictors); fixed random matrices are not counted.\n";
   if (o.reference)
@@ -191,14 +203,15 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
 
 std::string format_compare_csv(const std::vector<CompareRow>& rows) {
   std::string out =
-      "method,seeds,test_error_mean,test_error_sd,test_errors,params,auxiliary_params,peak_memory_mib,"
-      "seconds_per_epoch,reference_error,reference_memory_mib\n";
+      "method,seeds,test_error_mean,test_error_sd,test_errors,last_block_error_mean,params,auxiliary_params,"
+      "peak_memory_mib,seconds_per_epoch,reference_error,reference_memory_mib\n";
   for (const auto& r : rows) {
     std::string per_seed;
     for (double e : r.test_errors) per_seed += (per_seed.empty() ? "" : ";") + fixed(e, 4);
     out += r.method + "," + std::to_string(r.test_errors.size()) + "," +
            (r.test_errors.empty() ? "" : fixed(r.mean_error(), 4)) + "," +
-           (r.test_errors.empty() ? "" : fixed(r.error_spread(), 4)) + "," + per_seed + "," + std::to_string(r.params) +
+           (r.test_errors.empty() ? "" : fixed(r.error_spread(), 4)) + "," + per_seed + "," +
+           (r.layer_errors.empty() ? "" : fixed(*mean_of(r.layer_errors), 4)) + "," + std::to_string(r.params) +
            "," + std::to_string(r.auxiliary_params) + "," + fixed(r.peak_memory_mib, 2) + "," +
            fixed(r.seconds_per_epoch, 3) + "," + (r.reference_error ? fixed(*r.reference_error, 2) : "") + "," +
            (r.reference_memory_mib ? fixed(*r.reference_memory_mib, 0) : "") + "\n";

@@ -21,7 +21,8 @@ struct CompareOptions {
 
 struct CompareRow {
   std::string method;
-  std::vector<double> test_errors;   // %, one per finished seed
+  std::vector<double> test_errors;   // %, one per finished seed: the method's prediction
+  std::vector<double> layer_errors;  // %, the last scoring block alone (dictionary argmax, CaFo's last predictor)
   int64_t params = 0;
   int64_t auxiliary_params = 0;
   double peak_memory_mib = 0;        // largest over seeds
