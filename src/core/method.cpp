@@ -4,6 +4,9 @@
 #include <stdexcept>
 
 #include "dcl/core/dictionary_objective.h"
+#include "dcl/core/ff.h"
+#include "dcl/core/pff.h"
+#include "dcl/core/symba.h"
 
 namespace dcl {
 
@@ -35,6 +38,12 @@ const std::vector<MethodInfo>& methods() {
        [](Model& m, const RunConfig& c, int z) { build_dictionary(m, c, z, true); }},
       {"dcl-s", "dictionary contrastive learning, static dictionary (forward-unlocked)",
        [](Model& m, const RunConfig& c, int z) { build_dictionary(m, c, z, false); }},
+      {"ff", "Forward-Forward (Hinton 2022): goodness of label-embedded inputs, local updates",
+       [](Model& m, const RunConfig& c, int z) { m.learner = std::make_unique<FFLearner>(m.net, c, FFOptions{z}); }},
+      {"symba", "SymBa (Lee & Song 2023): Forward-Forward with the symmetric loss softplus(-4 (g_pos - g_neg))",
+       [](Model& m, const RunConfig& c, int z) { m.learner = std::make_unique<SymBaLearner>(m.net, c, FFOptions{z}); }},
+      {"pff", "Predictive Forward-Forward (Ororbia & Mali 2023): FF representation + generative circuit (fc only)",
+       build_pff},
   };
   return all;
 }
