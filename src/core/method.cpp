@@ -6,9 +6,12 @@
 #include "dcl/core/cafo.h"
 #include "dcl/core/dictionary_objective.h"
 #include "dcl/core/drtp.h"
+#include "dcl/core/ff.h"
 #include "dcl/core/infopro_objective.h"
 #include "dcl/core/local_error_objective.h"
+#include "dcl/core/pff.h"
 #include "dcl/core/supcon_objective.h"
+#include "dcl/core/symba.h"
 
 namespace dcl {
 
@@ -100,6 +103,12 @@ const std::vector<MethodInfo>& methods() {
       {"cafo", "Cascaded Forward: frozen random blocks, a linear cross-entropy predictor per block", build_cafo},
       {"drtp", "Direct Random Target Projection: fixed random projection of the target as each block's gradient",
        build_drtp},
+      {"ff", "Forward-Forward (Hinton 2022): goodness of label-embedded inputs, local updates",
+       [](Model& m, const RunConfig& c, int z) { m.learner = std::make_unique<FFLearner>(m.net, c, FFOptions{z}); }},
+      {"symba", "SymBa (Lee & Song 2023): Forward-Forward with the symmetric loss softplus(-4 (g_pos - g_neg))",
+       [](Model& m, const RunConfig& c, int z) { m.learner = std::make_unique<SymBaLearner>(m.net, c, FFOptions{z}); }},
+      {"pff", "Predictive Forward-Forward (Ororbia & Mali 2023): FF representation + generative circuit (fc only)",
+       build_pff},
   };
   return all;
 }
