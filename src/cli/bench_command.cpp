@@ -10,7 +10,7 @@ namespace dcl::cli {
 
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
   static RunConfig c;
-  static std::vector<std::pair<CLI::Option*, std::string>> fields;
+  static OptionFields fields;
   static std::string input = "3x32x32", methods = "bp,dcl,dcl-s";
   static int steps = 10, warmup = 2, classes = 10;
   static bool json = false;

@@ -17,9 +17,23 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 
-// Options shared by `train` and `bench` that describe the model and its optimiser; `fields`
-// records which RunConfig field each option sets (presets never override explicit flags).
-void add_model_options(CLI::App* cmd, RunConfig& c, std::vector<std::pair<CLI::Option*, std::string>>& fields);
+// Each option bound to a RunConfig field, with the field's name: presets never override a field
+// whose option was given on the command line.
+using OptionFields = std::vector<std::pair<CLI::Option*, std::string>>;
+
+template <typename T>
+void add_field(CLI::App* cmd, OptionFields& fields, T& field, const std::string& flag, const std::string& name,
+               const std::string& help) {
+  fields.emplace_back(cmd->add_option(flag, field, help)->capture_default_str(), name);
+}
+
+// The names of the fields whose options were given.
+std::vector<std::string> explicit_fields(const OptionFields& fields);
+
+// The model and its optimiser (`train`, `bench`, `compare`).
+void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
+// Data, schedule and budget (`train`, `compare`).
+void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
 
 // Warns on stderr when LibTorch's matrix products run on the slow reference BLAS.
 void warn_if_reference_blas();

@@ -5,13 +5,12 @@
 #include "commands.h"
 #include "dcl/core/compare.h"
 #include "dcl/core/trainer.h"
-#include "dcl/data/registry.h"
 
 namespace dcl::cli {
 
 void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
   static RunConfig c;
-  static std::vector<std::pair<CLI::Option*, std::string>> fields;
+  static OptionFields fields;
   static std::string methods;
   static int seeds = 1;
   static bool reference = false;
@@ -20,41 +19,23 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       "Train methods x seeds with identical data, data order and budget; write DIR/compare.md and compare.csv.\n"
       "Runs go to DIR/<method>-seed<k>/; a finished run is skipped, an interrupted one resumed, so the same\n"
       "command given again continues where it stopped.");
-  auto add = [&](auto& field, const std::string& flag, const std::string& name, const std::string& help) {
-    fields.emplace_back(cmp->add_option(flag, field, help)->capture_default_str(), name);
-  };
-  std::string data_names;
-  for (const auto& n : data::dataset_names()) data_names += (data_names.empty() ? "" : ", ") + n;
   std::string method_list;
   for (const auto& n : method_names()) method_list += (method_list.empty() ? "" : ", ") + n;
-  add(c.data, "--data", "data", "Dataset: " + data_names);
-  add(c.data_dir, "--data-dir", "data_dir", "Directory with the dataset's files (default: its standard location)");
   cmp->add_option("--methods", methods, "Comma-separated methods to compare: " + method_list)->required();
   cmp->add_option("--seeds", seeds, "Seeds per method: --seed, --seed+1, ... (mean and spread over them)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  add(c.out, "--out", "out", "Output directory (default: runs/compare-<data>-<arch>)");
+  add_field(cmp, fields, c.out, "--out", "out", "Output directory (default: runs/compare-<data>-<arch>)");
   cmp->add_flag("--reference", reference,
                 "Add spec section 7's paper numbers (VGG8B test error, Table 3; memory, Table 4) where it has them");
-  add(c.preset, "--preset", "preset", "none | quick | paper (spec section 4 for this arch and data)");
-  add(c.epochs, "--epochs", "epochs", "Epochs per run");
-  add(c.batch_size, "--batch-size", "batch_size", "Batch size");
-  add(c.gamma, "--gamma", "gamma", "MultiStep learning-rate decay factor");
-  add(c.milestones, "--milestones", "milestones", "Epochs after which the learning rate is multiplied by gamma");
-  add(c.limit_train, "--limit-train", "limit_train", "Use only the first N training images (0 = all)");
-  add(c.limit_test, "--limit-test", "limit_test", "Use only the first N test images (0 = all)");
-  add(c.stop_after_steps, "--stop-after-steps", "stop_after_steps",
-      "Stop as if interrupted after N optimiser steps of a run (for testing resume)");
+  add_run_options(cmp, c, fields);
   add_model_options(cmp, c, fields);
   actions.emplace_back(cmp, [] {
     warn_if_reference_blas();
     install_stop_handlers();
-    std::vector<std::string> explicit_fields;
-    for (auto& [opt, name] : fields)
-      if (opt->count() > 0) explicit_fields.push_back(name);
     CompareOptions o;
     o.base = c;
-    apply_preset(o.base, explicit_fields);
+    apply_preset(o.base, explicit_fields(fields));
     std::stringstream ss(methods);
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) o.methods.push_back(m);

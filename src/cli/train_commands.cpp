@@ -20,16 +20,35 @@ std::string join(const std::vector<std::string>& v) {
 struct TrainFlags {
   RunConfig cfg;
   std::string resume;
-  // CLI option -> RunConfig field it sets; a preset never overrides a field set on the command line.
-  std::vector<std::pair<CLI::Option*, std::string>> fields;
+  OptionFields fields;
 };
 
 }  // namespace
 
-void add_model_options(CLI::App* cmd, RunConfig& c, std::vector<std::pair<CLI::Option*, std::string>>& fields) {
-  auto add = [&](auto& field, const std::string& flag, const std::string& name, const std::string& help) {
-    fields.emplace_back(cmd->add_option(flag, field, help)->capture_default_str(), name);
-  };
+std::vector<std::string> explicit_fields(const OptionFields& fields) {
+  std::vector<std::string> names;
+  for (const auto& [opt, name] : fields)
+    if (opt->count() > 0) names.push_back(name);
+  return names;
+}
+
+void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
+  auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
+  add(c.data, "--data", "data", "Dataset: " + join(data::dataset_names()));
+  add(c.data_dir, "--data-dir", "data_dir", "Directory with the dataset's files (default: its standard location)");
+  add(c.preset, "--preset", "preset", "none | quick (a few epochs) | paper (spec section 4 for this arch and data)");
+  add(c.epochs, "--epochs", "epochs", "Epochs");
+  add(c.batch_size, "--batch-size", "batch_size", "Batch size");
+  add(c.gamma, "--gamma", "gamma", "MultiStep learning-rate decay factor");
+  add(c.milestones, "--milestones", "milestones", "Epochs after which the learning rate is multiplied by gamma");
+  add(c.limit_train, "--limit-train", "limit_train", "Use only the first N training images (0 = all)");
+  add(c.limit_test, "--limit-test", "limit_test", "Use only the first N test images (0 = all)");
+  add(c.stop_after_steps, "--stop-after-steps", "stop_after_steps",
+      "Stop as if interrupted after N optimiser steps (checkpoint, then exit; for testing resume)");
+}
+
+void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
+  auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
   add(c.arch, "--arch", "arch", "Network: " + join(arch_names()));
   add(c.optimizer, "--optimizer", "optimizer", "adamw | adam | sgd");
   add(c.lr, "--lr", "lr", "Learning rate");
@@ -53,32 +72,18 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
   static TrainFlags f;
   RunConfig& c = f.cfg;
   auto* train = app.add_subcommand("train", "Train a network with a method on a dataset; results go to --out DIR");
-  auto add = [&](auto& field, const std::string& flag, const std::string& name, const std::string& help) {
-    f.fields.emplace_back(train->add_option(flag, field, help)->capture_default_str(), name);
-  };
-  add(c.data, "--data", "data", "Dataset: " + join(data::dataset_names()));
-  add(c.data_dir, "--data-dir", "data_dir", "Directory with the dataset's files (default: its standard location)");
+  auto add = [&](auto& field, auto... rest) { add_field(train, f.fields, field, rest...); };
   add(c.method, "--method", "method", "Method: " + join(method_names()));
-  add(c.preset, "--preset", "preset", "none | quick (a few epochs) | paper (spec section 4 for this arch and data)");
-  add(c.epochs, "--epochs", "epochs", "Epochs");
-  add(c.batch_size, "--batch-size", "batch_size", "Batch size");
-  add(c.gamma, "--gamma", "gamma", "MultiStep learning-rate decay factor");
-  add(c.milestones, "--milestones", "milestones", "Epochs after which the learning rate is multiplied by gamma");
   add(c.ensemble_weights, "--ensemble-weights", "ensemble_weights",
       "Weights of the per-block layer-wise predictions in the ensemble (default: equal)");
-  add(c.limit_train, "--limit-train", "limit_train", "Use only the first N training images (0 = all)");
-  add(c.limit_test, "--limit-test", "limit_test", "Use only the first N test images (0 = all)");
   add(c.out, "--out", "out", "Run directory (config.json, metrics.jsonl, summary.json, checkpoint.pt)");
-  add(c.stop_after_steps, "--stop-after-steps", "stop_after_steps",
-      "Stop as if interrupted after N optimiser steps (checkpoint, then exit; for testing resume)");
+  add_run_options(train, c, f.fields);
   add_model_options(train, c, f.fields);
   train->add_option("--resume", f.resume, "Continue the run saved in DIR (its config.json; --epochs may extend it)");
   actions.emplace_back(train, [] {
     warn_if_reference_blas();
     install_stop_handlers();
-    std::vector<std::string> explicit_fields;
-    for (auto& [opt, name] : f.fields)
-      if (opt->count() > 0) explicit_fields.push_back(name);
+    std::vector<std::string> given = explicit_fields(f.fields);
     bool resume = !f.resume.empty();
     RunConfig cfg = f.cfg;
     if (resume) {
@@ -86,7 +91,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
       if (!in) throw std::invalid_argument("--resume " + f.resume + ": no config.json there");
       RunConfig saved = RunConfig::from_json(nlohmann::json::parse(in));
       // Only a few things may change on resume: how long, where the data is, how many threads.
-      for (auto& name : explicit_fields) {
+      for (auto& name : given) {
         if (name == "epochs") saved.epochs = cfg.epochs;
         if (name == "data_dir") saved.data_dir = cfg.data_dir;
         if (name == "threads") saved.threads = cfg.threads;
@@ -96,7 +101,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
       cfg = saved;
     } else {
       if (cfg.out.empty()) cfg.out = "runs/" + cfg.data + "-" + cfg.arch + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
-      apply_preset(cfg, explicit_fields);
+      apply_preset(cfg, given);
     }
     Trainer trainer(cfg, resume);
     nlohmann::json summary = trainer.run();

@@ -61,16 +61,6 @@ std::string compare_run_dir(const CompareOptions& o, const std::string& method, 
 
 namespace {
 
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error("cannot read " + path);
-  try {
-    return nlohmann::json::parse(f);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + " is not valid JSON: " + e.what());
-  }
-}
-
 // A run directory may only be reused for exactly the settings it was started with; where it
 // lives, its thread count and its device do not change what it computes.
 void require_same_settings(const std::string& dir, const RunConfig& cfg) {

@@ -49,16 +49,7 @@ StepResult DrtpLearner::train_step(const torch::Tensor& x, const torch::Tensor& 
     r.block_losses.push_back(value);
     h = out.detach();
   }
-  auto& head_opt = *optimizers.back();
-  torch::Tensor logits = net_->head->forward(h);
-  torch::Tensor loss = F::cross_entropy(logits, y);
-  r.head_loss = loss.item<double>();
-  check_finite(r.head_loss, "the classifier head");
-  head_opt.zero_grad();
-  loss.backward();
-  head_opt.step();
-  release_gradients(head_opt);
-  r.head_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
+  train_head(h, y, r);
   return r;
 }
 

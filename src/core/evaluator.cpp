@@ -41,7 +41,7 @@ EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& devi
     }
     if (!weights.empty() && size_t(scoring) != weights.size())
       throw std::invalid_argument("--ensemble-weights has " + std::to_string(weights.size()) + " values but the model has " +
-                                  std::to_string(scoring) + " dictionary blocks");
+                                  std::to_string(scoring) + " blocks with layer-wise scores");
     torch::Tensor logits = model.learner->predict(input, outputs);
     loss_sum += torch::nn::functional::cross_entropy(logits, y).item<double>() * double(y.size(0));
     head_correct += logits.argmax(1).eq(y).sum().item<int64_t>();

@@ -30,6 +30,19 @@ void release_gradients(torch::optim::Optimizer& opt) {
     for (auto& p : group.params()) p.mutable_grad().reset();
 }
 
+void Learner::train_head(const torch::Tensor& h, const torch::Tensor& y, StepResult& r) {
+  auto& opt = *optimizers.back();
+  torch::Tensor logits = net_->head->forward(h);
+  torch::Tensor loss = F::cross_entropy(logits, y);
+  r.head_loss = loss.item<double>();
+  check_finite(r.head_loss, "the classifier head");
+  opt.zero_grad();
+  loss.backward();
+  opt.step();
+  release_gradients(opt);
+  r.head_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
+}
+
 void Learner::set_lr(double lr) {
   for (auto& opt : optimizers)
     for (auto& group : opt->param_groups()) group.options().set_lr(lr);
@@ -89,16 +102,7 @@ StepResult LocalLearner::train_step(const torch::Tensor& x, const torch::Tensor&
     r.block_losses.push_back(value);
     h = out.detach();  // the previous input is released here
   }
-  auto& head_opt = *optimizers.back();
-  torch::Tensor logits = net_->head->forward(h);
-  torch::Tensor loss = F::cross_entropy(logits, y);
-  r.head_loss = loss.item<double>();
-  check_finite(r.head_loss, "the classifier head");
-  head_opt.zero_grad();
-  loss.backward();
-  head_opt.step();
-  release_gradients(head_opt);
-  r.head_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
+  train_head(h, y, r);
   return r;
 }
 

@@ -47,15 +47,6 @@ torch::Device parse_device(const std::string& name) {
   return d;
 }
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error("cannot read " + path);
-  try {
-    return nlohmann::json::parse(f);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + " is not valid JSON: " + e.what());
-  }
-}
 
 std::string percent(double v) {
   char buf[16];
@@ -243,7 +234,7 @@ nlohmann::json Trainer::run() {
 }
 
 nlohmann::json evaluate_run(const std::string& run_dir, const std::string& data_dir, int threads) {
-  RunConfig cfg = RunConfig::from_json(read_json(run_dir + "/config.json"));
+  RunConfig cfg = RunConfig::from_json(read_json_file(run_dir + "/config.json"));
   if (!data_dir.empty()) cfg.data_dir = data_dir;
   validate(cfg);
   configure_threads(threads);

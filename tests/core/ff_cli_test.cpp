@@ -9,23 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_test_util.h"
+
 namespace fs = std::filesystem;
+using namespace cli_test;
 
 namespace {
-
-struct CliResult {
-  int code;
-  std::string output;
-};
-
-CliResult run_dcl(const std::string& args) {
-  FILE* p = popen((std::string(DCL_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 struct Case {
   std::string method, args;
@@ -37,7 +26,7 @@ struct Case {
 class ForwardForwardRun : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ForwardForwardRun, ShortFashionMnistRunBeatsChanceClearly) {
-  if (!fs::exists(std::string(DCL_FMNIST_DIR) + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "Fashion-MNIST not installed";
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const Case& c = GetParam();
   fs::path dir = fs::temp_directory_path() / ("dcl_test_" + c.method + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);

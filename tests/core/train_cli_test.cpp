@@ -8,46 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_test_util.h"
 #include "dcl/core/checkpoint.h"
 #include "dcl/core/method.h"
 
 using namespace dcl;
+using namespace cli_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Result {
-  int code;
-  std::string output;
-};
-
-Result run_dcl(const std::string& args) {
-  std::string cmd = std::string(DCL_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("dcl_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  return p.string();
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream f(path);
-  return nlohmann::json::parse(f);
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-bool have_fmnist() { return fs::exists(std::string(DCL_FMNIST_DIR) + "/train-images-idx3-ubyte.gz"); }
 
 // The tensors of a run's checkpoint, loaded into a model built from its config.
 std::vector<std::pair<std::string, torch::Tensor>> checkpoint_tensors(const std::string& dir) {
@@ -66,7 +35,7 @@ const std::string kSmallRun =
 TEST(TrainCli, ShortFashionMnistRunLearnsWellAboveChance) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string dir = temp_dir("learn");
-  Result r = run_dcl("train --data fmnist --arch fc --method dcl-s --epochs 1 --batch-size 128 --limit-train 4096 "
+  CliResult r = run_dcl("train --data fmnist --arch fc --method dcl-s --epochs 1 --batch-size 128 --limit-train 4096 "
                      "--limit-test 1000 --threads 2 --out " + dir);
   ASSERT_EQ(r.code, 0) << r.output;
   auto summary = read_json(dir + "/summary.json");
@@ -83,7 +52,7 @@ TEST(TrainCli, ShortFashionMnistRunLearnsWellAboveChance) {
   while (std::getline(metrics, line)) ++lines;
   EXPECT_EQ(lines, 1);
   // dcl eval reproduces the final accuracy from the checkpoint.
-  Result e = run_dcl("eval --run " + dir);
+  CliResult e = run_dcl("eval --run " + dir);
   ASSERT_EQ(e.code, 0) << e.output;
   auto j = nlohmann::json::parse(e.output.substr(e.output.find('{')));
   EXPECT_DOUBLE_EQ(j["head_accuracy"].get<double>(), summary["test_accuracy"].get<double>());
@@ -93,15 +62,15 @@ TEST(TrainCli, ShortFashionMnistRunLearnsWellAboveChance) {
 TEST(TrainCli, InterruptedAndResumedRunMatchesAnUninterruptedOne) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string a = temp_dir("whole"), b = temp_dir("resumed");
-  Result whole = run_dcl(kSmallRun + " --out " + a);
+  CliResult whole = run_dcl(kSmallRun + " --out " + a);
   ASSERT_EQ(whole.code, 0) << whole.output;
   // Interrupted mid-epoch (step 5 of 8), then again in the second epoch, then finished.
-  Result first = run_dcl(kSmallRun + " --out " + b + " --stop-after-steps 5");
+  CliResult first = run_dcl(kSmallRun + " --out " + b + " --stop-after-steps 5");
   ASSERT_EQ(first.code, 130) << first.output;
   EXPECT_FALSE(fs::exists(b + "/summary.json"));
-  Result second = run_dcl("train --resume " + b + " --stop-after-steps 6");
+  CliResult second = run_dcl("train --resume " + b + " --stop-after-steps 6");
   ASSERT_EQ(second.code, 130) << second.output;
-  Result third = run_dcl("train --resume " + b);
+  CliResult third = run_dcl("train --resume " + b);
   ASSERT_EQ(third.code, 0) << third.output;
 
   auto ta = checkpoint_tensors(a), tb = checkpoint_tensors(b);
@@ -142,7 +111,7 @@ TEST(TrainCli, CtrlCWritesACheckpointAndExits) {
   EXPECT_EQ(std::atoi(buf), 130);
   EXPECT_TRUE(fs::exists(dir + "/checkpoint.pt"));
   EXPECT_FALSE(fs::exists(dir + "/checkpoint.pt.tmp"));
-  Result r = run_dcl("train --resume " + dir + " --epochs 1 --threads 1");
+  CliResult r = run_dcl("train --resume " + dir + " --epochs 1 --threads 1");
   EXPECT_EQ(r.code, 0) << r.output;
   fs::remove_all(dir);
 }
@@ -151,7 +120,7 @@ TEST(TrainCli, UnknownNamesAreErrorsListingTheValidOnes) {
   EXPECT_NE(run_dcl("train --method nope --out /tmp/x").output.find("valid: bp, dcl"), std::string::npos);
   EXPECT_NE(run_dcl("train --arch nope --out /tmp/x").output.find("valid: fc, simple256"), std::string::npos);
   EXPECT_NE(run_dcl("train --data nope --out /tmp/x").output.find("fmnist"), std::string::npos);
-  Result r = run_dcl("bench --arch vgg8b --input 1x20x20 --methods dcl --steps 1");
+  CliResult r = run_dcl("bench --arch vgg8b --input 1x20x20 --methods dcl --steps 1");
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("1x20x20"), std::string::npos) << r.output;
 }
@@ -161,12 +130,12 @@ TEST(TrainCli, CorruptCheckpointIsAClearErrorAndStaysUntouched) {
   std::string dir = temp_dir("corrupt");
   ASSERT_EQ(run_dcl(kSmallRun + " --out " + dir + " --stop-after-steps 1").code, 130);
   std::string path = dir + "/checkpoint.pt";
-  std::string bytes = read_bytes(path);
+  std::string bytes = read_file(path);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() / 2);
-  Result r = run_dcl("train --resume " + dir);
+  CliResult r = run_dcl("train --resume " + dir);
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("checkpoint " + path), std::string::npos) << r.output;
-  EXPECT_EQ(read_bytes(path), bytes.substr(0, bytes.size() / 2));
+  EXPECT_EQ(read_file(path), bytes.substr(0, bytes.size() / 2));
   fs::remove_all(dir);
 }
 
@@ -177,12 +146,12 @@ TEST(TrainCli, NaNLossStopsTrainingAndKeepsThePreviousCheckpoint) {
   std::string args = "train --data fmnist --arch fc --method dcl --optimizer sgd --lr 1e30 --epochs 1 "
                      "--batch-size 64 --limit-train 1024 --limit-test 64 --threads 1 --out " + dir;
   ASSERT_EQ(run_dcl(args + " --stop-after-steps 1").code, 130);
-  std::string before = read_bytes(dir + "/checkpoint.pt");
-  Result r = run_dcl("train --resume " + dir);
+  std::string before = read_file(dir + "/checkpoint.pt");
+  CliResult r = run_dcl("train --resume " + dir);
   EXPECT_NE(r.code, 0);
   EXPECT_TRUE(r.output.find("nan") != std::string::npos || r.output.find("inf") != std::string::npos) << r.output;
   EXPECT_NE(r.output.find("loss of"), std::string::npos) << r.output;
-  EXPECT_EQ(read_bytes(dir + "/checkpoint.pt"), before);
+  EXPECT_EQ(read_file(dir + "/checkpoint.pt"), before);
   EXPECT_FALSE(fs::exists(dir + "/summary.json"));
   fs::remove_all(dir);
 }
@@ -191,11 +160,11 @@ TEST(TrainCli, ANewRunRefusesToOverwriteAnExistingOne) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string dir = temp_dir("exists");
   ASSERT_EQ(run_dcl(kSmallRun + " --out " + dir + " --stop-after-steps 1").code, 130);
-  std::string before = read_bytes(dir + "/checkpoint.pt");
-  Result r = run_dcl(kSmallRun + " --out " + dir);
+  std::string before = read_file(dir + "/checkpoint.pt");
+  CliResult r = run_dcl(kSmallRun + " --out " + dir);
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
-  EXPECT_EQ(read_bytes(dir + "/checkpoint.pt"), before);
+  EXPECT_EQ(read_file(dir + "/checkpoint.pt"), before);
   fs::remove_all(dir);
 }
 
@@ -206,7 +175,7 @@ TEST(TrainCli, LocalLearningMethodsLearnAboveChance) {
   // objective are covered by tests/core/ll_objectives_test.cpp and local_learner_test.cpp.
   for (std::string method : {"ll-pred", "ll-sim", "ll-predsim", "ll-bpf", "ll-cont", "ll-contrec"}) {
     std::string dir = temp_dir(method);
-    Result r = run_dcl("train --data fmnist --arch fc --method " + method +
+    CliResult r = run_dcl("train --data fmnist --arch fc --method " + method +
                        " --limit-train 2048 --limit-test 256 --batch-size 128 --epochs 1 --threads 2 --out " + dir);
     ASSERT_EQ(r.code, 0) << method << "\n" << r.output;
     auto summary = read_json(dir + "/summary.json");

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "dcl/core/method.h"
 
 namespace dcl {
@@ -29,5 +31,7 @@ TrainingProgress load_checkpoint(const std::string& path, Model& model);
 
 // Writes `text` to `path` through a temporary file and a rename.
 void write_file_atomic(const std::string& path, const std::string& text);
+// Parses a run directory's JSON file; throws std::runtime_error naming the file when unreadable.
+nlohmann::json read_json_file(const std::string& path);
 
 }  // namespace dcl

@@ -32,6 +32,8 @@ class Learner {
   void set_lr(double lr);
 
  protected:
+  // The classifier head's own step on the (detached) last block output, with the last optimiser.
+  void train_head(const torch::Tensor& h, const torch::Tensor& y, StepResult& r);
   Network net_;
 };
 

@@ -14,7 +14,7 @@ struct RunConfig {
   std::string data = "fmnist";
   std::string data_dir;          // "" = the dataset's default directory
   std::string arch = "fc";       // fc | simple256 | simple512 | vgg8b
-  std::string method = "dcl";    // bp | dcl | dcl-s | ll-* (method.cpp)
+  std::string method = "dcl";    // a name from methods() in method.cpp
   std::string preset = "none";   // none | quick | paper
   // schedule and optimiser
   int epochs = 5;
