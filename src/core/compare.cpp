@@ -62,15 +62,15 @@ std::string compare_run_dir(const CompareOptions& o, const std::string& method, 
 namespace {
 
 // A run directory may only be reused for exactly the settings it was started with; where it
-// lives, its thread count and its device do not change what it computes.
+// lives, its thread count and its device do not change what it computes. A setting that an older
+// config.json lacks had its default value, as RunConfig::from_json reads it.
 void require_same_settings(const std::string& dir, const RunConfig& cfg) {
-  nlohmann::json saved = read_json_file(dir + "/config.json"), wanted = cfg.to_json();
+  nlohmann::json saved = RunConfig::from_json(read_json_file(dir + "/config.json")).to_json(), wanted = cfg.to_json();
   std::string differences;
   for (auto& [key, value] : wanted.items()) {
     if (key == "out" || key == "threads" || key == "data_dir" || key == "device") continue;
-    if (!saved.contains(key) || saved[key] != value)
-      differences += (differences.empty() ? "" : ", ") + key + " " + (saved.contains(key) ? saved[key].dump() : "unset") +
-                     " (now " + value.dump() + ")";
+    if (saved[key] != value)
+      differences += (differences.empty() ? "" : ", ") + key + " " + saved[key].dump() + " (now " + value.dump() + ")";
   }
   if (!differences.empty())
     throw std::invalid_argument("run directory " + dir + " holds a run with other settings: " + differences +

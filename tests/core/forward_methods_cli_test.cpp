@@ -76,6 +76,13 @@ TEST(Compare, WritesBothTablesSkipsFinishedRunsAndResumesInterruptedOnes) {
   EXPECT_EQ(third.output.find("epoch 1/1"), std::string::npos) << third.output;
   EXPECT_EQ(read_file(dir + "/cafo-seed1/summary.json"), summary);
   EXPECT_EQ(read_file(dir + "/compare.csv"), csv);
+  // A run written before a setting existed had that setting's default: still the same settings.
+  nlohmann::json old_config = read_json(dir + "/cafo-seed1/config.json");
+  old_config.erase("ll_beta");
+  std::ofstream(dir + "/cafo-seed1/config.json") << old_config.dump(2);
+  CliResult fourth = run_dcl(args);
+  ASSERT_EQ(fourth.code, 0) << fourth.output;
+  EXPECT_EQ(count(fourth.output, "skipped"), 2) << fourth.output;
   // Other settings into the same directory are refused, naming what differs.
   CliResult other = run_dcl("compare --data fmnist --arch fc --methods bp --epochs 2 --batch-size 128 --limit-train 512 "
                          "--limit-test 200 --fc-width 256 --threads 1 --out " + dir);
