@@ -119,6 +119,9 @@ nlohmann::json Trainer::run() {
   EvalResult last_eval;
   int64_t total_batches = s.train_loader->batches_per_epoch();
   int64_t steps_this_session = 0;
+  auto should_stop = [&] {
+    return stop_requested().load() || (cfg.stop_after_steps > 0 && steps_this_session >= cfg.stop_after_steps);
+  };
 
   while (p.epoch < cfg.epochs) {
     double lr = scheduled_lr(cfg, p.epoch);
@@ -153,7 +156,7 @@ nlohmann::json Trainer::run() {
       ++steps_this_session;
       p.epoch_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       bar.update(p.batch, status());
-      if (stop_requested().load() || (cfg.stop_after_steps > 0 && steps_this_session >= cfg.stop_after_steps)) {
+      if (should_stop()) {
         interrupted = true;
         break;
       }
@@ -200,7 +203,7 @@ nlohmann::json Trainer::run() {
     next.epoch_seconds = 0;
     next.block_loss_sums.clear();
     save_checkpoint(s.checkpoint_path(), s.model, next);
-    bool stop_now = stop_requested().load() || (cfg.stop_after_steps > 0 && steps_this_session >= cfg.stop_after_steps);
+    bool stop_now = should_stop();
     p = next;
     if (stop_now && p.epoch < cfg.epochs) {
       std::fprintf(stderr, "stopped after epoch %d; continue with: dcl train --resume %s\n", p.epoch, s.dir.c_str());
