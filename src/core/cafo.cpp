@@ -49,15 +49,8 @@ StepResult CafoLearner::train_step(const torch::Tensor& x, const torch::Tensor& 
       h = net_->blocks[l]->forward(h);
     }
     torch::Tensor logits = objective_->scores(int(l), h);
-    torch::Tensor loss = F::cross_entropy(logits, y);
-    double value = loss.item<double>();
-    check_finite(value, "the predictor of block " + std::to_string(l));
-    auto& opt = *optimizers[l];
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-    release_gradients(opt);
-    r.block_losses.push_back(value);
+    r.block_losses.push_back(
+        local_update(*optimizers[l], F::cross_entropy(logits, y), "the predictor of block " + std::to_string(l)));
     log_probs.push_back(torch::log_softmax(logits.detach(), 1));
   }
   torch::Tensor combined = combine(log_probs);

@@ -52,16 +52,9 @@ StepResult FFLearner::train_step(const torch::Tensor& x, const torch::Tensor& y)
     // The input is detached: block l's loss reaches block l's parameters only.
     torch::Tensor out = net_->blocks[l]->forward(normalise_length(h.detach()));
     torch::Tensor g = goodness(out);
-    torch::Tensor loss = pair_loss(g.narrow(0, 0, n), g.narrow(0, n, n));
-    double value = loss.item<double>();
-    check_finite(value, "block " + std::to_string(l));
-    auto& opt = *optimizers[l];
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-    for (auto& p : net_->blocks[l]->parameters()) p.mutable_grad().reset();
-    r.block_losses.push_back(value);
-    total += value;
+    r.block_losses.push_back(
+        local_update(*optimizers[l], pair_loss(g.narrow(0, 0, n), g.narrow(0, n, n)), "block " + std::to_string(l)));
+    total += r.block_losses.back();
     h = out.detach();
   }
   // No classifier head: the reported training loss is the mean block loss.

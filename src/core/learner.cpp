@@ -30,16 +30,19 @@ void release_gradients(torch::optim::Optimizer& opt) {
     for (auto& p : group.params()) p.mutable_grad().reset();
 }
 
-void Learner::train_head(const torch::Tensor& h, const torch::Tensor& y, StepResult& r) {
-  auto& opt = *optimizers.back();
-  torch::Tensor logits = net_->head->forward(h);
-  torch::Tensor loss = F::cross_entropy(logits, y);
-  r.head_loss = loss.item<double>();
-  check_finite(r.head_loss, "the classifier head");
+double local_update(torch::optim::Optimizer& opt, const torch::Tensor& loss, const std::string& where) {
+  double value = loss.item<double>();
+  check_finite(value, where);
   opt.zero_grad();
-  loss.backward();
+  loss.backward();  // frees this loss's graph
   opt.step();
   release_gradients(opt);
+  return value;
+}
+
+void Learner::train_head(const torch::Tensor& h, const torch::Tensor& y, StepResult& r) {
+  torch::Tensor logits = net_->head->forward(h);
+  r.head_loss = local_update(*optimizers.back(), F::cross_entropy(logits, y), "the classifier head");
   r.head_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
 }
 
@@ -91,15 +94,8 @@ StepResult LocalLearner::train_step(const torch::Tensor& x, const torch::Tensor&
   objective_->set_input(h);
   for (size_t l = 0; l < net_->blocks.size(); ++l) {
     torch::Tensor out = net_->blocks[l]->forward(h);
-    torch::Tensor loss = objective_->loss(int(l), out, y);
-    double value = loss.item<double>();
-    check_finite(value, "block " + std::to_string(l));
-    auto& opt = *optimizers[l];
-    opt.zero_grad();
-    loss.backward();  // frees this block's graph
-    opt.step();
-    release_gradients(opt);
-    r.block_losses.push_back(value);
+    r.block_losses.push_back(
+        local_update(*optimizers[l], objective_->loss(int(l), out, y), "block " + std::to_string(l)));
     h = out.detach();  // the previous input is released here
   }
   train_head(h, y, r);

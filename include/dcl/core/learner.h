@@ -59,6 +59,10 @@ class LocalLearner : public Learner {
 // block's gradients alive at a time (BP needs all of them at once).
 void release_gradients(torch::optim::Optimizer& opt);
 
+// One local update with `opt`: the loss's value (checked finite before any weight changes, the
+// error naming `where`), backward, step, then the gradients released. Returns the value.
+double local_update(torch::optim::Optimizer& opt, const torch::Tensor& loss, const std::string& where);
+
 // Throws std::runtime_error naming the block when a loss is NaN or infinite.
 void check_finite(double loss, const std::string& where);
 
