@@ -1,11 +1,12 @@
 #pragma once
 // Shared bits of the fuzz harnesses.
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace dcl::fuzz {

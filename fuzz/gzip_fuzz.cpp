@@ -1,8 +1,8 @@
 // libFuzzer target: read_file_bytes, whose gzip path (multi-member streams, size guess from the
 // trailer) is our own loop around zlib.
-#include "dcl/data/readers.h"
 #include <cstring>
 
+#include "dcl/data/readers.h"
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

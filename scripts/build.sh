@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Installs dependencies (idempotent) and builds into build/ (ccache + a precompiled torch header).
-# Extra CMake arguments pass through, e.g. -DCMAKE_PREFIX_PATH=/path/to/libtorch for a CUDA LibTorch.
+# Installs dependencies (idempotent) and builds into build/, or $BUILD_DIR (ccache + a precompiled torch header).
+# Extra CMake arguments pass through, e.g. -DCMAKE_PREFIX_PATH=/path/to/libtorch for a CUDA LibTorch,
+# -DDCL_WERROR=ON (warnings as errors) or -DDCL_SANITIZE=address|thread.
+# Environment: BUILD_DIR (default build) is the build directory; BUILD_TARGETS (default: all) is a
+# space-separated list of targets to build instead of everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
 bash scripts/install-deps.sh
+# ccache may reuse results compiled with the precompiled torch header only with these sloppiness
+# settings. They are exported for this build alone: the user's own ccache configuration is left as
+# it is (`ccache --set-config` would rewrite it for every project).
 if command -v ccache >/dev/null; then
-  ccache --set-config=sloppiness=pch_defines,time_macros,include_file_mtime,include_file_ctime >/dev/null
+  export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:+$CCACHE_SLOPPINESS,}pch_defines,time_macros,include_file_mtime,include_file_ctime"
 fi
-cmake -S . -B build -G Ninja "$@" >/dev/null
-cmake --build build -j "$(nproc)"
+cmake -S . -B "$BUILD_DIR" -G Ninja "$@" >/dev/null
+targets=()
+[ -z "${BUILD_TARGETS:-}" ] || read -r -a targets <<<"$BUILD_TARGETS"
+cmake --build "$BUILD_DIR" -j "$(nproc)" ${targets[@]+--target "${targets[@]}"}

@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the whole test suite (GoogleTest through ctest).
+# In CI (the CI environment variable set and not "false"/"0") compiler warnings are errors.
+# Extra arguments are CMake arguments, passed on to scripts/build.sh; BUILD_DIR works as there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
-ctest --test-dir build --output-on-failure -j 2
+BUILD_DIR=${BUILD_DIR:-build}
+cmake_args=()
+case "${CI:-}" in
+  "" | 0 | false) ;;
+  *) cmake_args+=(-DDCL_WERROR=ON) ;;
+esac
+BUILD_DIR=$BUILD_DIR bash scripts/build.sh ${cmake_args[@]+"${cmake_args[@]}"} "$@"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2

@@ -3,8 +3,9 @@
 #include <sstream>
 
 #include "commands.h"
-#include "dcl/core/bench.h"
-#include "dcl/core/trainer.h"
+#include "dcl/experiments/bench.h"
+#include "dcl/methods/method.h"
+#include "dcl/training/trainer.h"
 
 namespace dcl::cli {
 
@@ -14,7 +15,7 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   static std::string input = "3x32x32", methods = "bp,dcl,dcl-s";
   static int steps = 10, warmup = 2, classes = 10;
   static bool json = false;
-  c.arch = "vgg8b";
+  c.arch = Arch::Vgg8b;
   c.batch_size = 128;
   auto* bench = app.add_subcommand("bench", "Step time, throughput, peak memory and parameters per method (synthetic data)");
   add_model_options(bench, c, fields);
@@ -27,6 +28,7 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   bench->add_flag("--json", json, "Print JSON instead of a table");
   actions.emplace_back(bench, [] {
     warn_if_reference_blas();
+    validate(c);
     BenchOptions o;
     o.base = c;
     o.input = parse_input_shape(input);
@@ -35,9 +37,9 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     o.warmup = warmup;
     std::stringstream ss(methods);
     for (std::string m; std::getline(ss, m, ',');)
-      if (!m.empty()) o.methods.push_back(m);
+      if (!m.empty()) o.methods.push_back(method_info(m).name);  // every name checked before the first
     int threads = configure_threads(c.threads);
-    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", c.arch.c_str(), input.c_str(),
+    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", name_of(c.arch).c_str(), input.c_str(),
                  c.batch_size, threads, c.device.c_str());
     auto rows = run_bench(o);
     if (json)

@@ -1,11 +1,14 @@
 #pragma once
 // The `dcl` subcommands; each file registers one group on the CLI11 app.
 #include <functional>
+#include <map>
+#include <type_traits>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
-#include "dcl/core/run_config.h"
+#include "dcl/enum_names.h"
+#include "dcl/training/run_config.h"
 
 namespace dcl::cli {
 
@@ -21,10 +24,25 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
 // whose option was given on the command line.
 using OptionFields = std::vector<std::pair<CLI::Option*, std::string>>;
 
+// Enums are given by name (their names_of list) and parsed here, once.
 template <typename T>
 void add_field(CLI::App* cmd, OptionFields& fields, T& field, const std::string& flag, const std::string& name,
                const std::string& help) {
-  fields.emplace_back(cmd->add_option(flag, field, help)->capture_default_str(), name);
+  CLI::Option* option = nullptr;
+  if constexpr (std::is_enum_v<T>) {
+    auto valid = [flag](std::string& text) -> std::string {
+      for (const auto& name : names_of<T>())
+        if (name == text) return "";
+      return "'" + text + "' is not valid (valid: " + join_names(names_of<T>()) + ")";
+    };
+    option = cmd->add_option_function<std::string>(
+                    flag, [&field, flag](const std::string& text) { field = parse_enum<T>(text, flag); }, help)
+                 ->check(CLI::Validator(valid, "NAME"))
+                 ->default_str(name_of(field));
+  } else {
+    option = cmd->add_option(flag, field, help)->capture_default_str();
+  }
+  fields.emplace_back(option, name);
 }
 
 // The names of the fields whose options were given.
@@ -32,6 +50,8 @@ std::vector<std::string> explicit_fields(const OptionFields& fields);
 
 // The model and its optimiser (`train`, `bench`, `compare`).
 void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
+// Every method's own settings (part of the model options).
+void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields);
 // Data, schedule and budget (`train`, `compare`).
 void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
 

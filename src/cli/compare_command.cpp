@@ -3,8 +3,9 @@
 #include <sstream>
 
 #include "commands.h"
-#include "dcl/core/compare.h"
-#include "dcl/core/trainer.h"
+#include "dcl/experiments/compare.h"
+#include "dcl/methods/method.h"
+#include "dcl/training/trainer.h"
 
 namespace dcl::cli {
 
@@ -41,7 +42,7 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       if (!m.empty()) o.methods.push_back(m);
     o.seeds = seeds;
     o.reference = reference;
-    o.out = c.out.empty() ? "runs/compare-" + c.data + "-" + c.arch : c.out;
+    o.out = c.out.empty() ? "runs/compare-" + c.data + "-" + name_of(c.arch) : c.out;
     auto rows = run_compare(o);
     if (rows.empty()) {
       std::fprintf(stderr, "stopped: give the same command again to continue\n");

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "dcl/core/batch_loader.h"
-#include "dcl/core/trainer.h"
+#include "dcl/training/batch_loader.h"
+#include "dcl/training/trainer.h"
 #include "dcl/data/download.h"
 #include "dcl/data/registry.h"
 

@@ -3,19 +3,15 @@
 #include <fstream>
 
 #include "commands.h"
-#include "dcl/core/run_config.h"
-#include "dcl/core/trainer.h"
+#include "dcl/training/run_config.h"
+#include "dcl/methods/method.h"
+#include "dcl/training/run_files.h"
+#include "dcl/training/trainer.h"
 #include "dcl/data/registry.h"
 
 namespace dcl::cli {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 struct TrainFlags {
   RunConfig cfg;
@@ -34,9 +30,10 @@ std::vector<std::string> explicit_fields(const OptionFields& fields) {
 
 void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
-  add(c.data, "--data", "data", "Dataset: " + join(data::dataset_names()));
+  add(c.data, "--data", "data", "Dataset: " + join_names(data::dataset_names()));
   add(c.data_dir, "--data-dir", "data_dir", "Directory with the dataset's files (default: its standard location)");
-  add(c.preset, "--preset", "preset", "none | quick (a few epochs) | paper (spec section 4 for this arch and data)");
+  add(c.preset, "--preset", "preset",
+      "none | quick (a few epochs) | paper (the method's published schedule for this arch and data; spec section 4)");
   add(c.epochs, "--epochs", "epochs", "Epochs");
   add(c.batch_size, "--batch-size", "batch_size", "Batch size");
   add(c.gamma, "--gamma", "gamma", "MultiStep learning-rate decay factor");
@@ -49,23 +46,45 @@ void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
 
 void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
-  add(c.arch, "--arch", "arch", "Network: " + join(arch_names()));
-  add(c.optimizer, "--optimizer", "optimizer", "adamw | adam | sgd");
-  add(c.lr, "--lr", "lr", "Learning rate");
-  add(c.weight_decay, "--weight-decay", "weight_decay", "Weight decay");
-  add(c.momentum, "--momentum", "momentum", "SGD momentum");
+  add(c.arch, "--arch", "arch", "Network: " + join_names(names_of<Arch>()));
+  add(c.optimizer.kind, "--optimizer", "optimizer", "Optimiser: adamw | adam | sgd");
+  add(c.optimizer.lr, "--lr", "lr", "Learning rate");
+  add(c.optimizer.weight_decay, "--weight-decay", "weight_decay", "Weight decay");
+  add(c.optimizer.momentum, "--momentum", "momentum", "SGD momentum");
   add(c.dropout, "--dropout", "dropout", "Dropout probability in every block");
   add(c.fc_width, "--fc-width", "fc_width", "fc network width W (0 = spec default: 1024 for 28x28, 3072 for colour)");
-  add(c.fc_patches, "--fc-patches", "fc_patches", "fc patch count P for the dictionary loss (0 = spec default)");
-  add(c.dict_init, "--dict-init", "dict_init", "Dictionary init: normal | orthogonal");
-  add(c.dict_map, "--dict-map", "dict_map", "Dictionary to block width: pool (adaptive avg pool) | linear");
-  add(c.similarity, "--similarity", "similarity", "dot | cos (cos divides by --temperature)");
-  add(c.temperature, "--temperature", "temperature", "Temperature of the cos similarity");
-  add(c.ll_beta, "--ll-beta", "ll_beta", "ll-predsim/ll-bpf: weight of the sim loss, (1 - beta) pred + beta sim");
-  add(c.ll_recon_weight, "--ll-recon-weight", "ll_recon_weight", "ll-contrec: weight of the reconstruction loss");
+  add(c.fc_patches, "--fc-patches", "fc_patches", "fc patch count P for the dictionary loss (0 = the dataset's)");
   add(c.seed, "--seed", "seed", "Random seed (weights, data order, augmentation, dropout)");
   add(c.threads, "--threads", "threads", "Intra-op threads (0 = all cores)");
   add(c.device, "--device", "device", "cpu | cuda | cuda:N");
+  add_method_options(cmd, c.methods, fields);
+}
+
+void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) {
+  auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
+  add(m.dictionary.init, "--dict-init", "dict_init", "dcl, dcl-s: dictionary init, normal | orthogonal");
+  add(m.dictionary.map, "--dict-map", "dict_map",
+      "dcl, dcl-s: dictionary to block width, pool (adaptive avg pool) | linear (learned)");
+  add(m.dictionary.similarity, "--similarity", "similarity", "dcl, dcl-s: dot | cos (cos divides by --temperature)");
+  add(m.dictionary.temperature, "--temperature", "temperature", "dcl, dcl-s: temperature of the cos similarity");
+  add(m.local_learning.beta, "--ll-beta", "ll_beta", "ll-predsim, ll-bpf: weight of the sim loss, (1 - beta) pred + beta sim");
+  add(m.local_learning.recon_weight, "--ll-recon-weight", "ll_recon_weight",
+      "ll-contrec: weight of the reconstruction loss");
+  add(m.supcon.temperature, "--supcon-temperature", "supcon_temperature",
+      "feat, contrast, ll-cont, ll-contrec: temperature T of the SupCon loss");
+  add(m.ff.threshold, "--ff-threshold", "ff_threshold", "ff: goodness threshold on the mean squared activation");
+  add(m.ff.symba_alpha, "--symba-alpha", "symba_alpha", "symba: alpha of softplus(-alpha (g_pos - g_neg))");
+  add(m.ff.negatives, "--ff-negatives", "ff_negatives",
+      "ff, symba: negative labels, random (uniform wrong label) | hardest (the wrong label of highest goodness)");
+  add(m.ff.first_scoring_block, "--ff-first-scoring-block", "ff_first_scoring_block",
+      "ff, symba: first block whose goodness votes in the prediction");
+  add(m.pff.steps, "--pff-steps", "pff_steps", "pff: settling steps K per batch");
+  add(m.pff.damping, "--pff-damping", "pff_damping", "pff: damping alpha of the settling update");
+  add(m.pff.threshold, "--pff-threshold", "pff_threshold", "pff: goodness threshold on the mean squared activation");
+  add(m.pff.label_scale, "--pff-label-scale", "pff_label_scale", "pff: scale s_y of the label context of the top block");
+  add(m.pff.latent_rate, "--pff-latent-rate", "pff_latent_rate", "pff: step beta of the generative latent's inference");
+  add(m.drtp.feedback_scale, "--drtp-feedback-scale", "drtp_feedback_scale",
+      "drtp: feedback matrices B ~ U[-s/sqrt(Z), s/sqrt(Z)]");
 }
 
 void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
@@ -73,7 +92,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
   RunConfig& c = f.cfg;
   auto* train = app.add_subcommand("train", "Train a network with a method on a dataset; results go to --out DIR");
   auto add = [&](auto& field, auto... rest) { add_field(train, f.fields, field, rest...); };
-  add(c.method, "--method", "method", "Method: " + join(method_names()));
+  add(c.method, "--method", "method", "Method: " + join_names(method_names()));
   add(c.ensemble_weights, "--ensemble-weights", "ensemble_weights",
       "Weights of the per-block layer-wise predictions in the ensemble (default: equal)");
   add(c.out, "--out", "out", "Run directory (config.json, metrics.jsonl, summary.json, checkpoint.pt)");
@@ -87,9 +106,8 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
     bool resume = !f.resume.empty();
     RunConfig cfg = f.cfg;
     if (resume) {
-      std::ifstream in(f.resume + "/config.json");
-      if (!in) throw std::invalid_argument("--resume " + f.resume + ": no config.json there");
-      RunConfig saved = RunConfig::from_json(nlohmann::json::parse(in));
+      if (!std::ifstream(f.resume + "/config.json")) throw std::invalid_argument("--resume " + f.resume + ": no config.json there");
+      RunConfig saved = RunConfig::from_json(read_json_file(f.resume + "/config.json"));
       // Only a few things may change on resume: how long, where the data is, how many threads.
       for (auto& name : given) {
         if (name == "epochs") saved.epochs = cfg.epochs;
@@ -100,7 +118,8 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
       saved.out = f.resume;
       cfg = saved;
     } else {
-      if (cfg.out.empty()) cfg.out = "runs/" + cfg.data + "-" + cfg.arch + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
+      if (cfg.out.empty())
+        cfg.out = "runs/" + cfg.data + "-" + name_of(cfg.arch) + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
       apply_preset(cfg, given);
     }
     Trainer trainer(cfg, resume);

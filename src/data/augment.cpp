@@ -21,8 +21,8 @@ AugmentParams draw_augment(const DatasetInfo& info, std::mt19937_64& rng) {
 // Output pixel (y, x) before the flip is src(y - dy, x - dx): the content moves right by dx and
 // down by dy, as a crop of the zero-padded image at offset (pad - dx, pad - dy) would give.
 // The flip then mirrors each output row: out(y, x) = shifted(y, W - 1 - x).
-void augment_image(const uint8_t* src, int channels, int height, int width, const AugmentParams& p,
-                   const float* mean, const float* std, float* dst) {
+void augment_image(const uint8_t* src, int channels, int height, int width, const AugmentParams& p, const float* mean,
+                   const float* std, float* dst) {
   // Columns of the shifted row that come from inside the image: [x0, x1).
   const int x0 = std::clamp(p.dx, 0, width);
   const int x1 = std::clamp(width + p.dx, 0, width);

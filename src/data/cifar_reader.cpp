@@ -14,8 +14,8 @@ constexpr size_t kPixels = 3 * 32 * 32;
 
 // Both formats: `label_bytes` leading bytes per record, each with its own class count; the one at
 // `keep` becomes the label. Every label byte is checked, so a damaged file never passes silently.
-void append_records(const std::vector<uint8_t>& bytes, const std::string& name, size_t label_bytes,
-                    const int* classes, const char* const* label_names, size_t keep, ImageSet& out) {
+void append_records(const std::vector<uint8_t>& bytes, const std::string& name, size_t label_bytes, const int* classes,
+                    const char* const* label_names, size_t keep, ImageSet& out) {
   const size_t record = label_bytes + kPixels;
   if (bytes.empty() || bytes.size() % record != 0) {
     fail(name, "wrong size: " + std::to_string(bytes.size()) + " bytes is not a positive multiple of the " +
@@ -28,9 +28,9 @@ void append_records(const std::vector<uint8_t>& bytes, const std::string& name, 
     const uint8_t* r = bytes.data() + size_t(i) * record;
     for (size_t k = 0; k < label_bytes; ++k) {
       if (r[k] >= classes[k]) {
-        fail(name, std::string(label_names[k]) + " label " + std::to_string(r[k]) + " of record " +
-                       std::to_string(i) + " (offset " + std::to_string(size_t(i) * record + k) +
-                       ") is out of range [0, " + std::to_string(classes[k]) + ")");
+        fail(name, std::string(label_names[k]) + " label " + std::to_string(r[k]) + " of record " + std::to_string(i) +
+                       " (offset " + std::to_string(size_t(i) * record + k) + ") is out of range [0, " +
+                       std::to_string(classes[k]) + ")");
       }
     }
     out.labels[size_t(first + i)] = r[keep];

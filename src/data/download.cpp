@@ -132,10 +132,8 @@ std::string curl_failure(CURL* curl, CURLcode code, const char* detail, const Tr
     case CURLE_WRITE_ERROR:
       if (!t.write_error.empty()) return "cannot write the downloaded data: " + t.write_error;
       return reason;
-    case CURLE_OPERATION_TIMEDOUT:
-      return "timed out or stalled (" + reason + ")";
-    default:
-      return reason;
+    case CURLE_OPERATION_TIMEDOUT: return "timed out or stalled (" + reason + ")";
+    default: return reason;
   }
 }
 

@@ -27,8 +27,8 @@ std::string hex32(uint32_t v) {
 uint32_t check_header(const std::vector<uint8_t>& b, size_t header, uint32_t magic, const char* kind,
                       const std::string& name) {
   if (b.size() < header) {
-    fail(name, "truncated: an IDX " + std::string(kind) + " header needs " + std::to_string(header) +
-                   " bytes, found " + std::to_string(b.size()));
+    fail(name, "truncated: an IDX " + std::string(kind) + " header needs " + std::to_string(header) + " bytes, found " +
+                   std::to_string(b.size()));
   }
   const uint32_t found = read_be32(b.data());
   if (found != magic) {
@@ -44,8 +44,8 @@ bool is_file(const std::string& path) {
 
 }  // namespace
 
-ImageSet parse_idx(const std::vector<uint8_t>& image_bytes, const std::vector<uint8_t>& label_bytes,
-                   int num_classes, const std::string& images_name, const std::string& labels_name) {
+ImageSet parse_idx(const std::vector<uint8_t>& image_bytes, const std::vector<uint8_t>& label_bytes, int num_classes,
+                   const std::string& images_name, const std::string& labels_name) {
   const uint32_t count = check_header(image_bytes, 16, kImagesMagic, "idx3-ubyte image", images_name);
   const uint32_t rows = read_be32(image_bytes.data() + 8);
   const uint32_t cols = read_be32(image_bytes.data() + 12);
@@ -59,8 +59,8 @@ ImageSet parse_idx(const std::vector<uint8_t>& image_bytes, const std::vector<ui
 
   const uint32_t label_count = check_header(label_bytes, 8, kLabelsMagic, "idx1-ubyte label", labels_name);
   if (label_count != count) {
-    fail(labels_name, "count mismatch: " + std::to_string(label_count) + " labels, but " + images_name +
-                          " has " + std::to_string(count) + " images");
+    fail(labels_name, "count mismatch: " + std::to_string(label_count) + " labels, but " + images_name + " has " +
+                          std::to_string(count) + " images");
   }
   const uint64_t expected_labels = 8 + uint64_t(count);
   if (label_bytes.size() != expected_labels) fail_size(labels_name, expected_labels, label_bytes.size());

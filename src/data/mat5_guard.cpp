@@ -106,7 +106,8 @@ void check_mat5_headers(const std::string& path) {
   const bool big = header[126] == 'M' && header[127] == 'I';
   if (!little && !big) fail(path, "not a MATLAB v5 .mat file (no endian marker in the header)");
   const Reader r(path, big);
-  const uint32_t version = big ? (uint32_t(header[124]) << 8 | header[125]) : (uint32_t(header[125]) << 8 | header[124]);
+  const uint32_t version =
+      big ? (uint32_t(header[124]) << 8 | header[125]) : (uint32_t(header[125]) << 8 | header[124]);
   if (version == 0x0200) fail(path, "MATLAB v7.3 (HDF5) files are not supported; save it with -v7");
   if (version != 0x0100) fail(path, "unknown MATLAB file version " + std::to_string(version));
 

@@ -8,9 +8,7 @@
 namespace dcl::data::detail {
 
 // Every reader error reads "FILE: what was wrong", so the user knows which file to replace.
-[[noreturn]] inline void fail(const std::string& file, const std::string& what) {
-  throw DataError(file + ": " + what);
-}
+[[noreturn]] inline void fail(const std::string& file, const std::string& what) { throw DataError(file + ": " + what); }
 
 // IDX headers are big-endian regardless of the machine.
 inline uint32_t read_be32(const uint8_t* p) {
@@ -19,8 +17,8 @@ inline uint32_t read_be32(const uint8_t* p) {
 
 // "truncated: expected N bytes, found M" or "wrong size: ..." when there is extra data.
 [[noreturn]] inline void fail_size(const std::string& file, uint64_t expected, uint64_t found) {
-  fail(file, std::string(found < expected ? "truncated" : "wrong size") + ": expected " +
-                 std::to_string(expected) + " bytes, found " + std::to_string(found));
+  fail(file, std::string(found < expected ? "truncated" : "wrong size") + ": expected " + std::to_string(expected) +
+                 " bytes, found " + std::to_string(found));
 }
 
 // Appends `count` images of shape (channels, height, width) to `set`, fixing its shape on the

@@ -59,8 +59,8 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
   // The trailer's ISIZE (size mod 2^32 of the last member) is usually exact: use it as the first
   // guess, bounded by deflate's maximum ratio so a forged trailer cannot force a huge allocation.
   const size_t n = in.size();
-  const size_t isize = n < 4 ? 0 : size_t(in[n - 4]) | size_t(in[n - 3]) << 8 | size_t(in[n - 2]) << 16 |
-                                       size_t(in[n - 1]) << 24;
+  const size_t isize =
+      n < 4 ? 0 : size_t(in[n - 4]) | size_t(in[n - 3]) << 8 | size_t(in[n - 2]) << 16 | size_t(in[n - 1]) << 24;
   std::vector<uint8_t> out(std::min(std::max<size_t>(isize, 1 << 16), in.size() * 1032 + 64));
   size_t produced = 0;
   std::string error;
@@ -89,8 +89,8 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
     }
     if (rc == Z_OK) continue;
     if (rc == Z_BUF_ERROR && zs.avail_in == 0 && in_left == 0) {
-      error = "truncated gzip stream: ended after " + std::to_string(in.size()) +
-              " compressed bytes before the end marker";
+      error =
+          "truncated gzip stream: ended after " + std::to_string(in.size()) + " compressed bytes before the end marker";
     } else if (rc == Z_BUF_ERROR && (zs.avail_in == 0 || zs.avail_out == 0)) {
       continue;  // only needs more input or more room: the loop provides both
     } else if (rc == Z_MEM_ERROR) {

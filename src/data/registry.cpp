@@ -22,8 +22,8 @@ const std::vector<float> kCifarStd = {0.2023f, 0.1994f, 0.2010f};
 
 // MNIST-family datasets share file names; only the mirror and checksums differ.
 std::vector<RemoteFile> idx_downloads(const std::string& base, const char* const (&md5)[4]) {
-  const char* files[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+  const char* files[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                          "t10k-labels-idx1-ubyte.gz"};
   std::vector<RemoteFile> out;
   for (int i = 0; i < 4; ++i) out.push_back({base + files[i], files[i], md5[i], false});
   return out;
@@ -36,6 +36,7 @@ DatasetInfo idx_dataset(const std::string& name, const std::string& description,
   d.description = description;
   d.classes = 10;
   d.channels = 1, d.height = 28, d.width = 28;
+  d.fc_patches = 8;
   d.class_names = std::move(classes);
   d.mean = {mean};
   d.std = {std};
@@ -71,50 +72,52 @@ std::vector<DatasetInfo> build_registry() {
                                             "5c965bf0a639b31b8f53240b1b52f4d7", "7320c461ea6c1c855c0b718fb2a4b134"};
   static const char* const fmnist_md5[4] = {"8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
                                             "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"};
-  r.push_back(idx_dataset("mnist", "MNIST handwritten digits, 28x28 grey, 60000 train / 10000 test", digits(),
-                          0.5f, 0.5f, false, idx_downloads("https://ossci-datasets.s3.amazonaws.com/mnist/", mnist_md5)));
+  r.push_back(idx_dataset("mnist", "MNIST handwritten digits, 28x28 grey, 60000 train / 10000 test", digits(), 0.5f,
+                          0.5f, false, idx_downloads("https://ossci-datasets.s3.amazonaws.com/mnist/", mnist_md5)));
   r.push_back(idx_dataset("kmnist", "Kuzushiji-MNIST cursive hiragana, 28x28 grey, 60000 train / 10000 test",
                           {"o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"}, 0.1904f, 0.3475f, false,
                           idx_downloads("http://codh.rois.ac.jp/kmnist/dataset/kmnist/", kmnist_md5)));
-  r.push_back(idx_dataset("fmnist", "Fashion-MNIST Zalando articles, 28x28 grey, 60000 train / 10000 test",
-                          {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                           "Ankle boot"},
-                          0.286f, 0.353f, true,
-                          idx_downloads("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", fmnist_md5)));
+  r.push_back(idx_dataset(
+      "fmnist", "Fashion-MNIST Zalando articles, 28x28 grey, 60000 train / 10000 test",
+      {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
+      0.286f, 0.353f, true, idx_downloads("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", fmnist_md5)));
   r.back().default_dir = "/usr/share/datasets/fashion-mnist";  // Debian's dataset-fashion-mnist
 
   // CIFAR binary archives: checksums as the dataset page (cs.toronto.edu/~kriz/cifar.html) lists them.
-  DatasetInfo c10 = rgb_dataset("cifar10", "CIFAR-10 natural images, 32x32 RGB, 50000 train / 10000 test",
-                                {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"},
-                                32, kCifarMean, kCifarStd, true);
+  DatasetInfo c10 =
+      rgb_dataset("cifar10", "CIFAR-10 natural images, 32x32 RGB, 50000 train / 10000 test",
+                  {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}, 32,
+                  kCifarMean, kCifarStd, true);
   c10.downloads = {{"https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", "cifar-10-binary.tar.gz",
                     "c32a1d4ab5d03f1284b67883e8d87530", true}};
-  for (int i = 1; i <= 5; ++i) c10.train_files.push_back("cifar-10-batches-bin/data_batch_" + std::to_string(i) + ".bin");
+  for (int i = 1; i <= 5; ++i)
+    c10.train_files.push_back("cifar-10-batches-bin/data_batch_" + std::to_string(i) + ".bin");
   c10.test_files = {"cifar-10-batches-bin/test_batch.bin"};
   r.push_back(c10);
 
   DatasetInfo c100 = rgb_dataset(
       "cifar100", "CIFAR-100 natural images, 100 fine classes, 32x32 RGB, 50000 train / 10000 test",
-      {"apple",      "aquarium_fish", "baby",         "bear",        "beaver",       "bed",        "bee",
-       "beetle",     "bicycle",       "bottle",       "bowl",        "boy",          "bridge",     "bus",
-       "butterfly",  "camel",         "can",          "castle",      "caterpillar",  "cattle",     "chair",
-       "chimpanzee", "clock",         "cloud",        "cockroach",   "couch",        "crab",       "crocodile",
-       "cup",        "dinosaur",      "dolphin",      "elephant",    "flatfish",     "forest",     "fox",
-       "girl",       "hamster",       "house",        "kangaroo",    "keyboard",     "lamp",       "lawn_mower",
-       "leopard",    "lion",          "lizard",       "lobster",     "man",          "maple_tree", "motorcycle",
-       "mountain",   "mouse",         "mushroom",     "oak_tree",    "orange",       "orchid",     "otter",
-       "palm_tree",  "pear",          "pickup_truck", "pine_tree",   "plain",        "plate",      "poppy",
-       "porcupine",  "possum",        "rabbit",       "raccoon",     "ray",          "road",       "rocket",
-       "rose",       "sea",           "seal",         "shark",       "shrew",        "skunk",      "skyscraper",
-       "snail",      "snake",         "spider",       "squirrel",    "streetcar",    "sunflower",  "sweet_pepper",
-       "table",      "tank",          "telephone",    "television",  "tiger",        "tractor",    "train",
-       "trout",      "tulip",         "turtle",       "wardrobe",    "whale",        "willow_tree", "wolf",
+      {"apple",      "aquarium_fish", "baby",         "bear",       "beaver",      "bed",         "bee",
+       "beetle",     "bicycle",       "bottle",       "bowl",       "boy",         "bridge",      "bus",
+       "butterfly",  "camel",         "can",          "castle",     "caterpillar", "cattle",      "chair",
+       "chimpanzee", "clock",         "cloud",        "cockroach",  "couch",       "crab",        "crocodile",
+       "cup",        "dinosaur",      "dolphin",      "elephant",   "flatfish",    "forest",      "fox",
+       "girl",       "hamster",       "house",        "kangaroo",   "keyboard",    "lamp",        "lawn_mower",
+       "leopard",    "lion",          "lizard",       "lobster",    "man",         "maple_tree",  "motorcycle",
+       "mountain",   "mouse",         "mushroom",     "oak_tree",   "orange",      "orchid",      "otter",
+       "palm_tree",  "pear",          "pickup_truck", "pine_tree",  "plain",       "plate",       "poppy",
+       "porcupine",  "possum",        "rabbit",       "raccoon",    "ray",         "road",        "rocket",
+       "rose",       "sea",           "seal",         "shark",      "shrew",       "skunk",       "skyscraper",
+       "snail",      "snake",         "spider",       "squirrel",   "streetcar",   "sunflower",   "sweet_pepper",
+       "table",      "tank",          "telephone",    "television", "tiger",       "tractor",     "train",
+       "trout",      "tulip",         "turtle",       "wardrobe",   "whale",       "willow_tree", "wolf",
        "woman",      "worm"},
       32, kCifarMean, kCifarStd, true);
   c100.downloads = {{"https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz", "cifar-100-binary.tar.gz",
                      "03b5dce01913d631647c71ecec9e9cb8", true}};
   c100.train_files = {"cifar-100-binary/train.bin"};
   c100.test_files = {"cifar-100-binary/test.bin"};
+  c100.fc_patches = 12;
   r.push_back(c100);
 
   // CIFAR-20: the same files read through the coarse (superclass) label byte.
@@ -240,7 +243,8 @@ DatasetSplits load_dataset(const std::string& name, const std::string& data_dir)
       if (f.unpack) archives.push_back(f.filename);
     throw DataError(info.name + ": " + what + ". Expected there: " + join_names(all) +
                     (is_idx(info) ? " (gzipped or not)" : "") +
-                    (archives.empty() ? "" : ", as unpacked from the official " + join_names(archives)) + ". Run `dcl data fetch " + info.name + " --dir " + dir + "` to download them.");
+                    (archives.empty() ? "" : ", as unpacked from the official " + join_names(archives)) +
+                    ". Run `dcl data fetch " + info.name + " --dir " + dir + "` to download them.");
   }
 
   DatasetSplits s{read_split(info, train), read_split(info, test)};

@@ -28,9 +28,7 @@ void capture_matio_log(int level, char* message) {
   if ((level & (MATIO_LOG_LEVEL_ERROR | MATIO_LOG_LEVEL_CRITICAL)) && message) matio_message = message;
 }
 
-std::string matio_reason() {
-  return matio_message.empty() ? std::string() : " (matio: " + matio_message + ")";
-}
+std::string matio_reason() { return matio_message.empty() ? std::string() : " (matio: " + matio_message + ")"; }
 
 struct MatCloser {
   void operator()(mat_t* m) const { Mat_Close(m); }
@@ -76,10 +74,16 @@ double label_at(const matvar_t& y, size_t i) {
 
 size_t class_size(matio_classes c) {
   switch (c) {
-    case MAT_C_DOUBLE: case MAT_C_INT64: case MAT_C_UINT64: return 8;
-    case MAT_C_SINGLE: case MAT_C_INT32: case MAT_C_UINT32: return 4;
-    case MAT_C_INT16: case MAT_C_UINT16: return 2;
-    case MAT_C_INT8: case MAT_C_UINT8: return 1;
+    case MAT_C_DOUBLE:
+    case MAT_C_INT64:
+    case MAT_C_UINT64: return 8;
+    case MAT_C_SINGLE:
+    case MAT_C_INT32:
+    case MAT_C_UINT32: return 4;
+    case MAT_C_INT16:
+    case MAT_C_UINT16: return 2;
+    case MAT_C_INT8:
+    case MAT_C_UINT8: return 1;
     default: return 0;
   }
 }
@@ -90,8 +94,8 @@ void check_labels_header(const matvar_t& y, size_t n, const std::string& file) {
     fail(file, "y must be a real numeric Nx1 vector, found " + dims_text(y));
   }
   if (element_count(y) != n) {
-    fail(file, "count mismatch: y has " + std::to_string(element_count(y)) + " labels, X has " +
-                   std::to_string(n) + " images");
+    fail(file, "count mismatch: y has " + std::to_string(element_count(y)) + " labels, X has " + std::to_string(n) +
+                   " images");
   }
 }
 
@@ -122,8 +126,8 @@ ImageSet read_svhn(const std::string& mat_file) {
   matio_message.clear();
   VarPtr info(Mat_VarReadInfo(mat.get(), "X"));
   if (!info) fail(mat_file, "no readable variable 'X'" + matio_reason());
-  const bool shape_ok = (info->rank == 4 || info->rank == 3) && info->dims[0] == kSide &&
-                        info->dims[1] == kSide && info->dims[2] == 3;
+  const bool shape_ok =
+      (info->rank == 4 || info->rank == 3) && info->dims[0] == kSide && info->dims[1] == kSide && info->dims[2] == 3;
   if (!shape_ok || info->class_type != MAT_C_UINT8 || info->isComplex) {
     fail(mat_file, "X must be a real 32x32x3xN uint8 array, found " + dims_text(*info) + " of class " +
                        std::to_string(int(info->class_type)));
@@ -156,8 +160,7 @@ ImageSet read_svhn(const std::string& mat_file) {
   for (size_t i = 0; i < n; ++i) {
     const double v = label_at(*y, i);
     if (!(v >= 1 && v <= 10) || v != std::floor(v)) {
-      fail(mat_file, "label y(" + std::to_string(i + 1) + ") = " + std::to_string(v) +
-                         " is not an integer in [1, 10]");
+      fail(mat_file, "label y(" + std::to_string(i + 1) + ") = " + std::to_string(v) + " is not an integer in [1, 10]");
     }
     set.labels[i] = int32_t(v) % 10;  // SVHN writes the digit 0 as class 10
   }

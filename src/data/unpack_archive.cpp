@@ -32,7 +32,8 @@ void check_entry_path(const std::string& archive_path, const std::string& name) 
 void extract_file(archive* in, const std::string& archive_path, const std::string& name, const fs::path& target) {
   const std::string temp = target.string() + ".part";
   std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(temp.c_str(), "wb"), &std::fclose);
-  if (!out) throw DataError("cannot create " + temp + " while extracting " + archive_path + ": " + std::strerror(errno));
+  if (!out)
+    throw DataError("cannot create " + temp + " while extracting " + archive_path + ": " + std::strerror(errno));
   std::string error;
   const void* block;
   size_t size;
@@ -76,16 +77,13 @@ void unpack_archive(const std::string& archive_path, const std::string& dir) {
   for (;;) {
     const int r = archive_read_next_header(in.get(), &entry);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN)
-      throw DataError("damaged archive " + archive_path + ": " + archive_error_string(in.get()));
+    if (r < ARCHIVE_WARN) throw DataError("damaged archive " + archive_path + ": " + archive_error_string(in.get()));
     const char* raw_name = archive_entry_pathname(entry);
     const std::string name = raw_name ? raw_name : "";
     check_entry_path(archive_path, name);
     const fs::path target = fs::path(dir) / name;
     switch (archive_entry_filetype(entry)) {
-      case AE_IFDIR:
-        fs::create_directories(target);
-        break;
+      case AE_IFDIR: fs::create_directories(target); break;
       case AE_IFREG:
         fs::create_directories(target.parent_path());
         extract_file(in.get(), archive_path, name, target);

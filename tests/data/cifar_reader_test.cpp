@@ -48,21 +48,23 @@ TEST(Cifar10Reader, ReadsRecordsAcrossFilesInOrder) {
 TEST(Cifar10Reader, MissingFile) {
   TempDir dir;
   test::write_bytes(dir.file("data_batch_1.bin"), records({{3}}));
-  expect_data_error([&] { read_cifar10({dir.file("data_batch_1.bin"), dir.file("data_batch_2.bin")}); },
-                    {"data_batch_2.bin", "not found"});
+  expect_data_error({"data_batch_2.bin", "not found"}, [&] {
+    read_cifar10({dir.file("data_batch_1.bin"), dir.file("data_batch_2.bin")});
+  });
 }
 
 TEST(Cifar10Reader, SizeMustBeAPositiveMultipleOfTheRecord) {
   auto b = records({{1}, {2}});
   b.pop_back();
-  expect_data_error([&] { parse_cifar10(b, "test_batch.bin"); },
-                    {"test_batch.bin", "6145 bytes is not a positive multiple of the 3073-byte record"});
-  expect_data_error([&] { parse_cifar10({}, "empty.bin"); }, {"empty.bin", "0 bytes"});
+  expect_data_error({"test_batch.bin", "6145 bytes is not a positive multiple of the 3073-byte record"},
+                    [&] { parse_cifar10(b, "test_batch.bin"); });
+  expect_data_error({"empty.bin", "0 bytes"}, [&] { parse_cifar10({}, "empty.bin"); });
 }
 
 TEST(Cifar10Reader, LabelOutOfRange) {
-  expect_data_error([&] { parse_cifar10(records({{1}, {10}}), "b.bin"); },
-                    {"b.bin", "label 10 of record 1 (offset 3073)", "[0, 10)"});
+  expect_data_error({"b.bin", "label 10 of record 1 (offset 3073)", "[0, 10)"}, [&] {
+    parse_cifar10(records({{1}, {10}}), "b.bin");
+  });
 }
 
 TEST(Cifar10Reader, GzippedBatchIsReadToo) {
@@ -85,25 +87,25 @@ TEST(Cifar100Reader, FineAndCoarseLabels) {
 
 TEST(Cifar100Reader, RecordSizeIs3074) {
   // A CIFAR-10 file is not a CIFAR-100 file, even when it has 3074 records.
-  expect_data_error([&] { parse_cifar100(records({{1}}), Cifar100Label::Fine, "train.bin"); },
-                    {"train.bin", "3074-byte record"});
+  expect_data_error({"train.bin", "3074-byte record"},
+                    [&] { parse_cifar100(records({{1}}), Cifar100Label::Fine, "train.bin"); });
 }
 
 TEST(Cifar100Reader, BothLabelBytesAreChecked) {
   const auto bad_coarse = records({{1, 2}, {20, 5}});
   const auto bad_fine = records({{1, 100}});
   for (auto which : {Cifar100Label::Fine, Cifar100Label::Coarse}) {
-    expect_data_error([&] { parse_cifar100(bad_coarse, which, "test.bin"); },
-                      {"test.bin", "coarse label 20 of record 1 (offset 3074)", "[0, 20)"});
-    expect_data_error([&] { parse_cifar100(bad_fine, which, "test.bin"); },
-                      {"test.bin", "fine label 100 of record 0 (offset 1)", "[0, 100)"});
+    expect_data_error({"test.bin", "coarse label 20 of record 1 (offset 3074)", "[0, 20)"},
+                      [&] { parse_cifar100(bad_coarse, which, "test.bin"); });
+    expect_data_error({"test.bin", "fine label 100 of record 0 (offset 1)", "[0, 100)"},
+                      [&] { parse_cifar100(bad_fine, which, "test.bin"); });
   }
 }
 
 TEST(Cifar100Reader, MissingFile) {
   TempDir dir;
-  expect_data_error([&] { read_cifar100(dir.file("cifar-100-binary/test.bin"), Cifar100Label::Fine); },
-                    {"cifar-100-binary/test.bin", "not found"});
+  expect_data_error({"cifar-100-binary/test.bin", "not found"},
+                    [&] { read_cifar100(dir.file("cifar-100-binary/test.bin"), Cifar100Label::Fine); });
 }
 
 }  // namespace

@@ -35,9 +35,7 @@ std::string read_file(const fs::path& path) {
   return s.str();
 }
 
-void write_file(const fs::path& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
+void write_file(const fs::path& path, const std::string& data) { std::ofstream(path, std::ios::binary) << data; }
 
 std::string md5_hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -151,9 +149,7 @@ class DownloadTest : public testing::Test {
     fs::remove_all(out_, ec);
   }
 
-  static std::string url(const std::string& path) {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/" + path;
-  }
+  static std::string url(const std::string& path) { return "http://127.0.0.1:" + std::to_string(port_) + "/" + path; }
 
   // A dataset made of the served plain file and archive, as the registry would describe it.
   static DatasetInfo test_dataset() {

@@ -61,7 +61,7 @@ TEST(IdxReader, ReadsGzipFiles) {
 
 TEST(IdxReader, AcceptsEitherTheGzOrThePlainName) {
   TempDir dir;
-  test::write_bytes(dir.file("img"), idx_images(2, 3, 4));    // only the plain file exists
+  test::write_bytes(dir.file("img"), idx_images(2, 3, 4));   // only the plain file exists
   test::write_gzip(dir.file("lbl.gz"), idx_labels({7, 2}));  // only the .gz exists
   expect_content(read_idx(dir.file("img.gz"), dir.file("lbl"), 10));
   EXPECT_EQ(resolve_idx_path(dir.file("img.gz")), dir.file("img"));
@@ -72,60 +72,64 @@ TEST(IdxReader, AcceptsEitherTheGzOrThePlainName) {
 TEST(IdxReader, MissingFile) {
   TempDir dir;
   test::write_bytes(dir.file("img"), idx_images(2, 3, 4));
-  expect_data_error([&] { read_idx(dir.file("img"), dir.file("labels-idx1"), 10); }, {"labels-idx1", "not found"});
+  expect_data_error({"labels-idx1", "not found"}, [&] { read_idx(dir.file("img"), dir.file("labels-idx1"), 10); });
 }
 
 TEST(IdxReader, TruncatedImagesGiveExpectedAndFoundSizes) {
   auto img = idx_images(2, 3, 4);  // 16 + 24 bytes
   img.resize(30);
-  expect_data_error([&] { parse_idx(img, idx_labels({7, 2}), 10, "train-images-idx3-ubyte.gz", "l"); },
-                    {"train-images-idx3-ubyte.gz: truncated: expected 40 bytes, found 30"});
-  expect_data_error([&] { parse_idx({0, 0, 8, 3, 0}, idx_labels({7, 2}), 10, "tiny-images", "l"); },
-                    {"tiny-images", "truncated"});
+  expect_data_error({"train-images-idx3-ubyte.gz: truncated: expected 40 bytes, found 30"}, [&] {
+    parse_idx(img, idx_labels({7, 2}), 10, "train-images-idx3-ubyte.gz", "l");
+  });
+  expect_data_error({"tiny-images", "truncated"}, [&] {
+    parse_idx({0, 0, 8, 3, 0}, idx_labels({7, 2}), 10, "tiny-images", "l");
+  });
 }
 
 TEST(IdxReader, TrailingBytesAreAWrongSize) {
   auto img = idx_images(2, 3, 4);
   img.push_back(0);
-  expect_data_error([&] { parse_idx(img, idx_labels({7, 2}), 10, "images.idx", "l"); },
-                    {"images.idx", "wrong size: expected 40 bytes, found 41"});
+  expect_data_error({"images.idx", "wrong size: expected 40 bytes, found 41"}, [&] {
+    parse_idx(img, idx_labels({7, 2}), 10, "images.idx", "l");
+  });
   auto lbl = idx_labels({7, 2});
   lbl.pop_back();
-  expect_data_error([&] { parse_idx(idx_images(2, 3, 4), lbl, 10, "i", "labels.idx"); },
-                    {"labels.idx", "truncated: expected 10 bytes, found 9"});
+  expect_data_error({"labels.idx", "truncated: expected 10 bytes, found 9"},
+                    [&] { parse_idx(idx_images(2, 3, 4), lbl, 10, "i", "labels.idx"); });
 }
 
 TEST(IdxReader, WrongMagic) {
   auto img = idx_images(2, 3, 4);
   img[3] = 0x01;  // a label file's magic where images belong
-  expect_data_error([&] { parse_idx(img, idx_labels({7, 2}), 10, "images.idx", "l"); },
-                    {"images.idx", "wrong magic 0x00000801"});
+  expect_data_error({"images.idx", "wrong magic 0x00000801"}, [&] {
+    parse_idx(img, idx_labels({7, 2}), 10, "images.idx", "l");
+  });
   auto lbl = idx_labels({7, 2});
   lbl[2] = 0x0d;  // float data type
-  expect_data_error([&] { parse_idx(idx_images(2, 3, 4), lbl, 10, "i", "labels.idx"); },
-                    {"labels.idx", "wrong magic"});
+  expect_data_error({"labels.idx", "wrong magic"}, [&] { parse_idx(idx_images(2, 3, 4), lbl, 10, "i", "labels.idx"); });
 }
 
 TEST(IdxReader, CountMismatchNamesBothFiles) {
-  expect_data_error([&] { parse_idx(idx_images(2, 3, 4), idx_labels({7, 2, 1}), 10, "imgs", "lbls"); },
-                    {"lbls", "count mismatch", "3 labels", "imgs has 2 images"});
+  expect_data_error({"lbls", "count mismatch", "3 labels", "imgs has 2 images"}, [&] {
+    parse_idx(idx_images(2, 3, 4), idx_labels({7, 2, 1}), 10, "imgs", "lbls");
+  });
 }
 
 TEST(IdxReader, LabelOutOfRange) {
-  expect_data_error([&] { parse_idx(idx_images(2, 3, 4), idx_labels({7, 10}), 10, "i", "lbls"); },
-                    {"lbls", "label 10 of sample 1", "[0, 10)"});
+  expect_data_error({"lbls", "label 10 of sample 1", "[0, 10)"}, [&] {
+    parse_idx(idx_images(2, 3, 4), idx_labels({7, 10}), 10, "i", "lbls");
+  });
   EXPECT_NO_THROW(parse_idx(idx_images(2, 3, 4), idx_labels({7, 10}), 11, "i", "l"));
 }
 
 TEST(IdxReader, BadDimensions) {
-  expect_data_error([&] { parse_idx(idx_images(0, 3, 4), idx_labels({}), 10, "empty", "l"); },
-                    {"empty", "no images"});
-  expect_data_error([&] { parse_idx(idx_images(1, 0, 4), idx_labels({1}), 10, "flat", "l"); },
-                    {"flat", "bad image size 0x4"});
+  expect_data_error({"empty", "no images"}, [&] { parse_idx(idx_images(0, 3, 4), idx_labels({}), 10, "empty", "l"); });
+  expect_data_error({"flat", "bad image size 0x4"},
+                    [&] { parse_idx(idx_images(1, 0, 4), idx_labels({1}), 10, "flat", "l"); });
   // Huge declared sizes must fail on size, not try to allocate.
   std::vector<uint8_t> huge;
   for (uint32_t v : {0x803u, 0xffffffffu, 0x8000u, 0x8000u}) put_be32(huge, v);
-  expect_data_error([&] { parse_idx(huge, idx_labels({1}), 10, "huge", "l"); }, {"huge", "truncated"});
+  expect_data_error({"huge", "truncated"}, [&] { parse_idx(huge, idx_labels({1}), 10, "huge", "l"); });
 }
 
 TEST(IdxReader, CorruptGzipNamesTheFile) {
@@ -136,7 +140,7 @@ TEST(IdxReader, CorruptGzipNamesTheFile) {
   gz.resize(gz.size() - 5);
   test::write_bytes(dir.file("img.gz"), gz);
   test::write_bytes(dir.file("lbl"), idx_labels({7, 2}));
-  expect_data_error([&] { read_idx(dir.file("img.gz"), dir.file("lbl"), 10); }, {"img.gz", "truncated gzip"});
+  expect_data_error({"img.gz", "truncated gzip"}, [&] { read_idx(dir.file("img.gz"), dir.file("lbl"), 10); });
 }
 
 }  // namespace

@@ -54,12 +54,12 @@ TEST(ReadFile, ConcatenatedGzipMembersAreJoined) {
 
 TEST(ReadFile, MissingFileNamesThePath) {
   TempDir dir;
-  expect_data_error([&] { read_file_bytes(dir.file("nope.bin")); }, {"nope.bin", "not found"});
+  expect_data_error({"nope.bin", "not found"}, [&] { read_file_bytes(dir.file("nope.bin")); });
 }
 
 TEST(ReadFile, DirectoryIsRejected) {
   TempDir dir;
-  expect_data_error([&] { read_file_bytes(dir.path()); }, {dir.path(), "not a regular file"});
+  expect_data_error({dir.path(), "not a regular file"}, [&] { read_file_bytes(dir.path()); });
 }
 
 std::vector<uint8_t> gzip_bytes(const TempDir& dir, const std::vector<uint8_t>& data) {
@@ -73,7 +73,7 @@ TEST(ReadFile, TruncatedGzipIsAnError) {
   auto gz = gzip_bytes(dir, sample_bytes(100000));
   for (size_t keep : {size_t(2), size_t(3), size_t(10), gz.size() / 2, gz.size() - 1}) {
     test::write_bytes(dir.file("cut.gz"), std::vector<uint8_t>(gz.begin(), gz.begin() + keep));
-    expect_data_error([&] { read_file_bytes(dir.file("cut.gz")); }, {"cut.gz", "truncated"});
+    expect_data_error({"cut.gz", "truncated"}, [&] { read_file_bytes(dir.file("cut.gz")); });
   }
 }
 
@@ -83,17 +83,17 @@ TEST(ReadFile, CorruptGzipIsAnError) {
   auto bad_crc = gz;
   bad_crc[gz.size() - 6] ^= 0xff;  // CRC-32 in the trailer
   test::write_bytes(dir.file("crc.gz"), bad_crc);
-  expect_data_error([&] { read_file_bytes(dir.file("crc.gz")); }, {"crc.gz", "corrupt gzip"});
+  expect_data_error({"crc.gz", "corrupt gzip"}, [&] { read_file_bytes(dir.file("crc.gz")); });
 
   auto bad_block = gz;
   bad_block[10] = 0xff;  // first deflate block header: reserved block type 3
   test::write_bytes(dir.file("block.gz"), bad_block);
-  expect_data_error([&] { read_file_bytes(dir.file("block.gz")); }, {"block.gz", "corrupt gzip"});
+  expect_data_error({"block.gz", "corrupt gzip"}, [&] { read_file_bytes(dir.file("block.gz")); });
 
   auto trailing = gz;
   trailing.insert(trailing.end(), {'j', 'u', 'n', 'k'});
   test::write_bytes(dir.file("trailing.gz"), trailing);
-  expect_data_error([&] { read_file_bytes(dir.file("trailing.gz")); }, {"trailing.gz", "after the compressed"});
+  expect_data_error({"trailing.gz", "after the compressed"}, [&] { read_file_bytes(dir.file("trailing.gz")); });
 }
 
 }  // namespace

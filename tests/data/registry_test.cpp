@@ -68,7 +68,9 @@ TEST(Registry, ShapesClassesAndAugmentationFollowTheSpec) {
     EXPECT_EQ(d.width, r.side);
     EXPECT_EQ(d.random_crop, r.crop);
     EXPECT_EQ(d.horizontal_flip, r.flip);
-    if (r.crop) EXPECT_EQ(d.crop_padding, 4);
+    if (r.crop) {
+      EXPECT_EQ(d.crop_padding, 4);
+    }
   }
   EXPECT_EQ(dataset_info("cifar10").mean, (std::vector<float>{0.4914f, 0.4822f, 0.4465f}));
   EXPECT_EQ(dataset_info("cifar20").std, (std::vector<float>{0.2023f, 0.1994f, 0.2010f}));
@@ -92,15 +94,15 @@ TEST(Registry, NamesAndFiles) {
 TEST(Registry, DataDirResolution) {
   EXPECT_EQ(resolve_data_dir(dataset_info("fmnist"), ""), "/usr/share/datasets/fashion-mnist");
   EXPECT_EQ(resolve_data_dir(dataset_info("fmnist"), "/x"), "/x");
-  expect_data_error([] { resolve_data_dir(dataset_info("cifar10"), ""); }, {"cifar10", "--data-dir", "dcl data fetch"});
+  expect_data_error({"cifar10", "--data-dir", "dcl data fetch"}, [] { resolve_data_dir(dataset_info("cifar10"), ""); });
 }
 
 TEST(Registry, LoadFromEmptyDirNamesTheFilesAndTheFetchCommand) {
   TempDir dir;
-  expect_data_error([&] { load_dataset("cifar10", dir.path()); },
-                    {"cifar-10-batches-bin/data_batch_1.bin", "cifar-10-batches-bin/test_batch.bin", dir.path(),
-                     "dcl data fetch cifar10 --dir " + dir.path()});
-  expect_data_error([&] { load_dataset("svhn", dir.path()); }, {"train_32x32.mat", "test_32x32.mat"});
+  expect_data_error({"cifar-10-batches-bin/data_batch_1.bin", "cifar-10-batches-bin/test_batch.bin", dir.path(),
+                     "dcl data fetch cifar10 --dir " + dir.path()},
+                    [&] { load_dataset("cifar10", dir.path()); });
+  expect_data_error({"train_32x32.mat", "test_32x32.mat"}, [&] { load_dataset("svhn", dir.path()); });
 }
 
 TEST(Registry, LoadListsOnlyWhatIsMissing) {
@@ -164,8 +166,8 @@ TEST(Registry, LoadRejectsImagesOfTheWrongShape) {
   test::write_bytes(dir.file("train-labels-idx1-ubyte"), idx(0x801, {1}, 1, 0));
   test::write_bytes(dir.file("t10k-images-idx3-ubyte"), idx(0x803, {1, 32, 32}, 1024, 0));
   test::write_bytes(dir.file("t10k-labels-idx1-ubyte"), idx(0x801, {1}, 1, 0));
-  expect_data_error([&] { load_dataset("mnist", dir.path()); },
-                    {"train-images-idx3-ubyte", "1x32x32", "mnist expects 1x28x28"});
+  expect_data_error({"train-images-idx3-ubyte", "1x32x32", "mnist expects 1x28x28"},
+                    [&] { load_dataset("mnist", dir.path()); });
 }
 
 }  // namespace

@@ -41,26 +41,29 @@ TEST(Stl10Reader, TransposesPlanesAndShiftsLabels) {
 TEST(Stl10Reader, MissingFile) {
   TempDir dir;
   test::write_bytes(dir.file("test_X.bin"), stl_images(1));
-  expect_data_error([&] { read_stl10(dir.file("test_X.bin"), dir.file("test_y.bin")); }, {"test_y.bin", "not found"});
+  expect_data_error({"test_y.bin", "not found"}, [&] { read_stl10(dir.file("test_X.bin"), dir.file("test_y.bin")); });
 }
 
 TEST(Stl10Reader, TruncatedImages) {
   auto img = stl_images(2);
   img.resize(img.size() - 1);
-  expect_data_error([&] { parse_stl10(img, {1, 2}, "train_X.bin", "train_y.bin"); },
-                    {"train_X.bin", "55295 bytes is not a positive multiple", "27648"});
-  expect_data_error([&] { parse_stl10({}, {}, "train_X.bin", "train_y.bin"); }, {"train_X.bin", "0 bytes"});
+  expect_data_error({"train_X.bin", "55295 bytes is not a positive multiple", "27648"}, [&] {
+    parse_stl10(img, {1, 2}, "train_X.bin", "train_y.bin");
+  });
+  expect_data_error({"train_X.bin", "0 bytes"}, [&] { parse_stl10({}, {}, "train_X.bin", "train_y.bin"); });
 }
 
 TEST(Stl10Reader, CountMismatch) {
-  expect_data_error([&] { parse_stl10(stl_images(2), {1, 2, 3}, "train_X.bin", "train_y.bin"); },
-                    {"train_y.bin", "count mismatch: 3 labels", "train_X.bin has 2 images"});
+  expect_data_error({"train_y.bin", "count mismatch: 3 labels", "train_X.bin has 2 images"}, [&] {
+    parse_stl10(stl_images(2), {1, 2, 3}, "train_X.bin", "train_y.bin");
+  });
 }
 
 TEST(Stl10Reader, LabelsOutOfRange) {
   for (uint8_t bad : {uint8_t(0), uint8_t(11)}) {
-    expect_data_error([&] { parse_stl10(stl_images(2), {1, bad}, "x", "train_y.bin"); },
-                      {"train_y.bin", "label " + std::to_string(bad) + " of sample 1", "[1, 10]"});
+    expect_data_error({"train_y.bin", "label " + std::to_string(bad) + " of sample 1", "[1, 10]"}, [&] {
+      parse_stl10(stl_images(2), {1, bad}, "x", "train_y.bin");
+    });
   }
 }
 

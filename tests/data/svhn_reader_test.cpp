@@ -77,10 +77,10 @@ TEST(SvhnReader, CompressedFileAndUint8Labels) {
   TempDir dir;
   auto x = svhn_x(2);
   std::vector<uint8_t> y = {3, 10};
-  write_mat(dir.file("test_32x32.mat"),
-            {{"X", MAT_C_UINT8, MAT_T_UINT8, {32, 32, 3, 2}, x.data()},
-             {"y", MAT_C_UINT8, MAT_T_UINT8, {1, 2}, y.data()}},
-            MAT_COMPRESSION_ZLIB);
+  write_mat(
+      dir.file("test_32x32.mat"),
+      {{"X", MAT_C_UINT8, MAT_T_UINT8, {32, 32, 3, 2}, x.data()}, {"y", MAT_C_UINT8, MAT_T_UINT8, {1, 2}, y.data()}},
+      MAT_COMPRESSION_ZLIB);
   const ImageSet s = read_svhn(dir.file("test_32x32.mat"));
   EXPECT_EQ(s.labels, (std::vector<int32_t>{3, 0}));
   expect_pixels(s);
@@ -90,8 +90,8 @@ TEST(SvhnReader, SingleImageWithoutTrailingDimension) {
   TempDir dir;
   auto x = svhn_x(1);
   double y = 7;
-  write_mat(dir.file("one.mat"), {{"X", MAT_C_UINT8, MAT_T_UINT8, {32, 32, 3}, x.data()},
-                                  {"y", MAT_C_DOUBLE, MAT_T_DOUBLE, {1, 1}, &y}});
+  write_mat(dir.file("one.mat"),
+            {{"X", MAT_C_UINT8, MAT_T_UINT8, {32, 32, 3}, x.data()}, {"y", MAT_C_DOUBLE, MAT_T_DOUBLE, {1, 1}, &y}});
   const ImageSet s = read_svhn(dir.file("one.mat"));
   ASSERT_EQ(s.count, 1);
   EXPECT_EQ(s.labels[0], 7);
@@ -100,15 +100,15 @@ TEST(SvhnReader, SingleImageWithoutTrailingDimension) {
 
 TEST(SvhnReader, MissingFile) {
   TempDir dir;
-  expect_data_error([&] { read_svhn(dir.file("train_32x32.mat")); }, {"train_32x32.mat", "not found"});
+  expect_data_error({"train_32x32.mat", "not found"}, [&] { read_svhn(dir.file("train_32x32.mat")); });
 }
 
 TEST(SvhnReader, NotAMatFile) {
   TempDir dir;
   test::write_bytes(dir.file("junk.mat"), std::vector<uint8_t>(300, 'x'));
-  expect_data_error([&] { read_svhn(dir.file("junk.mat")); }, {"junk.mat"});
+  expect_data_error({"junk.mat"}, [&] { read_svhn(dir.file("junk.mat")); });
   test::write_bytes(dir.file("empty.mat"), {});
-  expect_data_error([&] { read_svhn(dir.file("empty.mat")); }, {"empty.mat"});
+  expect_data_error({"empty.mat"}, [&] { read_svhn(dir.file("empty.mat")); });
 }
 
 TEST(SvhnReader, TruncatedFile) {
@@ -118,7 +118,7 @@ TEST(SvhnReader, TruncatedFile) {
   std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   for (size_t keep : {size_t(100), size_t(200), bytes.size() / 2, bytes.size() - 8}) {
     test::write_bytes(dir.file("cut.mat"), std::vector<uint8_t>(bytes.begin(), bytes.begin() + keep));
-    expect_data_error([&] { read_svhn(dir.file("cut.mat")); }, {"cut.mat"});
+    expect_data_error({"cut.mat"}, [&] { read_svhn(dir.file("cut.mat")); });
   }
 }
 
@@ -141,7 +141,7 @@ TEST(SvhnReader, HugeDimensionsTagIsRejectedBeforeMatio) {
   ASSERT_EQ(bytes[128 + 24], 5);  // miINT32
   put_le32(bytes, 128 + 28, 0xe5000010u);
   test::write_bytes(dir.file("dims.mat"), bytes);
-  expect_data_error([&] { read_svhn(dir.file("dims.mat")); }, {"dims.mat", "offset 128", "dimensions"});
+  expect_data_error({"dims.mat", "offset 128", "dimensions"}, [&] { read_svhn(dir.file("dims.mat")); });
 }
 
 TEST(SvhnReader, DamagedHeadersAreRejected) {
@@ -152,23 +152,23 @@ TEST(SvhnReader, DamagedHeadersAreRejected) {
   auto big = good;
   put_le32(big, 132, 0x7fffffffu);  // the first variable claims 2 GB
   test::write_bytes(dir.file("big.mat"), big);
-  expect_data_error([&] { read_svhn(dir.file("big.mat")); }, {"big.mat", "truncated: the element claims 2147483647"});
+  expect_data_error({"big.mat", "truncated: the element claims 2147483647"}, [&] { read_svhn(dir.file("big.mat")); });
 
   auto v73 = good;
   v73[124] = 0x00;
   v73[125] = 0x02;
   test::write_bytes(dir.file("v73.mat"), v73);
-  expect_data_error([&] { read_svhn(dir.file("v73.mat")); }, {"v73.mat", "v7.3"});
+  expect_data_error({"v73.mat", "v7.3"}, [&] { read_svhn(dir.file("v73.mat")); });
 
   auto other = good;
   put_le32(other, 128, 3);  // not miMATRIX / miCOMPRESSED
   test::write_bytes(dir.file("type.mat"), other);
-  expect_data_error([&] { read_svhn(dir.file("type.mat")); }, {"type.mat", "element type 3"});
+  expect_data_error({"type.mat", "element type 3"}, [&] { read_svhn(dir.file("type.mat")); });
 
   auto cell = good;
   cell[128 + 16] = 1;  // array class: cell
   test::write_bytes(dir.file("cell.mat"), cell);
-  expect_data_error([&] { read_svhn(dir.file("cell.mat")); }, {"cell.mat", "unsupported array class 1"});
+  expect_data_error({"cell.mat", "unsupported array class 1"}, [&] { read_svhn(dir.file("cell.mat")); });
 }
 
 TEST(SvhnReader, WrongShapeOrClass) {
@@ -177,36 +177,36 @@ TEST(SvhnReader, WrongShapeOrClass) {
   std::vector<double> y = {1, 2};
   write_mat(dir.file("grey.mat"), {{"X", MAT_C_UINT8, MAT_T_UINT8, {32, 32, 1, 2}, grey.data()},
                                    {"y", MAT_C_DOUBLE, MAT_T_DOUBLE, {2, 1}, y.data()}});
-  expect_data_error([&] { read_svhn(dir.file("grey.mat")); }, {"grey.mat", "X must be", "32x32x1x2"});
+  expect_data_error({"grey.mat", "X must be", "32x32x1x2"}, [&] { read_svhn(dir.file("grey.mat")); });
 
   std::vector<double> xd(3072, 1.0);
   double y1 = 1;
   write_mat(dir.file("double.mat"), {{"X", MAT_C_DOUBLE, MAT_T_DOUBLE, {32, 32, 3, 1}, xd.data()},
                                      {"y", MAT_C_DOUBLE, MAT_T_DOUBLE, {1, 1}, &y1}});
-  expect_data_error([&] { read_svhn(dir.file("double.mat")); }, {"double.mat", "uint8"});
+  expect_data_error({"double.mat", "uint8"}, [&] { read_svhn(dir.file("double.mat")); });
 }
 
 TEST(SvhnReader, MissingVariable) {
   TempDir dir;
   auto x = svhn_x(1);
   write_mat(dir.file("no_y.mat"), {{"X", MAT_C_UINT8, MAT_T_UINT8, {32, 32, 3, 1}, x.data()}});
-  expect_data_error([&] { read_svhn(dir.file("no_y.mat")); }, {"no_y.mat", "'y'"});
+  expect_data_error({"no_y.mat", "'y'"}, [&] { read_svhn(dir.file("no_y.mat")); });
   double y = 1;
   write_mat(dir.file("no_x.mat"), {{"y", MAT_C_DOUBLE, MAT_T_DOUBLE, {1, 1}, &y}});
-  expect_data_error([&] { read_svhn(dir.file("no_x.mat")); }, {"no_x.mat", "'X'"});
+  expect_data_error({"no_x.mat", "'X'"}, [&] { read_svhn(dir.file("no_x.mat")); });
 }
 
 TEST(SvhnReader, CountMismatch) {
   TempDir dir;
   write_svhn(dir.file("m.mat"), 3, {1, 2});
-  expect_data_error([&] { read_svhn(dir.file("m.mat")); }, {"m.mat", "count mismatch: y has 2 labels, X has 3"});
+  expect_data_error({"m.mat", "count mismatch: y has 2 labels, X has 3"}, [&] { read_svhn(dir.file("m.mat")); });
 }
 
 TEST(SvhnReader, LabelOutOfRange) {
   TempDir dir;
   for (double bad : {0.0, 11.0, 2.5, -1.0}) {
     write_svhn(dir.file("l.mat"), 2, {1, bad});
-    expect_data_error([&] { read_svhn(dir.file("l.mat")); }, {"l.mat", "label y(2)", "[1, 10]"});
+    expect_data_error({"l.mat", "label y(2)", "[1, 10]"}, [&] { read_svhn(dir.file("l.mat")); });
   }
 }
 

@@ -50,7 +50,9 @@ inline void write_bytes(const std::string& path, const std::vector<uint8_t>& byt
 inline void write_gzip(const std::string& path, const std::vector<uint8_t>& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr) << path;
-  if (!bytes.empty()) ASSERT_EQ(gzwrite(f, bytes.data(), unsigned(bytes.size())), int(bytes.size()));
+  if (!bytes.empty()) {
+    ASSERT_EQ(gzwrite(f, bytes.data(), unsigned(bytes.size())), int(bytes.size()));
+  }
   ASSERT_EQ(gzclose(f), Z_OK);
 }
 
@@ -58,15 +60,17 @@ inline void put_be32(std::vector<uint8_t>& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(uint8_t(v >> shift));
 }
 
-// Runs `fn`, expecting a DataError whose message contains every one of `parts`.
+// Runs `fn`, expecting a DataError whose message contains every one of `parts`. The callable comes
+// last so that clang-format lays a long one out as a block.
 template <class Fn>
-void expect_data_error(Fn&& fn, const std::vector<std::string>& parts) {
+void expect_data_error(const std::vector<std::string>& parts, Fn&& fn) {
   try {
     fn();
     ADD_FAILURE() << "expected DataError containing '" << parts.front() << "'";
   } catch (const DataError& e) {
-    for (const std::string& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-        << "message: " << e.what() << "\nmissing: " << p;
+    for (const std::string& p : parts) {
+      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << "message: " << e.what() << "\nmissing: " << p;
+    }
   }
 }
 

@@ -22,7 +22,7 @@ AugmentParams draw_augment(const DatasetInfo& info, std::mt19937_64& rng);
 // dst[c][y][x] = (src'[c][y][x] / 255 - mean[c]) / std[c], where src' is src shifted/flipped
 // as `p` says; pixels shifted in from outside the image are 0 before normalisation (as
 // torchvision's RandomCrop(padding=4) followed by ToTensor and Normalize).
-void augment_image(const uint8_t* src, int channels, int height, int width, const AugmentParams& p,
-                   const float* mean, const float* std, float* dst);
+void augment_image(const uint8_t* src, int channels, int height, int width, const AugmentParams& p, const float* mean,
+                   const float* std, float* dst);
 
 }  // namespace dcl::data

@@ -15,8 +15,8 @@ namespace dcl::data {
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
 // IDX (MNIST, K-MNIST, Fashion-MNIST): an idx3-ubyte image file and an idx1-ubyte label file.
-ImageSet parse_idx(const std::vector<uint8_t>& image_bytes, const std::vector<uint8_t>& label_bytes,
-                   int num_classes, const std::string& images_name, const std::string& labels_name);
+ImageSet parse_idx(const std::vector<uint8_t>& image_bytes, const std::vector<uint8_t>& label_bytes, int num_classes,
+                   const std::string& images_name, const std::string& labels_name);
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path, int num_classes);
 // IDX files come gzipped or not: `path` when it exists, else its twin with ".gz" added or removed
 // when that exists, else `path` unchanged. read_idx applies it to both of its arguments.

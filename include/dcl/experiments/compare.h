@@ -1,0 +1,51 @@
+#pragma once
+// `dcl compare`: every method x seed trained with the same data, data order and budget by the
+// ordinary Trainer, one run directory each (DIR/<method>-seed<k>/), then one table:
+// DIR/compare.md and DIR/compare.csv. Finished runs (summary.json) are read back, interrupted
+// ones (checkpoint.pt) resumed, so giving the same command again continues where it stopped.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dcl/training/run_config.h"
+
+namespace dcl {
+
+struct CompareOptions {
+  RunConfig base;                    // data, arch, epochs, optimiser ...; base.seed is the first seed
+  std::vector<std::string> methods;
+  int seeds = 1;                     // seeds base.seed .. base.seed + seeds - 1
+  std::string out;                   // DIR
+  bool reference = false;            // add spec section 7's numbers where it has them
+};
+
+struct CompareRow {
+  std::string method;
+  std::vector<double> test_errors;   // %, one per finished seed: the method's prediction
+  std::vector<double> layer_errors;  // %, the last scoring block alone (dictionary argmax, CaFo's last predictor)
+  int64_t params = 0;
+  int64_t auxiliary_params = 0;
+  double peak_memory_mib = 0;        // largest over seeds
+  double seconds_per_epoch = 0;      // mean over seeds
+  std::optional<double> reference_error;       // spec Table 3 (VGG8B), %
+  std::optional<double> reference_memory_mib;  // spec Table 4 (VGG8B, GPU)
+
+  double mean_error() const;
+  double error_spread() const;  // sample standard deviation; 0 for one seed
+};
+
+// Trains what is missing and returns one row per method; writes compare.md and compare.csv.
+// Returns an empty vector when interrupted (SIGINT/SIGTERM): finished runs and checkpoints stay.
+std::vector<CompareRow> run_compare(const CompareOptions& options);
+
+// The run directory of one method and seed.
+std::string compare_run_dir(const CompareOptions& options, const std::string& method, uint64_t seed);
+
+std::string format_compare_markdown(const CompareOptions& options, const std::vector<CompareRow>& rows);
+std::string format_compare_csv(const std::vector<CompareRow>& rows);
+
+// Spec section 7's numbers for a method on a dataset, when it has them.
+std::optional<double> reference_error(const std::string& method, const std::string& data);
+std::optional<double> reference_memory_mib(const std::string& method, const std::string& data);
+
+}  // namespace dcl

@@ -1,0 +1,62 @@
+#pragma once
+// DCL's dictionary loss (spec section 1), one module per block over one shared dictionary.
+//
+//   D = {t_1..t_Z}, t_z in R^CD (Dictionary: [Z, CD]; a parameter for DCL, a buffer for DCL-S)
+//   v_{n,k}: block output h as K local vectors of C dims (conv: K = H*W positions; fc: P patches)
+//   h̄_n = (1/K) Σ_k v_{n,k};   s_{n,z} = <h̄_n, map_l(t_z)>;   L_dict = CE(s_n, y_n), batch mean
+// map_l: CD -> C is 1-D adaptive average pooling (PyTorch's bins [floor(iL/C), ceil((i+1)L/C)))
+// or a learned bias-free linear map (owned by block l's loss). With similarity cos (the
+// reference code's order):  s_{n,z} = (1/K) Σ_k <v_{n,k}/|v_{n,k}|, map_l(t_z/|t_z|)> / T.
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "dcl/losses/local_loss.h"
+#include "dcl/losses/dictionary_choices.h"
+#include "dcl/nn/network.h"
+
+namespace dcl {
+
+struct DictionaryOptions {
+  int classes = 10;
+  int dim = 0;                   // CD
+  DictInit init = DictInit::Normal;
+  double orthogonal_scale = 1;   // rows of the orthogonal matrix times this
+  bool adaptive = true;          // false = DCL-S: the dictionary never changes
+};
+
+// The label embeddings D: shared by every block's loss.
+class DictionaryImpl : public torch::nn::Module {
+ public:
+  explicit DictionaryImpl(const DictionaryOptions& options);
+  torch::Tensor embeddings;  // [Z, CD]
+  bool adaptive;
+};
+TORCH_MODULE(Dictionary);
+
+struct DictionaryLossOptions {
+  BlockShape shape;  // how the block's output splits into K vectors of C dims
+  DictMap map = DictMap::Pool;
+  Similarity similarity = Similarity::Dot;
+  double temperature = 0.07;  // cos only
+};
+
+class DictionaryLoss : public LocalLoss {
+ public:
+  DictionaryLoss(Dictionary dictionary, const DictionaryLossOptions& options);
+  LossOutput forward(const torch::Tensor& h, const Target& target) override;  // h: [N,C,H,W] or [N,P*C]
+  torch::Tensor scores(const torch::Tensor& h) override;                       // s: [N, Z]
+  // This block's view of the dictionary, map_l(t): [Z, C].
+  torch::Tensor mapped_dictionary();
+
+ private:
+  Dictionary dictionary_;  // shared, not registered: the model holds it once
+  DictionaryLossOptions options_;
+  torch::nn::Linear map_{nullptr};  // DictMap::Linear only
+};
+
+// Spec section 1's orthogonal scale for an arch: sqrt(16.52) (simple256), sqrt(23.12) (512-wide
+// nets), sqrt(CD) for fc.
+double reference_orthogonal_scale(Arch arch, int dict_dim);
+
+}  // namespace dcl

@@ -1,0 +1,21 @@
+#pragma once
+// Cascaded Forward's block loss (CaFo, Zhao et al. 2023; spec section 5): a linear predictor on
+// the flattened block output, trained with cross-entropy (the paper's CE variant):
+//   s = W flatten(h) + b,   W in R^{Z x S},   L = CE(s, y), batch mean.
+// The block itself stays frozen (its Stage is built frozen); only W and b learn.
+#include <torch/torch.h>
+
+#include "dcl/losses/local_loss.h"
+
+namespace dcl {
+
+class PredictorLoss : public LocalLoss {
+ public:
+  PredictorLoss(int classes, int64_t output_size);
+  LossOutput forward(const torch::Tensor& h, const Target& target) override;
+  torch::Tensor scores(const torch::Tensor& h) override;  // s: [N, Z]
+
+  torch::nn::Linear predictor{nullptr};
+};
+
+}  // namespace dcl

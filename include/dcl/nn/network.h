@@ -1,0 +1,58 @@
+#pragma once
+// The networks of spec section 2 as chains of blocks (plain modules that only compute) plus a
+// classifier head. Blocks know nothing about losses, methods or datasets.
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "dcl/enum_names.h"
+
+namespace dcl {
+
+enum class Arch { Fc, Simple256, Simple512, Vgg8b };
+
+template <> const std::vector<std::string>& names_of<Arch>();  // fc, simple256, simple512, vgg8b
+
+// How a block's output is viewed as K local vectors of `channels` dims (spec section 1):
+// conv output [N, C, H, W] -> K = H*W vectors; fc output [N, P*C] -> P patches of C dims.
+struct BlockShape {
+  int channels = 0;
+  int patches = 0;  // fc blocks: P; conv blocks: 0 (K = H*W)
+};
+
+struct InputShape {
+  int channels = 1, height = 28, width = 28;
+  std::string str() const;
+};
+
+struct NetworkOptions {
+  Arch arch = Arch::Fc;
+  InputShape input;
+  int classes = 10;
+  double dropout = 0;
+  int fc_width = 0;    // 0: 1024 for 1x28x28 inputs, 3072 otherwise (spec section 2)
+  int fc_patches = 0;  // 0: 8 for one-channel inputs, 48 otherwise; datasets give their own
+};
+
+class NetworkImpl : public torch::nn::Module {
+ public:
+  explicit NetworkImpl(const NetworkOptions& options);
+
+  torch::Tensor forward(torch::Tensor x);  // the whole chain and the head
+
+  std::vector<torch::nn::Sequential> blocks;
+  std::vector<BlockShape> shapes;  // one per block
+  // Each block's output size for one sample ([C, H, W] or [F]): auxiliary heads are sized from it.
+  std::vector<std::vector<int64_t>> output_sizes;
+  torch::nn::Sequential head{nullptr};
+  NetworkOptions options;
+
+  int64_t parameter_count();
+  // Per-sample number of output values of every block (the product of output_sizes): what
+  // fixed-size per-block state (feedback matrices, flattened predictors) is built for.
+  std::vector<int64_t> block_output_sizes() const;
+};
+TORCH_MODULE(Network);
+
+}  // namespace dcl

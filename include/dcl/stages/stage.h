@@ -1,0 +1,98 @@
+#pragma once
+// A stage is the unit of local learning: one block, its local loss (a module with its own
+// parameters) and the optimiser over both. Stage::update is the only place where the
+// forward / loss / finite check / backward / step / release sequence is written; every method,
+// BP included (one stage over the whole network), trains through it.
+//
+// A stage reads nothing but its input and the targets, and its input is detached on entry, so
+// its backward can reach nothing outside the stage. Schedules (schedule.h) only decide in which
+// order, and where, stages update; the same stages can run one after another, in a pipeline of
+// threads or devices (each stage owns its optimiser state; only `shared` state needs ordering),
+// or data-parallel (all-reduce a stage's gradients between backward and step).
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "dcl/losses/local_loss.h"
+
+namespace dcl {
+
+enum class StageKind {
+  Block,     // one block of the network: a local learner's unit
+  Head,      // the classifier head on the last block's (detached) output
+  Network,   // the whole network end to end (BP)
+  Auxiliary  // extra state with its own loss (PFF's generative circuit)
+};
+
+// A block as a stage sees it: the module (parameters, train/eval mode, device) and its forward.
+struct StageBlock {
+  std::shared_ptr<torch::nn::Module> module;
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+};
+
+// Any module holder with forward(Tensor) -> Tensor (Sequential, Network, ...).
+template <typename Holder>
+StageBlock stage_block(Holder holder) {
+  return {holder.ptr(), [holder](const torch::Tensor& x) mutable { return holder->forward(x); }};
+}
+
+struct StageResult {
+  torch::Tensor output;  // the block output, detached: the next stage's input
+  double loss = 0;
+  torch::Tensor scores;  // [N, Z] class scores from the loss, detached, or undefined
+};
+
+class Stage {
+ public:
+  // `block` computes, `loss` judges, `optimizer` steps over `parameters()` (empty when frozen).
+  // A frozen block is a fixed function: evaluated without gradient and always in eval mode.
+  Stage(std::string name, StageKind kind, StageBlock block, std::shared_ptr<LocalLoss> loss, bool frozen);
+
+  // One local update; throws std::runtime_error naming the stage when the loss is not finite
+  // (before any weight changes).
+  StageResult update(const torch::Tensor& input, const Target& target);
+  // The block alone (evaluation, schedules that only need the output).
+  torch::Tensor forward(const torch::Tensor& input);
+
+  // Every tensor the optimiser of this stage updates: the block's (unless frozen), the loss's and
+  // the shared state's it was given.
+  std::vector<torch::Tensor> parameters();
+  void set_optimizer(std::shared_ptr<torch::optim::Optimizer> optimizer);
+  // Names state shared with other stages (DCL's adaptive dictionary): this stage's optimiser
+  // updates it too, so concurrent schedules must order those updates.
+  void add_shared(const std::string& name, const std::vector<torch::Tensor>& parameters);
+  void train(bool on);
+  void set_lr(double lr);
+
+  const std::string& name() const { return name_; }
+  StageKind kind() const { return kind_; }
+  bool frozen() const { return frozen_; }
+  torch::nn::Module& block() { return *block_.module; }
+  LocalLoss& loss() { return *loss_; }
+  std::shared_ptr<LocalLoss> loss_ptr() { return loss_; }
+  torch::optim::Optimizer& optimizer() { return *optimizer_; }
+  const std::vector<std::string>& shared_state() const { return shared_names_; }
+
+  // Called with (stage, true) before an update's backward and (stage, false) after its step:
+  // profilers and the gradient-isolation test use it. One observer for all stages.
+  using Observer = std::function<void(const Stage&, bool starting)>;
+  static void set_observer(Observer observer);
+
+ private:
+  std::string name_;
+  StageKind kind_;
+  StageBlock block_;
+  std::shared_ptr<LocalLoss> loss_;
+  bool frozen_;
+  std::shared_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<std::string> shared_names_;
+  std::vector<torch::Tensor> shared_;
+};
+
+// Throws std::runtime_error naming `where` when a loss is NaN or infinite.
+void check_finite(double loss, const std::string& where);
+
+}  // namespace dcl

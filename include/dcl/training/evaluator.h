@@ -1,0 +1,27 @@
+#pragma once
+// Evaluation through the model's readout: the accuracy of its prediction (the "head" accuracy:
+// the classifier head, or the method's own rule), every scoring block's layer-wise accuracy
+// (for DCL the argmax over the dictionary, no classifier) and the ensemble of layer-wise predictions.
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "dcl/training/batch_loader.h"
+#include "dcl/stages/model.h"
+
+namespace dcl {
+
+struct EvalResult {
+  int64_t samples = 0;
+  double loss = 0;                       // head cross-entropy
+  double head_accuracy = 0;              // in [0, 1]
+  std::vector<double> layer_accuracy;    // per block with layer-wise scores
+  double ensemble_accuracy = 0;          // weighted sum of per-block softmax (spec section 1)
+  nlohmann::json to_json() const;
+};
+
+// `weights` per scoring block; empty = equal weights.
+EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device, const std::vector<double>& weights);
+
+}  // namespace dcl

@@ -1,0 +1,64 @@
+#pragma once
+// One configuration struct per run: filled from CLI flags and presets (strings become enums once,
+// at the command line), written to config.json, and enough on its own to repeat the run.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dcl/methods/method_options.h"
+#include "dcl/nn/network.h"
+#include "dcl/stages/optimizer.h"
+
+namespace dcl {
+
+enum class Preset { None, Quick, Paper };
+template <> const std::vector<std::string>& names_of<Preset>();  // none, quick, paper
+
+struct RunConfig {
+  // what to train
+  std::string data = "fmnist";   // a dataset registry name
+  std::string data_dir;          // "" = the dataset's default directory
+  Arch arch = Arch::Fc;
+  std::string method = "dcl";    // a name from methods()
+  Preset preset = Preset::None;
+  // schedule and optimiser
+  int epochs = 5;
+  int batch_size = 512;
+  OptimizerOptions optimizer;
+  double gamma = 0.5;               // MultiStep decay factor
+  std::vector<int> milestones;      // epochs (0-based count of finished epochs) where lr *= gamma
+  double dropout = 0.0;
+  // network details
+  int fc_width = 0;    // 0 = spec default for the input (1024 for 28x28, 3072 for colour)
+  int fc_patches = 0;  // 0 = the dataset's P (8 MNIST-like, 48 CIFAR-10-like, 12 CIFAR-100-like)
+  // every method's own settings
+  MethodSettings methods;
+  std::vector<double> ensemble_weights;  // per scoring block; empty = equal
+  // run mechanics
+  uint64_t seed = 1;
+  int threads = 0;            // 0 = all cores
+  int64_t limit_train = 0;    // 0 = all samples
+  int64_t limit_test = 0;
+  std::string device = "cpu";
+  std::string out;            // run directory
+  int64_t stop_after_steps = 0;  // testing/debugging: behave as if interrupted after N steps
+
+  // Flat keys, one per flag (a run written before a key existed gets that setting's default).
+  nlohmann::json to_json() const;
+  // Throws std::invalid_argument naming the key of a value of the wrong type or an unknown name.
+  static RunConfig from_json(const nlohmann::json& j);
+};
+
+// "ll_beta" -> "--ll-beta": every config key is the name of its flag.
+std::string flag_of(const std::string& key);
+
+// Every range check of a run's settings, in one place (flags and config.json alike). Throws
+// std::invalid_argument naming the flag. Method and dataset names are checked by their registries.
+void validate(const RunConfig& cfg);
+
+// Learning rate at the start of `epoch` (0-based) under the MultiStep schedule.
+double scheduled_lr(const RunConfig& cfg, int epoch);
+
+}  // namespace dcl

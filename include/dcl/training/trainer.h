@@ -1,0 +1,37 @@
+#pragma once
+// The trainer: epochs, learning-rate schedule, evaluation, metrics, checkpoints and the run
+// directory (config.json, metrics.jsonl, summary.json, checkpoint.pt).
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dcl/training/run_config.h"
+
+namespace dcl {
+
+// Set by SIGINT/SIGTERM: the trainer finishes the current step, writes a checkpoint and stops.
+std::atomic<bool>& stop_requested();
+void install_stop_handlers();
+
+// Sets LibTorch's intra-op threads (0 = all cores) and returns the number used.
+int configure_threads(int threads);
+
+class Trainer {
+ public:
+  // A new run in cfg.out, or (resume = true) the continuation of the run saved there.
+  Trainer(RunConfig cfg, bool resume);
+  ~Trainer();
+  // Trains to the end (returns the summary) or until interrupted (returns null json).
+  nlohmann::json run();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// Evaluates a saved run directory's checkpoint on the test split; prints and returns the result.
+nlohmann::json evaluate_run(const std::string& run_dir, const std::string& data_dir, int threads);
+
+}  // namespace dcl

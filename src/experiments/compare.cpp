@@ -1,0 +1,211 @@
+#include "dcl/experiments/compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include "dcl/data/registry.h"
+#include "dcl/methods/method.h"
+#include "dcl/training/run_files.h"
+#include "dcl/training/trainer.h"
+
+namespace dcl {
+namespace fs = std::filesystem;
+
+double CompareRow::mean_error() const {
+  double s = 0;
+  for (double e : test_errors) s += e;
+  return test_errors.empty() ? 0 : s / double(test_errors.size());
+}
+
+double CompareRow::error_spread() const {
+  if (test_errors.size() < 2) return 0;
+  double m = mean_error(), s = 0;
+  for (double e : test_errors) s += (e - m) * (e - m);
+  return std::sqrt(s / double(test_errors.size() - 1));
+}
+
+std::optional<double> reference_error(const std::string& method, const std::string& data) {
+  // Spec section 7, Table 3 (VGG8B): columns MNIST, F-MNIST, CIFAR-10, CIFAR-100, SVHN, STL-10.
+  static const std::vector<std::string> columns = {"mnist", "fmnist", "cifar10", "cifar100", "svhn", "stl10"};
+  static const std::map<std::string, std::vector<double>> table = {
+      {"bp", {0.26, 4.53, 5.99, 26.20, 2.29, 33.08}},        {"ll-predsim", {0.31, 4.65, 5.58, 24.10, 1.74, 20.51}},
+      {"ll-bpf", {0.35, 5.68, 9.02, 37.60, 2.31, 26.12}},    {"ll-pred", {0.40, 5.66, 8.40, 29.30, 2.12, 26.83}},
+      {"ll-sim", {0.65, 5.12, 7.16, 32.60, 1.89, 23.15}},    {"dcl", {0.33, 5.52, 8.64, 31.75, 2.19, 22.87}}};
+  auto row = table.find(method);
+  if (row == table.end()) return std::nullopt;
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == data) return row->second[i];
+  return std::nullopt;
+}
+
+std::optional<double> reference_memory_mib(const std::string& method, const std::string& data) {
+  // Spec section 7, Table 4 (VGG8B, GPU, reference batch size).
+  if (data == "cifar10" || data == "svhn") {
+    static const std::map<std::string, double> m = {{"bp", 1086}, {"ll-predsim", 1291}, {"ll-bpf", 895}, {"dcl", 747}};
+    if (auto it = m.find(method); it != m.end()) return it->second;
+  }
+  if (data == "stl10") {
+    if (method == "bp") return 2315.0;
+    if (method == "dcl") return 1589.0;
+  }
+  return std::nullopt;
+}
+
+std::string compare_run_dir(const CompareOptions& o, const std::string& method, uint64_t seed) {
+  return (fs::path(o.out) / (method + "-seed" + std::to_string(seed))).string();
+}
+
+namespace {
+
+// A run directory may only be reused for exactly the settings it was started with; where it
+// lives, its thread count and its device do not change what it computes. A setting that an older
+// config.json lacks had its default value, as RunConfig::from_json reads it.
+void require_same_settings(const std::string& dir, const RunConfig& cfg) {
+  nlohmann::json saved = RunConfig::from_json(read_json_file(dir + "/config.json")).to_json(), wanted = cfg.to_json();
+  std::string differences;
+  for (auto& [key, value] : wanted.items()) {
+    if (key == "out" || key == "threads" || key == "data_dir" || key == "device") continue;
+    if (saved[key] != value)
+      differences += (differences.empty() ? "" : ", ") + key + " " + saved[key].dump() + " (now " + value.dump() + ")";
+  }
+  if (!differences.empty())
+    throw std::invalid_argument("run directory " + dir + " holds a run with other settings: " + differences +
+                                "; choose another --out or remove it");
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string optional_text(const std::optional<double>& v, int digits) { return v ? fixed(*v, digits) : "-"; }
+
+std::optional<double> mean_of(const std::vector<double>& v) {
+  if (v.empty()) return std::nullopt;
+  double s = 0;
+  for (double x : v) s += x;
+  return s / double(v.size());
+}
+
+}  // namespace
+
+std::vector<CompareRow> run_compare(const CompareOptions& o) {
+  if (o.methods.empty()) throw std::invalid_argument("--methods: give at least one method");
+  if (o.seeds < 1) throw std::invalid_argument("--seeds must be at least 1");
+  if (o.out.empty()) throw std::invalid_argument("--out: an output directory is required");
+  validate(o.base);
+  data::dataset_info(o.base.data);
+  for (const auto& m : o.methods) method_info(m);  // every name is checked before the first run starts
+  fs::create_directories(o.out);
+  std::vector<CompareRow> rows;
+  int total = int(o.methods.size()) * o.seeds, index = 0;
+  for (const auto& method : o.methods) {
+    CompareRow row;
+    row.method = method;
+    double seconds = 0;
+    for (int k = 0; k < o.seeds; ++k) {
+      RunConfig cfg = o.base;
+      cfg.method = method;
+      cfg.seed = o.base.seed + uint64_t(k);
+      cfg.out = compare_run_dir(o, method, cfg.seed);
+      ++index;
+      nlohmann::json summary;
+      if (fs::exists(cfg.out + "/summary.json")) {
+        require_same_settings(cfg.out, cfg);
+        std::fprintf(stderr, "[%d/%d] %s: finished earlier, skipped\n", index, total, cfg.out.c_str());
+        summary = read_json_file(cfg.out + "/summary.json");
+      } else {
+        bool resume = fs::exists(cfg.out + "/checkpoint.pt");
+        if (resume) require_same_settings(cfg.out, cfg);
+        std::fprintf(stderr, "[%d/%d] %s: %s\n", index, total, cfg.out.c_str(), resume ? "resuming" : "training");
+        Trainer trainer(cfg, resume);
+        summary = trainer.run();
+        if (summary.is_null()) return {};
+      }
+      if (summary.contains("test_error") && summary["test_error"].is_number())
+        row.test_errors.push_back(summary["test_error"].get<double>());
+      if (summary.contains("last_layer_accuracy") && summary["last_layer_accuracy"].is_number())
+        row.layer_errors.push_back(100.0 * (1.0 - summary["last_layer_accuracy"].get<double>()));
+      row.params = summary.value("params", int64_t(0));
+      row.auxiliary_params = summary.value("auxiliary_params", int64_t(0));
+      row.peak_memory_mib = std::max(row.peak_memory_mib, double(summary.value("peak_memory_bytes", int64_t(0))) / (1 << 20));
+      seconds += summary.value("train_seconds", 0.0) / double(std::max(1, summary.value("epochs", 1)));
+    }
+    row.seconds_per_epoch = seconds / double(o.seeds);
+    if (o.reference) {
+      row.reference_error = reference_error(method, o.base.data);
+      row.reference_memory_mib = reference_memory_mib(method, o.base.data);
+    }
+    rows.push_back(row);
+  }
+  write_file_atomic(o.out + "/compare.md", format_compare_markdown(o, rows));
+  write_file_atomic(o.out + "/compare.csv", format_compare_csv(rows));
+  return rows;
+}
+
+std::string format_compare_markdown(const CompareOptions& o, const std::vector<CompareRow>& rows) {
+  const RunConfig& c = o.base;
+  std::string seeds = o.seeds == 1 ? std::to_string(c.seed)
+                                   : std::to_string(c.seed) + ".." + std::to_string(c.seed + uint64_t(o.seeds) - 1);
+  std::string out = "# " + c.data + ", " + name_of(c.arch) + ": " + std::to_string(c.epochs) + " epoch" +
+                    (c.epochs == 1 ? "" : "s") + ", seeds " + seeds + "\n\n";
+  out += "Same data, data order and budget for every method: batch " + std::to_string(c.batch_size) + ", lr " +
+         fixed(c.optimizer.lr, 6) + " (" + name_of(c.optimizer.kind) + ")";
+  if (c.limit_train > 0) out += ", first " + std::to_string(c.limit_train) + " training images";
+  if (c.limit_test > 0) out += ", first " + std::to_string(c.limit_test) + " test images";
+  out += ", device " + c.device + ".\n\n";
+  out += "| method | test error % (mean ± sd) | per seed | last-block error % | params (network) | "
+         "params (auxiliary) | peak training memory (MiB) | time / epoch (s) |";
+  if (o.reference) out += " paper error % (VGG8B) | paper memory (MiB, VGG8B) |";
+  out += "\n|---|---|---|---|---|---|---|---|";
+  if (o.reference) out += "---|---|";
+  out += "\n";
+  for (const auto& r : rows) {
+    std::string per_seed;
+    for (double e : r.test_errors) per_seed += (per_seed.empty() ? "" : ", ") + fixed(e, 2);
+    std::string error = r.test_errors.empty() ? "-" : fixed(r.mean_error(), 2);
+    if (r.test_errors.size() > 1) error += " ± " + fixed(r.error_spread(), 2);
+    out += "| " + r.method + " | " + error + " | " + (per_seed.empty() ? "-" : per_seed) + " | " +
+           optional_text(mean_of(r.layer_errors), 2) + " | " + std::to_string(r.params) + " | " +
+           std::to_string(r.auxiliary_params) + " | " + fixed(r.peak_memory_mib, 1) + " | " +
+           fixed(r.seconds_per_epoch, 1) + " |";
+    if (o.reference) out += " " + optional_text(r.reference_error, 2) + " | " + optional_text(r.reference_memory_mib, 0) + " |";
+    out += "\n";
+  }
+  out += "\nTest error: the method's own prediction (the classifier head; CaFo: the sum of its predictors). "
+         "Last-block error: the last block's layer-wise prediction alone (DCL: argmax over the dictionary; CaFo: its "
+         "last predictor), mean over seeds. Spread: sample standard deviation over seeds. Peak memory: the largest over seeds (LibTorch's "
+         "allocator on CPU, the caching allocator on CUDA). Auxiliary parameters: trainable objective state "
+         "(dictionary, auxiliary heads, predictors); fixed random matrices are not counted.\n";
+  if (o.reference)
+    out += "\nPaper columns: spec section 7 (Table 3 test error, Table 4 GPU memory), VGG8B at the paper's full "
+           "schedule; '-' where the spec has no number. They are targets for `--arch vgg8b --preset paper`, not for "
+           "short runs or other networks.\n";
+  return out;
+}
+
+std::string format_compare_csv(const std::vector<CompareRow>& rows) {
+  std::string out =
+      "method,seeds,test_error_mean,test_error_sd,test_errors,last_block_error_mean,params,auxiliary_params,"
+      "peak_memory_mib,seconds_per_epoch,reference_error,reference_memory_mib\n";
+  for (const auto& r : rows) {
+    std::string per_seed;
+    for (double e : r.test_errors) per_seed += (per_seed.empty() ? "" : ";") + fixed(e, 4);
+    out += r.method + "," + std::to_string(r.test_errors.size()) + "," +
+           (r.test_errors.empty() ? "" : fixed(r.mean_error(), 4)) + "," +
+           (r.test_errors.empty() ? "" : fixed(r.error_spread(), 4)) + "," + per_seed + "," +
+           (r.layer_errors.empty() ? "" : fixed(*mean_of(r.layer_errors), 4)) + "," + std::to_string(r.params) +
+           "," + std::to_string(r.auxiliary_params) + "," + fixed(r.peak_memory_mib, 2) + "," +
+           fixed(r.seconds_per_epoch, 3) + "," + (r.reference_error ? fixed(*r.reference_error, 2) : "") + "," +
+           (r.reference_memory_mib ? fixed(*r.reference_memory_mib, 0) : "") + "\n";
+  }
+  return out;
+}
+
+}  // namespace dcl

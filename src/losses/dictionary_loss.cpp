@@ -1,0 +1,93 @@
+#include "dcl/losses/dictionary_loss.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dcl {
+namespace F = torch::nn::functional;
+
+template <>
+const std::vector<std::string>& names_of<DictInit>() {
+  static const std::vector<std::string> names = {"normal", "orthogonal"};
+  return names;
+}
+
+template <>
+const std::vector<std::string>& names_of<DictMap>() {
+  static const std::vector<std::string> names = {"pool", "linear"};
+  return names;
+}
+
+template <>
+const std::vector<std::string>& names_of<Similarity>() {
+  static const std::vector<std::string> names = {"dot", "cos"};
+  return names;
+}
+
+double reference_orthogonal_scale(Arch arch, int dict_dim) {
+  if (arch == Arch::Simple256) return std::sqrt(16.52);
+  if (arch == Arch::Simple512 || arch == Arch::Vgg8b) return std::sqrt(23.12);
+  return std::sqrt(double(dict_dim));
+}
+
+DictionaryImpl::DictionaryImpl(const DictionaryOptions& o) : adaptive(o.adaptive) {
+  if (o.dim <= 0) throw std::invalid_argument("dictionary: dimension must be positive");
+  torch::Tensor init;
+  if (o.init == DictInit::Normal) {
+    init = torch::randn({o.classes, o.dim});
+  } else {
+    if (o.classes > o.dim)
+      throw std::invalid_argument("--dict-init orthogonal needs Z <= CD (Z=" + std::to_string(o.classes) +
+                                  ", CD=" + std::to_string(o.dim) + ")");
+    init = torch::empty({o.classes, o.dim});
+    torch::nn::init::orthogonal_(init);
+    init.mul_(o.orthogonal_scale);
+  }
+  // DCL-S keeps the dictionary as a buffer: no optimiser can ever touch it.
+  embeddings = o.adaptive ? register_parameter("embeddings", init) : register_buffer("embeddings", init);
+}
+
+DictionaryLoss::DictionaryLoss(Dictionary dictionary, const DictionaryLossOptions& o)
+    : dictionary_(std::move(dictionary)), options_(o) {
+  if (o.map == DictMap::Linear) {
+    int64_t dim = dictionary_->embeddings.size(1);
+    map_ = register_module("map", torch::nn::Linear(torch::nn::LinearOptions(dim, o.shape.channels).bias(false)));
+  }
+}
+
+torch::Tensor DictionaryLoss::mapped_dictionary() {
+  torch::Tensor t = dictionary_->embeddings;
+  if (options_.similarity == Similarity::Cos) t = F::normalize(t, F::NormalizeFuncOptions().dim(1));
+  if (map_) return map_->forward(t);
+  int c = options_.shape.channels;
+  if (t.size(1) == c) return t;
+  // adaptive_avg_pool1d works on [N, C, L]: the Z rows are a batch of one-channel signals.
+  return torch::adaptive_avg_pool1d(t.unsqueeze(1), {c}).squeeze(1);
+}
+
+torch::Tensor DictionaryLoss::scores(const torch::Tensor& h) {
+  const BlockShape& shape = options_.shape;
+  torch::Tensor v;  // [N, K, C]
+  if (h.dim() == 4) {
+    v = h.flatten(2).transpose(1, 2);
+  } else if (h.dim() == 2 && shape.patches > 0 && h.size(1) % shape.patches == 0) {
+    v = h.view({h.size(0), shape.patches, h.size(1) / shape.patches});
+  } else {
+    throw std::invalid_argument("dictionary loss: block output of shape " + c10::str(h.sizes()) +
+                                " is neither [N, C, H, W] nor [N, P*C] with P = " + std::to_string(shape.patches));
+  }
+  torch::Tensor t = mapped_dictionary();  // [Z, C]
+  if (options_.similarity == Similarity::Cos) {
+    v = F::normalize(v, F::NormalizeFuncOptions().dim(2));
+    return torch::matmul(v.mean(1), t.t()) / options_.temperature;
+  }
+  // Mean first, then one small product: <mean_k v_k, t> = mean_k <v_k, t>, without a K x Z tensor.
+  return torch::matmul(v.mean(1), t.t());
+}
+
+LossOutput DictionaryLoss::forward(const torch::Tensor& h, const Target& target) {
+  torch::Tensor s = scores(h);
+  return {F::cross_entropy(s, target.labels), s};
+}
+
+}  // namespace dcl

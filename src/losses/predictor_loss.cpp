@@ -1,0 +1,16 @@
+#include "dcl/losses/predictor_loss.h"
+
+namespace dcl {
+
+PredictorLoss::PredictorLoss(int classes, int64_t output_size) {
+  predictor = register_module("predictor", torch::nn::Linear(output_size, classes));
+}
+
+torch::Tensor PredictorLoss::scores(const torch::Tensor& h) { return predictor->forward(h.flatten(1)); }
+
+LossOutput PredictorLoss::forward(const torch::Tensor& h, const Target& target) {
+  torch::Tensor s = scores(h);
+  return {torch::nn::functional::cross_entropy(s, target.labels), s};
+}
+
+}  // namespace dcl

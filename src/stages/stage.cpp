@@ -1,0 +1,83 @@
+#include "dcl/stages/stage.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dcl {
+
+namespace {
+
+Stage::Observer& observer() {
+  static Stage::Observer o;
+  return o;
+}
+
+}  // namespace
+
+void check_finite(double loss, const std::string& where) {
+  if (!std::isfinite(loss))
+    throw std::runtime_error("loss of " + where + " is " + std::to_string(loss) +
+                             ": training diverged (try a lower --lr); the last checkpoint is kept as it was");
+}
+
+void Stage::set_observer(Observer o) { observer() = std::move(o); }
+
+Stage::Stage(std::string name, StageKind kind, StageBlock block, std::shared_ptr<LocalLoss> loss, bool frozen)
+    : name_(std::move(name)), kind_(kind), block_(std::move(block)), loss_(std::move(loss)), frozen_(frozen) {
+  if (frozen_) block_.module->eval();
+}
+
+torch::Tensor Stage::forward(const torch::Tensor& input) {
+  if (frozen_) {
+    torch::NoGradGuard no_grad;
+    return block_.forward(input);
+  }
+  return block_.forward(input);
+}
+
+StageResult Stage::update(const torch::Tensor& input, const Target& target) {
+  // The detached input is the stage boundary: no gradient leaves the stage, and the block
+  // computes no gradient for its input.
+  torch::Tensor output = forward(input.detach());
+  LossOutput out = loss_->forward(output, target);
+  StageResult r;
+  r.loss = out.loss.item<double>();
+  check_finite(r.loss, "stage " + name_);
+  if (observer()) observer()(*this, true);
+  optimizer_->zero_grad();
+  out.loss.backward();  // frees this stage's graph
+  optimizer_->step();
+  // The gradients are dead once the optimiser has stepped: dropping them keeps one stage's
+  // gradients alive at a time (BP's one stage needs all of them at once anyway).
+  for (auto& group : optimizer_->param_groups())
+    for (auto& p : group.params()) p.mutable_grad().reset();
+  if (observer()) observer()(*this, false);
+  r.output = output.detach();
+  if (out.scores.defined()) r.scores = out.scores.detach();
+  return r;
+}
+
+std::vector<torch::Tensor> Stage::parameters() {
+  std::vector<torch::Tensor> p = frozen_ ? std::vector<torch::Tensor>{} : block_.module->parameters();
+  for (auto& t : loss_->parameters()) p.push_back(t);
+  for (auto& t : shared_) p.push_back(t);
+  return p;
+}
+
+void Stage::set_optimizer(std::shared_ptr<torch::optim::Optimizer> optimizer) { optimizer_ = std::move(optimizer); }
+
+void Stage::add_shared(const std::string& name, const std::vector<torch::Tensor>& parameters) {
+  shared_names_.push_back(name);
+  for (auto& t : parameters) shared_.push_back(t);
+}
+
+void Stage::train(bool on) {
+  block_.module->train(on && !frozen_);
+  loss_->train(on);
+}
+
+void Stage::set_lr(double lr) {
+  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+}
+
+}  // namespace dcl

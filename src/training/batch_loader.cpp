@@ -1,0 +1,121 @@
+#include "dcl/training/batch_loader.h"
+
+#include <random>
+
+#include "dcl/data/augment.h"
+
+namespace dcl {
+
+uint64_t mix_seed(uint64_t a, uint64_t b, uint64_t c) {
+  // splitmix64 steps over the three inputs.
+  uint64_t x = a;
+  for (uint64_t v : {b, c, uint64_t(0x9e3779b97f4a7c15ULL)}) {
+    x += v + 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+  }
+  return x;
+}
+
+BatchLoader::BatchLoader(const data::ImageSet& set, const data::DatasetInfo& info, int batch_size, bool train,
+                         uint64_t seed, int64_t limit, int prefetch)
+    : set_(set),
+      info_(info),
+      batch_size_(batch_size),
+      train_(train),
+      seed_(seed),
+      count_(limit > 0 ? std::min(limit, set.count) : set.count),
+      capacity_(size_t(std::max(1, prefetch))) {
+  if (batch_size < 1) throw std::invalid_argument("batch size must be at least 1");
+  if (set.channels != info.channels || set.height != info.height || set.width != info.width)
+    throw std::invalid_argument("dataset " + info.name + ": images do not have the registered shape");
+}
+
+BatchLoader::~BatchLoader() { stop(); }
+
+std::vector<int64_t> BatchLoader::epoch_order(int epoch) const {
+  std::vector<int64_t> order(static_cast<size_t>(count_));
+  for (int64_t i = 0; i < count_; ++i) order[size_t(i)] = i;
+  if (!train_) return order;
+  // Fisher-Yates with our own bounded draws: the same order with every standard library.
+  std::mt19937_64 rng(mix_seed(seed_, uint64_t(epoch), 1));
+  for (int64_t i = count_ - 1; i > 0; --i) {
+    uint64_t bound = uint64_t(i) + 1, limit = UINT64_MAX - UINT64_MAX % bound, r;
+    do r = rng();
+    while (r >= limit);
+    std::swap(order[size_t(i)], order[size_t(r % bound)]);
+  }
+  return order;
+}
+
+Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int epoch, int64_t b) const {
+  int64_t begin = b * batch_size_, end = std::min(count_, begin + batch_size_), n = end - begin;
+  Batch batch;
+  batch.index = b;
+  batch.images = torch::empty({n, set_.channels, set_.height, set_.width});
+  batch.labels = torch::empty({n}, torch::kInt64);
+  float* dst = batch.images.data_ptr<float>();
+  int64_t* labels = batch.labels.data_ptr<int64_t>();
+  std::mt19937_64 rng(mix_seed(seed_, uint64_t(epoch), uint64_t(b) + 2));
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t s = order[size_t(begin + i)];
+    data::AugmentParams p = train_ ? data::draw_augment(info_, rng) : data::AugmentParams{};
+    data::augment_image(set_.image(s), set_.channels, set_.height, set_.width, p, info_.mean.data(), info_.std.data(),
+                        dst + i * set_.image_size());
+    labels[i] = set_.labels[size_t(s)];
+  }
+  return batch;
+}
+
+void BatchLoader::start_epoch(int epoch, int64_t first_batch) {
+  stop();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.clear();
+    done_ = false;
+    stop_ = false;
+    error_ = nullptr;
+  }
+  worker_ = std::thread([this, epoch, first_batch] {
+    try {
+      std::vector<int64_t> order = epoch_order(epoch);
+      for (int64_t b = first_batch; b < batches_per_epoch(); ++b) {
+        Batch batch = make_batch(order, epoch, b);
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return stop_ || queue_.size() < capacity_; });
+        if (stop_) break;
+        queue_.push_back(std::move(batch));
+        cv_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+    cv_.notify_all();
+  });
+}
+
+bool BatchLoader::next(Batch& out) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [this] { return !queue_.empty() || done_; });
+  if (error_) std::rethrow_exception(error_);
+  if (queue_.empty()) return false;
+  out = std::move(queue_.front());
+  queue_.pop_front();
+  cv_.notify_all();
+  return true;
+}
+
+void BatchLoader::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  if (worker_.joinable()) worker_.join();
+}
+
+}  // namespace dcl

@@ -1,0 +1,53 @@
+#include "dcl/training/evaluator.h"
+
+#include <stdexcept>
+
+namespace dcl {
+
+nlohmann::json EvalResult::to_json() const {
+  nlohmann::json j = {{"samples", samples}, {"loss", loss}, {"head_accuracy", head_accuracy}};
+  if (!layer_accuracy.empty()) {
+    j["layer_accuracy"] = layer_accuracy;
+    j["ensemble_accuracy"] = ensemble_accuracy;
+  }
+  return j;
+}
+
+EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device, const std::vector<double>& weights) {
+  torch::NoGradGuard no_grad;
+  model.train(false);
+  EvalResult r;
+  std::vector<int64_t> layer_correct;
+  int64_t head_correct = 0, ensemble_correct = 0;
+  double loss_sum = 0;
+  loader.start_epoch(0);
+  Batch batch;
+  while (loader.next(batch)) {
+    torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
+    Prediction p = model.readout->predict(x);
+    if (!weights.empty() && weights.size() != p.layer_scores.size())
+      throw std::invalid_argument("--ensemble-weights has " + std::to_string(weights.size()) + " values but the model has " +
+                                  std::to_string(p.layer_scores.size()) + " blocks with layer-wise scores");
+    layer_correct.resize(p.layer_scores.size(), 0);
+    torch::Tensor ensemble;
+    for (size_t l = 0; l < p.layer_scores.size(); ++l) {
+      layer_correct[l] += p.layer_scores[l].argmax(1).eq(y).sum().item<int64_t>();
+      torch::Tensor prob = torch::softmax(p.layer_scores[l], 1) * (weights.empty() ? 1.0 : weights[l]);
+      ensemble = ensemble.defined() ? ensemble + prob : prob;
+    }
+    loss_sum += torch::nn::functional::cross_entropy(p.scores, y).item<double>() * double(y.size(0));
+    head_correct += p.scores.argmax(1).eq(y).sum().item<int64_t>();
+    if (ensemble.defined()) ensemble_correct += ensemble.argmax(1).eq(y).sum().item<int64_t>();
+    r.samples += y.size(0);
+  }
+  model.train(true);
+  if (r.samples == 0) return r;
+  double n = double(r.samples);
+  r.loss = loss_sum / n;
+  r.head_accuracy = double(head_correct) / n;
+  for (int64_t c : layer_correct) r.layer_accuracy.push_back(double(c) / n);
+  r.ensemble_accuracy = double(ensemble_correct) / n;
+  return r;
+}
+
+}  // namespace dcl

@@ -1,0 +1,104 @@
+#include "dcl/training/run_config.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dcl {
+
+template <>
+const std::vector<std::string>& names_of<Preset>() {
+  static const std::vector<std::string> names = {"none", "quick", "paper"};
+  return names;
+}
+
+// One list of (key, field) drives both directions of the JSON conversion; keys are the flags'
+// names. ENUM fields are written by name.
+#define DCL_CONFIG_FIELDS(VALUE, ENUM)                                                                      \
+  VALUE(data, data) VALUE(data_dir, data_dir) ENUM(arch, arch) VALUE(method, method) ENUM(preset, preset)   \
+  VALUE(epochs, epochs) VALUE(batch_size, batch_size) VALUE(lr, optimizer.lr) ENUM(optimizer, optimizer.kind) \
+  VALUE(weight_decay, optimizer.weight_decay) VALUE(momentum, optimizer.momentum) VALUE(gamma, gamma)        \
+  VALUE(milestones, milestones) VALUE(dropout, dropout) VALUE(fc_width, fc_width) VALUE(fc_patches, fc_patches) \
+  ENUM(dict_init, methods.dictionary.init) ENUM(dict_map, methods.dictionary.map)                            \
+  ENUM(similarity, methods.dictionary.similarity) VALUE(temperature, methods.dictionary.temperature)         \
+  VALUE(ensemble_weights, ensemble_weights) VALUE(ll_beta, methods.local_learning.beta)                      \
+  VALUE(ll_recon_weight, methods.local_learning.recon_weight) VALUE(supcon_temperature, methods.supcon.temperature) \
+  VALUE(ff_threshold, methods.ff.threshold) VALUE(symba_alpha, methods.ff.symba_alpha)                       \
+  ENUM(ff_negatives, methods.ff.negatives) VALUE(ff_first_scoring_block, methods.ff.first_scoring_block)    \
+  VALUE(pff_steps, methods.pff.steps) VALUE(pff_damping, methods.pff.damping)                               \
+  VALUE(pff_threshold, methods.pff.threshold) VALUE(pff_label_scale, methods.pff.label_scale)               \
+  VALUE(pff_latent_rate, methods.pff.latent_rate) VALUE(drtp_feedback_scale, methods.drtp.feedback_scale)    \
+  VALUE(seed, seed) VALUE(threads, threads) VALUE(limit_train, limit_train) VALUE(limit_test, limit_test)    \
+  VALUE(device, device) VALUE(out, out)
+
+nlohmann::json RunConfig::to_json() const {
+  nlohmann::json j;
+#define DCL_VALUE(key, field) j[#key] = field;
+#define DCL_ENUM(key, field) j[#key] = name_of(field);
+  DCL_CONFIG_FIELDS(DCL_VALUE, DCL_ENUM)
+#undef DCL_VALUE
+#undef DCL_ENUM
+  return j;
+}
+
+std::string flag_of(const std::string& key) {
+  std::string flag = "--" + key;
+  for (char& c : flag) c = c == '_' ? '-' : c;
+  return flag;
+}
+
+RunConfig RunConfig::from_json(const nlohmann::json& j) {
+  RunConfig c;
+  auto wrong_type = [&](const std::string& key) {
+    return std::invalid_argument(flag_of(key) + ": the value " + j.at(key).dump() + " has the wrong type");
+  };
+  auto value = [&](const std::string& key, auto& field) {
+    if (!j.contains(key)) return;
+    try {
+      j.at(key).get_to(field);
+    } catch (const nlohmann::json::exception&) {
+      throw wrong_type(key);
+    }
+  };
+  auto enumeration = [&](const std::string& key, auto& field) {
+    if (!j.contains(key)) return;
+    if (!j.at(key).is_string()) throw wrong_type(key);
+    field = parse_enum<std::decay_t<decltype(field)>>(j.at(key).get<std::string>(), flag_of(key));
+  };
+#define DCL_VALUE(key, field) value(#key, c.field);
+#define DCL_ENUM(key, field) enumeration(#key, c.field);
+  DCL_CONFIG_FIELDS(DCL_VALUE, DCL_ENUM)
+#undef DCL_VALUE
+#undef DCL_ENUM
+  return c;
+}
+
+void validate(const RunConfig& cfg) {
+  auto require = [](bool ok, const std::string& message) {
+    if (!ok) throw std::invalid_argument(message);
+  };
+  require(cfg.device == "cpu" || cfg.device.rfind("cuda", 0) == 0,
+          "unknown --device '" + cfg.device + "' (valid: cpu, cuda, cuda:N)");
+  require(cfg.epochs >= 1, "--epochs must be at least 1");
+  require(cfg.batch_size >= 1, "--batch-size must be at least 1");
+  require(std::isfinite(cfg.optimizer.lr) && cfg.optimizer.lr > 0, "--lr must be a positive number");
+  require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "--weight-decay must be >= 0");
+  require(std::isfinite(cfg.optimizer.momentum) && cfg.optimizer.momentum >= 0, "--momentum must be >= 0");
+  require(cfg.dropout >= 0 && cfg.dropout < 1, "--dropout must be in [0, 1)");
+  require(cfg.fc_width >= 0 && cfg.fc_patches >= 0, "--fc-width/--fc-patches must be >= 0 (0 = the spec default)");
+  require(cfg.limit_train >= 0 && cfg.limit_test >= 0, "--limit-train/--limit-test must be >= 0");
+  require(cfg.stop_after_steps >= 0, "--stop-after-steps must be >= 0");
+  require(std::isfinite(cfg.gamma) && cfg.gamma > 0, "--gamma must be a positive number");
+  for (int m : cfg.milestones) require(m >= 0, "--milestones must be epochs >= 0");
+  for (double w : cfg.ensemble_weights)
+    require(std::isfinite(w) && w >= 0, "--ensemble-weights must be finite and >= 0");
+  require(cfg.threads >= 0 && cfg.threads <= 1024, "--threads must be in [0, 1024] (0 = all cores)");
+  validate(cfg.methods);
+}
+
+double scheduled_lr(const RunConfig& cfg, int epoch) {
+  int passed = 0;
+  for (int m : cfg.milestones) passed += epoch >= m ? 1 : 0;
+  return cfg.optimizer.lr * std::pow(cfg.gamma, passed);
+}
+
+}  // namespace dcl

@@ -1,0 +1,262 @@
+#include "dcl/training/trainer.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "dcl/training/batch_loader.h"
+#include "dcl/training/checkpoint.h"
+#include "dcl/training/evaluator.h"
+#include "dcl/training/memory_tracker.h"
+#include "dcl/methods/method.h"
+#include "dcl/training/progress_bar.h"
+#include "dcl/training/run_files.h"
+#include "dcl/data/registry.h"
+
+namespace dcl {
+namespace fs = std::filesystem;
+
+std::atomic<bool>& stop_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+void install_stop_handlers() {
+  auto handler = [](int sig) {
+    stop_requested().store(true);
+    std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+  };
+  std::signal(SIGINT, handler);
+  std::signal(SIGTERM, handler);
+}
+
+int configure_threads(int threads) {
+  int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+  return n;
+}
+
+namespace {
+
+torch::Device parse_device(const std::string& name) {
+  torch::Device d(name);
+  if (d.is_cuda() && !torch::cuda::is_available())
+    throw std::invalid_argument("--device " + name + ": this LibTorch build or machine has no CUDA device");
+  return d;
+}
+
+
+std::string percent(double v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100 * v);
+  return buf;
+}
+
+}  // namespace
+
+struct Trainer::State {
+  RunConfig cfg;
+  const data::DatasetInfo* info = nullptr;
+  data::DatasetSplits splits;
+  torch::Device device{torch::kCPU};
+  Model model;
+  std::unique_ptr<BatchLoader> train_loader, test_loader;
+  std::unique_ptr<MemoryTracker> memory;
+  TrainingProgress progress;
+  std::string dir;
+
+  std::string checkpoint_path() const { return dir + "/checkpoint.pt"; }
+};
+
+Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
+  if (cfg.out.empty()) throw std::invalid_argument("a run directory (--out DIR) is required");
+  s_->dir = cfg.out;
+  bool has_checkpoint = fs::exists(s_->checkpoint_path());
+  if (!resume && has_checkpoint)
+    throw std::invalid_argument("run directory " + cfg.out +
+                                " already holds a run; continue it with --resume or choose another --out");
+  if (resume && !has_checkpoint) throw std::invalid_argument("--resume " + cfg.out + ": no checkpoint.pt there");
+  validate(cfg);
+  method_info(cfg.method);  // an unknown method is an error before any data is read
+  configure_threads(cfg.threads);
+  torch::manual_seed(cfg.seed);
+  s_->device = parse_device(cfg.device);
+  s_->memory = std::make_unique<MemoryTracker>(cfg.device);
+
+  s_->info = &data::dataset_info(cfg.data);
+  std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(), data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
+  s_->splits = data::load_dataset(cfg.data, cfg.data_dir);
+  InputShape input{s_->info->channels, s_->info->height, s_->info->width};
+  s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
+  s_->model.to(s_->device);
+  s_->train_loader = std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
+  s_->test_loader = std::make_unique<BatchLoader>(s_->splits.test, *s_->info, std::max(cfg.batch_size, 256), false,
+                                                  cfg.seed, cfg.limit_test);
+  fs::create_directories(s_->dir);
+  if (resume) {
+    s_->progress = load_checkpoint(s_->checkpoint_path(), s_->model);
+    std::fprintf(stderr, "resuming %s at epoch %d, batch %lld\n", s_->dir.c_str(), s_->progress.epoch + 1,
+                 (long long)s_->progress.batch);
+  } else {
+    // A fresh metrics file: a new run never appends to another run's history.
+    std::ofstream(s_->dir + "/metrics.jsonl", std::ios::trunc);
+  }
+  write_file_atomic(s_->dir + "/config.json", cfg.to_json().dump(2) + "\n");
+  s_->cfg = std::move(cfg);
+  std::fprintf(stderr, "%s %s on %s: %lld network + %lld auxiliary parameters, %lld train / %lld test images, device %s\n",
+               s_->cfg.method.c_str(), name_of(s_->cfg.arch).c_str(), s_->cfg.data.c_str(),
+               (long long)s_->model.network_parameters(), (long long)s_->model.auxiliary_parameters(),
+               (long long)s_->train_loader->size(), (long long)s_->test_loader->size(), s_->cfg.device.c_str());
+}
+
+Trainer::~Trainer() = default;
+
+nlohmann::json Trainer::run() {
+  State& s = *s_;
+  const RunConfig& cfg = s.cfg;
+  TrainingProgress& p = s.progress;
+  EvalResult last_eval;
+  int64_t total_batches = s.train_loader->batches_per_epoch();
+  int64_t steps_this_session = 0;
+  auto should_stop = [&] {
+    return stop_requested().load() || (cfg.stop_after_steps > 0 && steps_this_session >= cfg.stop_after_steps);
+  };
+
+  while (p.epoch < cfg.epochs) {
+    double lr = scheduled_lr(cfg, p.epoch);
+    s.model.set_lr(lr);
+    s.model.train(true);
+    s.train_loader->start_epoch(p.epoch, p.batch);
+    ProgressBar bar("epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(cfg.epochs), total_batches);
+    s.memory->reset_peak();
+    auto t0 = std::chrono::steady_clock::now();
+    double seconds_before = p.epoch_seconds;
+    auto status = [&] {
+      double secs = p.epoch_seconds;
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "loss %.4f acc %s %.0f img/s", p.seen ? p.loss_sum / double(p.seen) : 0.0,
+                    p.has_accuracy ? percent(p.seen ? double(p.correct) / double(p.seen) : 0).c_str() : "-",
+                    secs > 0 ? double(p.seen) / secs : 0.0);
+      return std::string(buf);
+    };
+    Batch batch;
+    bool interrupted = false;
+    while (s.train_loader->next(batch)) {
+      torch::Tensor x = batch.images.to(s.device), y = batch.labels.to(s.device);
+      StepResult r = s.model.schedule->step(x, y);
+      int64_t n = y.size(0);
+      p.loss_sum += r.train_loss * double(n);
+      p.correct += r.correct;
+      p.has_accuracy = r.has_accuracy;
+      p.seen += n;
+      p.block_loss_sums.resize(r.block_losses.size(), 0.0);
+      for (size_t l = 0; l < r.block_losses.size(); ++l) p.block_loss_sums[l] += r.block_losses[l] * double(n);
+      p.batch = batch.index + 1;
+      ++p.step;
+      ++steps_this_session;
+      p.epoch_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      bar.update(p.batch, status());
+      if (should_stop()) {
+        interrupted = true;
+        break;
+      }
+    }
+    p.peak_bytes = std::max(p.peak_bytes, s.memory->peak_bytes());
+    p.train_seconds += p.epoch_seconds - seconds_before;
+    if (interrupted && p.batch < total_batches) {
+      bar.finish(status() + " (interrupted)");
+      save_checkpoint(s.checkpoint_path(), s.model, p);
+      std::fprintf(stderr, "stopped: checkpoint written to %s; continue with: dcl train --resume %s\n",
+                   s.checkpoint_path().c_str(), s.dir.c_str());
+      return nullptr;
+    }
+    bar.finish(status());
+
+    last_eval = evaluate(s.model, *s.test_loader, s.device, cfg.ensemble_weights);
+    nlohmann::json line = {{"epoch", p.epoch + 1},
+                           {"lr", lr},
+                           {"train_loss", p.seen ? p.loss_sum / double(p.seen) : 0.0},
+                           {"train_accuracy", p.has_accuracy && p.seen ? nlohmann::json(double(p.correct) / double(p.seen))
+                                                                       : nlohmann::json(nullptr)},
+                           {"epoch_seconds", p.epoch_seconds},
+                           {"images_per_second", p.epoch_seconds > 0 ? double(p.seen) / p.epoch_seconds : 0.0},
+                           {"peak_memory_bytes", p.peak_bytes},
+                           {"test", last_eval.to_json()}};
+    if (!p.block_loss_sums.empty()) {
+      std::vector<double> block_losses;
+      for (double v : p.block_loss_sums) block_losses.push_back(v / double(std::max<int64_t>(1, p.seen)));
+      line["train_block_losses"] = block_losses;
+    }
+    std::ofstream(s.dir + "/metrics.jsonl", std::ios::app) << line.dump() << "\n";
+    std::string layers;
+    for (double a : last_eval.layer_accuracy) layers += (layers.empty() ? "" : " ") + percent(a);
+    std::fprintf(stderr, "  test: head %s", percent(last_eval.head_accuracy).c_str());
+    if (!layers.empty())
+      std::fprintf(stderr, " | layer-wise %s | ensemble %s", layers.c_str(), percent(last_eval.ensemble_accuracy).c_str());
+    std::fprintf(stderr, "\n");
+
+    // The next epoch starts clean; the checkpoint marks this epoch as done.
+    TrainingProgress next = p;
+    next.epoch = p.epoch + 1;
+    next.batch = 0;
+    next.loss_sum = 0;
+    next.correct = next.seen = 0;
+    next.epoch_seconds = 0;
+    next.block_loss_sums.clear();
+    save_checkpoint(s.checkpoint_path(), s.model, next);
+    bool stop_now = should_stop();
+    p = next;
+    if (stop_now && p.epoch < cfg.epochs) {
+      std::fprintf(stderr, "stopped after epoch %d; continue with: dcl train --resume %s\n", p.epoch, s.dir.c_str());
+      return nullptr;
+    }
+  }
+
+  // Resumed with every epoch already done: evaluate the checkpoint as it is.
+  if (last_eval.samples == 0) last_eval = evaluate(s.model, *s.test_loader, s.device, cfg.ensemble_weights);
+  nlohmann::json summary = {{"data", cfg.data},
+                            {"arch", name_of(cfg.arch)},
+                            {"method", cfg.method},
+                            {"epochs", cfg.epochs},
+                            {"test_accuracy", last_eval.head_accuracy},
+                            {"test_error", 100.0 * (1.0 - last_eval.head_accuracy)},
+                            {"test_loss", last_eval.loss},
+                            {"params", s.model.network_parameters()},
+                            {"auxiliary_params", s.model.auxiliary_parameters()},
+                            {"peak_memory_bytes", p.peak_bytes},
+                            {"train_seconds", p.train_seconds},
+                            {"steps", p.step}};
+  if (!last_eval.layer_accuracy.empty()) {
+    summary["layer_accuracy"] = last_eval.layer_accuracy;
+    summary["last_layer_accuracy"] = last_eval.layer_accuracy.back();
+    summary["ensemble_accuracy"] = last_eval.ensemble_accuracy;
+  }
+  write_file_atomic(s.dir + "/summary.json", summary.dump(2) + "\n");
+  std::fprintf(stderr, "done: test error %.2f%% after %d epochs (%s); results in %s\n", summary.value("test_error", 0.0),
+               cfg.epochs, format_duration(p.train_seconds).c_str(), s.dir.c_str());
+  return summary;
+}
+
+nlohmann::json evaluate_run(const std::string& run_dir, const std::string& data_dir, int threads) {
+  RunConfig cfg = RunConfig::from_json(read_json_file(run_dir + "/config.json"));
+  if (!data_dir.empty()) cfg.data_dir = data_dir;
+  validate(cfg);
+  configure_threads(threads);
+  torch::Device device = parse_device(cfg.device);
+  const data::DatasetInfo& info = data::dataset_info(cfg.data);
+  data::DatasetSplits splits = data::load_dataset(cfg.data, cfg.data_dir);
+  Model model = build_model(cfg, {info.channels, info.height, info.width}, info.classes, info.fc_patches);
+  model.to(device);
+  TrainingProgress p = load_checkpoint(run_dir + "/checkpoint.pt", model);
+  BatchLoader loader(splits.test, info, std::max(cfg.batch_size, 256), false, cfg.seed, cfg.limit_test);
+  EvalResult r = evaluate(model, loader, device, cfg.ensemble_weights);
+  nlohmann::json j = r.to_json();
+  j["epochs_trained"] = p.epoch;
+  j["test_error"] = 100.0 * (1.0 - r.head_accuracy);
+  return j;
+}
+
+}  // namespace dcl

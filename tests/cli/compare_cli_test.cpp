@@ -1,0 +1,78 @@
+// `dcl compare` end to end on real Fashion-MNIST: tables, skipping finished runs, resuming
+// interrupted ones, refusing other settings in the same directory.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_test_util.h"
+
+namespace fs = std::filesystem;
+using namespace cli_test;
+
+namespace {
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST(CompareE2E, WritesBothTablesSkipsFinishedRunsAndResumesInterruptedOnes) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string dir = temp_dir("compare");
+  std::string args = "compare --data fmnist --arch fc --methods bp,cafo --epochs 1 --batch-size 128 --limit-train 512 "
+                     "--limit-test 200 --fc-width 256 --threads 1 --reference --out " + dir;
+  // Interrupted in the first run: a checkpoint, no tables.
+  CliResult first = run_dcl(args + " --stop-after-steps 2");
+  ASSERT_EQ(first.code, 130) << first.output;
+  EXPECT_TRUE(fs::exists(dir + "/bp-seed1/checkpoint.pt"));
+  EXPECT_FALSE(fs::exists(dir + "/compare.md"));
+  // Given again: the interrupted run resumes, the other one trains.
+  CliResult second = run_dcl(args);
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_NE(second.output.find("resuming"), std::string::npos) << second.output;
+  std::string md = read_file(dir + "/compare.md"), csv = read_file(dir + "/compare.csv");
+  EXPECT_NE(md.find("| bp |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| cafo |"), std::string::npos) << md;
+  EXPECT_NE(md.find("4.53"), std::string::npos) << "Table 3's F-MNIST BP error beside bp\n" << md;
+  EXPECT_EQ(count(csv, "\n"), 3) << csv;
+  EXPECT_EQ(csv.rfind("method,seeds,test_error_mean", 0), 0u) << csv;
+  EXPECT_NE(csv.find("\nbp,1,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\ncafo,1,"), std::string::npos) << csv;
+  // Given a third time: nothing trains, the same tables come out.
+  std::string summary = read_file(dir + "/cafo-seed1/summary.json");
+  CliResult third = run_dcl(args);
+  ASSERT_EQ(third.code, 0) << third.output;
+  EXPECT_EQ(count(third.output, "skipped"), 2) << third.output;
+  EXPECT_EQ(third.output.find("epoch 1/1"), std::string::npos) << third.output;
+  EXPECT_EQ(read_file(dir + "/cafo-seed1/summary.json"), summary);
+  EXPECT_EQ(read_file(dir + "/compare.csv"), csv);
+  // A run written before a setting existed had that setting's default: still the same settings.
+  nlohmann::json old_config = read_json(dir + "/cafo-seed1/config.json");
+  old_config.erase("ll_beta");
+  std::ofstream(dir + "/cafo-seed1/config.json") << old_config.dump(2);
+  CliResult fourth = run_dcl(args);
+  ASSERT_EQ(fourth.code, 0) << fourth.output;
+  EXPECT_EQ(count(fourth.output, "skipped"), 2) << fourth.output;
+  // Other settings into the same directory are refused, naming what differs.
+  CliResult other = run_dcl("compare --data fmnist --arch fc --methods bp --epochs 2 --batch-size 128 --limit-train 512 "
+                         "--limit-test 200 --fc-width 256 --threads 1 --out " + dir);
+  EXPECT_NE(other.code, 0);
+  EXPECT_NE(other.output.find("epochs"), std::string::npos) << other.output;
+  fs::remove_all(dir);
+}
+
+TEST(Compare, UnknownMethodIsAnErrorBeforeAnythingTrains) {
+  std::string dir = temp_dir("compare_bad");
+  CliResult r = run_dcl("compare --data fmnist --methods bp,nope --out " + dir);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("unknown method 'nope'"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir + "/bp-seed1"));
+  fs::remove_all(dir);
+}

@@ -1,0 +1,49 @@
+// CaFo: frozen random blocks, trained per-block predictors, summed prediction (spec section 5).
+#include <gtest/gtest.h>
+
+#include "dcl/losses/predictor_loss.h"
+#include "test_models.h"
+
+using namespace dcl;
+using namespace test_models;
+
+TEST(Cafo, BlocksStayBitIdenticalWhilePredictorsLearn) {
+  Model m = model("cafo", Arch::Simple256, {1, 12, 12}, 31);
+  auto blocks_before = clones(m.net->parameters());
+  auto buffers_before = clones(m.net->buffers());  // BatchNorm running statistics too
+  std::vector<torch::Tensor> predictors_before;
+  for (auto& s : m.stages) predictors_before.push_back(s->loss().parameters()[0].detach().clone());
+  torch::manual_seed(3);
+  torch::Tensor x = torch::randn({16, 1, 12, 12}), y = torch::randint(10, {16}, torch::kInt64);
+  for (int i = 0; i < 3; ++i) {
+    m.train(true);  // as the trainer does every epoch: frozen stages keep their blocks in eval mode
+    m.schedule->step(x, y);
+  }
+  for (auto& s : m.stages) EXPECT_FALSE(s->block().is_training()) << s->name();
+  auto blocks_after = m.net->parameters();
+  for (size_t i = 0; i < blocks_before.size(); ++i) EXPECT_TRUE(torch::equal(blocks_before[i], blocks_after[i].detach()));
+  auto buffers_after = m.net->buffers();
+  for (size_t i = 0; i < buffers_before.size(); ++i) EXPECT_TRUE(torch::equal(buffers_before[i], buffers_after[i]));
+  for (size_t l = 0; l < m.stages.size(); ++l)
+    EXPECT_FALSE(torch::equal(predictors_before[l], m.stages[l]->loss().parameters()[0].detach())) << "predictor " << l;
+  // Only the predictors learn: no head stage, and no stage's optimiser holds a block parameter.
+  EXPECT_EQ(m.stages.size(), m.net->blocks.size());
+  for (auto& s : m.stages) EXPECT_EQ(s->parameters().size(), 2u) << s->name();  // W and b
+}
+
+TEST(Cafo, PredictionIsTheSumOfThePredictorsDistributions) {
+  Model m = model("cafo", Arch::Fc, {1, 28, 28}, 31);
+  torch::NoGradGuard no_grad;
+  m.train(false);
+  torch::Tensor x = torch::randn({5, 1, 28, 28});
+  torch::Tensor h0 = m.net->blocks[0]->forward(x), h1 = m.net->blocks[1]->forward(h0);
+  auto* p0 = loss_of<PredictorLoss>(m, "block0");
+  auto* p1 = loss_of<PredictorLoss>(m, "block1");
+  ASSERT_TRUE(p0 && p1);
+  EXPECT_EQ(p0->predictor->weight.sizes(), (std::vector<int64_t>{10, 1024}));
+  torch::Tensor sum = torch::softmax(p0->scores(h0), 1) + torch::softmax(p1->scores(h1), 1);
+  Prediction got = m.readout->predict(x);
+  EXPECT_TRUE(torch::allclose(got.scores.exp() * 2, sum, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::equal(got.scores.argmax(1), sum.argmax(1)));
+  ASSERT_EQ(got.layer_scores.size(), 2u);  // each predictor is a layer-wise prediction
+}

@@ -1,0 +1,59 @@
+// The networks of spec section 2: parameter counts and clear errors for impossible shapes.
+#include <gtest/gtest.h>
+
+#include "dcl/nn/network.h"
+
+using namespace dcl;
+
+namespace {
+
+int64_t count(Arch arch, InputShape in) {
+  NetworkOptions o;
+  o.arch = arch;
+  o.input = in;
+  return Network(o)->parameter_count();
+}
+
+}  // namespace
+
+TEST(Networks, ParameterCountsMatchTheArchitectures) {
+  // fc on 28x28: 784*1024+1024 + (2*1024 + 1024*1024+1024) + (2*1024 + 1024*10+10)
+  EXPECT_EQ(count(Arch::Fc, {1, 28, 28}), 784 * 1024 + 1024 + 2 * 1024 + 1024 * 1024 + 1024 + 2 * 1024 + 1024 * 10 + 10);
+  // vgg8b on 32x32: flatten 2048 into the fc block.
+  int64_t convs = (3 * 9 * 128 + 128) + (128 * 9 * 256 + 256) + (256 * 9 * 256 + 256) + (256 * 9 * 512 + 512) +
+                  2 * (512 * 9 * 512 + 512);
+  int64_t bns = 2 * (128 + 256 + 256 + 512 + 512 + 512) + 2 * 1024;
+  EXPECT_EQ(count(Arch::Vgg8b, {3, 32, 32}), convs + bns + (2048 * 1024 + 1024) + (1024 * 10 + 10));
+}
+
+TEST(Networks, ArchitectureNamesAndBadShapesAreClearErrors) {
+  EXPECT_EQ(parse_enum<Arch>("simple512", "--arch"), Arch::Simple512);
+  EXPECT_EQ(name_of(Arch::Vgg8b), "vgg8b");
+  try {
+    parse_enum<Arch>("resnet", "--arch");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("valid: fc, simple256, simple512, vgg8b"), std::string::npos) << e.what();
+  }
+  try {
+    count(Arch::Vgg8b, {1, 20, 20});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("1x20x20"), std::string::npos) << e.what();
+  }
+  NetworkOptions bad;
+  bad.fc_width = 100;
+  bad.fc_patches = 8;
+  EXPECT_THROW(Network{bad}, std::invalid_argument);  // 100 is not divisible by 8
+}
+
+TEST(Networks, OutputSizesDescribeEveryBlock) {
+  NetworkOptions o;
+  o.arch = Arch::Simple256;
+  o.input = {3, 16, 16};
+  Network net(o);
+  ASSERT_EQ(net->output_sizes.size(), 2u);
+  EXPECT_EQ(net->output_sizes[0], (std::vector<int64_t>{64, 16, 16}));
+  EXPECT_EQ(net->output_sizes[1], (std::vector<int64_t>{256, 8, 8}));
+  EXPECT_EQ(net->block_output_sizes()[1], 256 * 8 * 8);
+}

@@ -1,0 +1,43 @@
+#pragma once
+// Small models for in-process tests: a method on a network, built from a fixed seed.
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "dcl/methods/method.h"
+#include "dcl/training/run_config.h"
+
+namespace test_models {
+
+inline dcl::RunConfig config(const std::string& method, dcl::Arch arch = dcl::Arch::Fc) {
+  dcl::RunConfig c;
+  c.method = method;
+  c.arch = arch;
+  c.optimizer.lr = 1e-3;
+  return c;
+}
+
+inline dcl::Model model(const dcl::RunConfig& c, dcl::InputShape in = {1, 28, 28}, uint64_t seed = 11) {
+  torch::manual_seed(seed);
+  return dcl::build_model(c, in, 10);
+}
+
+inline dcl::Model model(const std::string& method, dcl::Arch arch = dcl::Arch::Fc, dcl::InputShape in = {1, 28, 28},
+                        uint64_t seed = 11) {
+  return model(config(method, arch), in, seed);
+}
+
+inline std::vector<torch::Tensor> clones(const std::vector<torch::Tensor>& v) {
+  std::vector<torch::Tensor> out;
+  for (const auto& t : v) out.push_back(t.detach().clone());
+  return out;
+}
+
+// The loss module of a stage, as its concrete type (nullptr when it is another).
+template <typename Loss>
+Loss* loss_of(dcl::Model& m, const std::string& stage) {
+  return dynamic_cast<Loss*>(&m.stage(stage).loss());
+}
+
+}  // namespace test_models
