@@ -19,6 +19,7 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
 void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 
 // Each option bound to a RunConfig field, with the field's name: presets never override a field
 // whose option was given on the command line.

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   dcl::cli::add_train_commands(app, actions);
   dcl::cli::add_bench_command(app, actions);
   dcl::cli::add_compare_command(app, actions);
+  dcl::cli::add_methods_command(app, actions);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

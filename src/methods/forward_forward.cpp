@@ -12,6 +12,7 @@
 // has only two hidden blocks, so every block counts by default (--ff-first-scoring-block).
 // The network's classifier head is neither trained nor used.
 #include <algorithm>
+#include <limits>
 
 #include "dcl/losses/goodness.h"
 #include "dcl/methods/method.h"
@@ -95,7 +96,7 @@ MethodInfo method_ff() {
 }
 
 MethodInfo method_symba() {
-  return {"symba", "SymBa (Lee & Song 2023): Forward-Forward with the symmetric loss softplus(-4 (g_pos - g_neg))", {"symba_alpha", "ff_negatives", "ff_first_scoring_block"},
+  return {"symba", "SymBa (Lee & Song 2023): Forward-Forward with the symmetric loss softplus(-alpha (g_pos - g_neg)), alpha = 4", {"symba_alpha", "ff_negatives", "ff_first_scoring_block"},
           [](Model& m, const BuildContext& ctx) { build(m, ctx, GoodnessRule::SymBa); }};
 }
 
