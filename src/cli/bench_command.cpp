@@ -17,12 +17,15 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   static bool json = false;
   c.arch = Arch::Vgg8b;
   c.batch_size = 128;
-  auto* bench = app.add_subcommand("bench", "Step time, throughput, peak memory and parameters per method (synthetic data)");
+  auto* bench =
+      app.add_subcommand("bench", "Step time, throughput, peak memory and parameters per method (synthetic data)");
   add_model_options(bench, c, fields);
   bench->add_option("--input", input, "Input shape CxHxW")->capture_default_str();
   bench->add_option("--batch-size", c.batch_size, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
   bench->add_option("--methods", methods, "Comma-separated methods; ratios are relative to bp")->capture_default_str();
-  bench->add_option("--steps", steps, "Measured steps per method (median reported)")->capture_default_str()->check(CLI::PositiveNumber);
+  bench->add_option("--steps", steps, "Measured steps per method (median reported)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   bench->add_option("--warmup", warmup, "Unmeasured steps first")->capture_default_str();
   bench->add_option("--classes", classes, "Number of classes")->capture_default_str();
   bench->add_flag("--json", json, "Print JSON instead of a table");
@@ -39,8 +42,8 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) o.methods.push_back(method_info(m).name);  // every name checked before the first
     int threads = configure_threads(c.threads);
-    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", name_of(c.arch).c_str(), input.c_str(),
-                 c.batch_size, threads, c.device.c_str());
+    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", name_of(c.arch).c_str(),
+                 input.c_str(), c.batch_size, threads, c.device.c_str());
     auto rows = run_bench(o);
     if (json)
       std::printf("%s\n", bench_json(o, rows).dump(2).c_str());

@@ -4,10 +4,10 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "dcl/training/batch_loader.h"
-#include "dcl/training/trainer.h"
 #include "dcl/data/download.h"
 #include "dcl/data/registry.h"
+#include "dcl/training/batch_loader.h"
+#include "dcl/training/trainer.h"
 
 namespace dcl::cli {
 
@@ -70,9 +70,10 @@ int data_bench(const std::string& name, const std::string& dir, int batch_size, 
     while (loader.next(b)) images += b.labels.size(0);
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("%s: %lld images in %.2f s = %.0f images/s (batch %d, one worker thread, augmentation: crop %s, flip %s)\n",
-              name.c_str(), (long long)images, secs, double(images) / secs, batch_size, info.random_crop ? "yes" : "no",
-              info.horizontal_flip ? "yes" : "no");
+  std::printf(
+      "%s: %lld images in %.2f s = %.0f images/s (batch %d, one worker thread, augmentation: crop %s, flip %s)\n",
+      name.c_str(), (long long)images, secs, double(images) / secs, batch_size, info.random_crop ? "yes" : "no",
+      info.horizontal_flip ? "yes" : "no");
   return 0;
 }
 
@@ -88,7 +89,8 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
 
   auto* info = data_cmd->add_subcommand("info", "Print sizes, classes, shape and per-channel statistics of a dataset");
   info->add_option("name", name, "Dataset: " + names_list())->required();
-  info->add_option("--data-dir", dir, "Directory holding the dataset's files (default: the dataset's default location)");
+  info->add_option("--data-dir", dir,
+                   "Directory holding the dataset's files (default: the dataset's default location)");
   actions.emplace_back(info, [] { return data_info(name, dir); });
 
   auto* fetch = data_cmd->add_subcommand("fetch", "Download a dataset's official archives, verify checksums, unpack");
@@ -101,7 +103,8 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     return 0;
   });
 
-  auto* bench = data_cmd->add_subcommand("bench", "Measure the data pipeline's throughput (augment + batch, one worker)");
+  auto* bench =
+      data_cmd->add_subcommand("bench", "Measure the data pipeline's throughput (augment + batch, one worker)");
   bench->add_option("name", name, "Dataset: " + names_list())->required();
   bench->add_option("--data-dir", dir, "Directory holding the dataset's files");
   bench->add_option("--batch-size", batch_size, "Batch size")->check(CLI::PositiveNumber);

@@ -3,11 +3,11 @@
 #include <fstream>
 
 #include "commands.h"
-#include "dcl/training/run_config.h"
+#include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
+#include "dcl/training/run_config.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
-#include "dcl/data/registry.h"
 
 namespace dcl::cli {
 
@@ -67,7 +67,8 @@ void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) 
       "dcl, dcl-s: dictionary to block width, pool (adaptive avg pool) | linear (learned)");
   add(m.dictionary.similarity, "--similarity", "similarity", "dcl, dcl-s: dot | cos (cos divides by --temperature)");
   add(m.dictionary.temperature, "--temperature", "temperature", "dcl, dcl-s: temperature of the cos similarity");
-  add(m.local_learning.beta, "--ll-beta", "ll_beta", "ll-predsim, ll-bpf: weight of the sim loss, (1 - beta) pred + beta sim");
+  add(m.local_learning.beta, "--ll-beta", "ll_beta",
+      "ll-predsim, ll-bpf: weight of the sim loss, (1 - beta) pred + beta sim");
   add(m.local_learning.recon_weight, "--ll-recon-weight", "ll_recon_weight",
       "ll-contrec: weight of the reconstruction loss");
   add(m.supcon.temperature, "--supcon-temperature", "supcon_temperature",
@@ -81,7 +82,8 @@ void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) 
   add(m.pff.steps, "--pff-steps", "pff_steps", "pff: settling steps K per batch");
   add(m.pff.damping, "--pff-damping", "pff_damping", "pff: damping alpha of the settling update");
   add(m.pff.threshold, "--pff-threshold", "pff_threshold", "pff: goodness threshold on the mean squared activation");
-  add(m.pff.label_scale, "--pff-label-scale", "pff_label_scale", "pff: scale s_y of the label context of the top block");
+  add(m.pff.label_scale, "--pff-label-scale", "pff_label_scale",
+      "pff: scale s_y of the label context of the top block");
   add(m.pff.latent_rate, "--pff-latent-rate", "pff_latent_rate", "pff: step beta of the generative latent's inference");
   add(m.drtp.feedback_scale, "--drtp-feedback-scale", "drtp_feedback_scale",
       "drtp: feedback matrices B ~ U[-s/sqrt(Z), s/sqrt(Z)]");
@@ -106,7 +108,8 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
     bool resume = !f.resume.empty();
     RunConfig cfg = f.cfg;
     if (resume) {
-      if (!std::ifstream(f.resume + "/config.json")) throw std::invalid_argument("--resume " + f.resume + ": no config.json there");
+      if (!std::ifstream(f.resume + "/config.json"))
+        throw std::invalid_argument("--resume " + f.resume + ": no config.json there");
       RunConfig saved = RunConfig::from_json(read_json_file(f.resume + "/config.json"));
       // Only a few things may change on resume: how long, where the data is, how many threads.
       for (auto& name : given) {

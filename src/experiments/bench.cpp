@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <regex>
 
-#include "dcl/training/memory_tracker.h"
 #include "dcl/methods/method.h"
+#include "dcl/training/memory_tracker.h"
 
 namespace dcl {
 
@@ -91,12 +91,9 @@ std::string format_bench_table(const std::vector<BenchRow>& rows) {
 
 nlohmann::json bench_json(const BenchOptions& o, const std::vector<BenchRow>& rows) {
   const BenchRow* bp = find_bp(rows);
-  nlohmann::json j = {{"arch", name_of(o.base.arch)},
-                      {"input", o.input.str()},
-                      {"batch_size", o.base.batch_size},
-                      {"device", o.base.device},
-                      {"threads", torch::get_num_threads()},
-                      {"steps", o.steps}};
+  nlohmann::json j = {{"arch", name_of(o.base.arch)},        {"input", o.input.str()},
+                      {"batch_size", o.base.batch_size},     {"device", o.base.device},
+                      {"threads", torch::get_num_threads()}, {"steps", o.steps}};
   for (const auto& r : rows) {
     nlohmann::json m = {{"method", r.method},
                         {"median_step_seconds", r.median_step_seconds},

@@ -33,9 +33,9 @@ std::optional<double> reference_error(const std::string& method, const std::stri
   // Spec section 7, Table 3 (VGG8B): columns MNIST, F-MNIST, CIFAR-10, CIFAR-100, SVHN, STL-10.
   static const std::vector<std::string> columns = {"mnist", "fmnist", "cifar10", "cifar100", "svhn", "stl10"};
   static const std::map<std::string, std::vector<double>> table = {
-      {"bp", {0.26, 4.53, 5.99, 26.20, 2.29, 33.08}},        {"ll-predsim", {0.31, 4.65, 5.58, 24.10, 1.74, 20.51}},
-      {"ll-bpf", {0.35, 5.68, 9.02, 37.60, 2.31, 26.12}},    {"ll-pred", {0.40, 5.66, 8.40, 29.30, 2.12, 26.83}},
-      {"ll-sim", {0.65, 5.12, 7.16, 32.60, 1.89, 23.15}},    {"dcl", {0.33, 5.52, 8.64, 31.75, 2.19, 22.87}}};
+      {"bp", {0.26, 4.53, 5.99, 26.20, 2.29, 33.08}},     {"ll-predsim", {0.31, 4.65, 5.58, 24.10, 1.74, 20.51}},
+      {"ll-bpf", {0.35, 5.68, 9.02, 37.60, 2.31, 26.12}}, {"ll-pred", {0.40, 5.66, 8.40, 29.30, 2.12, 26.83}},
+      {"ll-sim", {0.65, 5.12, 7.16, 32.60, 1.89, 23.15}}, {"dcl", {0.33, 5.52, 8.64, 31.75, 2.19, 22.87}}};
   auto row = table.find(method);
   if (row == table.end()) return std::nullopt;
   for (size_t i = 0; i < columns.size(); ++i)
@@ -134,7 +134,8 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
         row.layer_errors.push_back(100.0 * (1.0 - summary["last_layer_accuracy"].get<double>()));
       row.params = summary.value("params", int64_t(0));
       row.auxiliary_params = summary.value("auxiliary_params", int64_t(0));
-      row.peak_memory_mib = std::max(row.peak_memory_mib, double(summary.value("peak_memory_bytes", int64_t(0))) / (1 << 20));
+      row.peak_memory_mib =
+          std::max(row.peak_memory_mib, double(summary.value("peak_memory_bytes", int64_t(0))) / (1 << 20));
       seconds += summary.value("train_seconds", 0.0) / double(std::max(1, summary.value("epochs", 1)));
     }
     row.seconds_per_epoch = seconds / double(o.seeds);
@@ -160,8 +161,9 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
   if (c.limit_train > 0) out += ", first " + std::to_string(c.limit_train) + " training images";
   if (c.limit_test > 0) out += ", first " + std::to_string(c.limit_test) + " test images";
   out += ", device " + c.device + ".\n\n";
-  out += "| method | test error % (mean ± sd) | per seed | last-block error % | params (network) | "
-         "params (auxiliary) | peak training memory (MiB) | time / epoch (s) |";
+  out +=
+      "| method | test error % (mean ± sd) | per seed | last-block error % | params (network) | "
+      "params (auxiliary) | peak training memory (MiB) | time / epoch (s) |";
   if (o.reference) out += " paper error % (VGG8B) | paper memory (MiB, VGG8B) |";
   out += "\n|---|---|---|---|---|---|---|---|";
   if (o.reference) out += "---|---|";
@@ -175,18 +177,22 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
            optional_text(mean_of(r.layer_errors), 2) + " | " + std::to_string(r.params) + " | " +
            std::to_string(r.auxiliary_params) + " | " + fixed(r.peak_memory_mib, 1) + " | " +
            fixed(r.seconds_per_epoch, 1) + " |";
-    if (o.reference) out += " " + optional_text(r.reference_error, 2) + " | " + optional_text(r.reference_memory_mib, 0) + " |";
+    if (o.reference)
+      out += " " + optional_text(r.reference_error, 2) + " | " + optional_text(r.reference_memory_mib, 0) + " |";
     out += "\n";
   }
-  out += "\nTest error: the method's own prediction (the classifier head; CaFo: the sum of its predictors). "
-         "Last-block error: the last block's layer-wise prediction alone (DCL: argmax over the dictionary; CaFo: its "
-         "last predictor), mean over seeds. Spread: sample standard deviation over seeds. Peak memory: the largest over seeds (LibTorch's "
-         "allocator on CPU, the caching allocator on CUDA). Auxiliary parameters: trainable objective state "
-         "(dictionary, auxiliary heads, predictors); fixed random matrices are not counted.\n";
+  out +=
+      "\nTest error: the method's own prediction (the classifier head; CaFo: the sum of its predictors). "
+      "Last-block error: the last block's layer-wise prediction alone (DCL: argmax over the dictionary; CaFo: its "
+      "last predictor), mean over seeds. Spread: sample standard deviation over seeds. Peak memory: the largest over "
+      "seeds (LibTorch's "
+      "allocator on CPU, the caching allocator on CUDA). Auxiliary parameters: trainable objective state "
+      "(dictionary, auxiliary heads, predictors); fixed random matrices are not counted.\n";
   if (o.reference)
-    out += "\nPaper columns: spec section 7 (Table 3 test error, Table 4 GPU memory), VGG8B at the paper's full "
-           "schedule; '-' where the spec has no number. They are targets for `--arch vgg8b --preset paper`, not for "
-           "short runs or other networks.\n";
+    out +=
+        "\nPaper columns: spec section 7 (Table 3 test error, Table 4 GPU memory), VGG8B at the paper's full "
+        "schedule; '-' where the spec has no number. They are targets for `--arch vgg8b --preset paper`, not for "
+        "short runs or other networks.\n";
   return out;
 }
 
@@ -200,8 +206,8 @@ std::string format_compare_csv(const std::vector<CompareRow>& rows) {
     out += r.method + "," + std::to_string(r.test_errors.size()) + "," +
            (r.test_errors.empty() ? "" : fixed(r.mean_error(), 4)) + "," +
            (r.test_errors.empty() ? "" : fixed(r.error_spread(), 4)) + "," + per_seed + "," +
-           (r.layer_errors.empty() ? "" : fixed(*mean_of(r.layer_errors), 4)) + "," + std::to_string(r.params) +
-           "," + std::to_string(r.auxiliary_params) + "," + fixed(r.peak_memory_mib, 2) + "," +
+           (r.layer_errors.empty() ? "" : fixed(*mean_of(r.layer_errors), 4)) + "," + std::to_string(r.params) + "," +
+           std::to_string(r.auxiliary_params) + "," + fixed(r.peak_memory_mib, 2) + "," +
            fixed(r.seconds_per_epoch, 3) + "," + (r.reference_error ? fixed(*r.reference_error, 2) : "") + "," +
            (r.reference_memory_mib ? fixed(*r.reference_memory_mib, 0) : "") + "\n";
   }

@@ -12,8 +12,9 @@ DrtpLoss::DrtpLoss(int classes, int64_t output_size, double scale) {
 
 torch::Tensor DrtpLoss::target_projection(const torch::Tensor& h, const torch::Tensor& y) {
   if (h.numel() != y.size(0) * feedback.size(1))
-    throw std::invalid_argument("drtp: block output " + c10::str(h.sizes()) + " does not match its feedback matrix of " +
-                                std::to_string(feedback.size(1)) + " values per sample");
+    throw std::invalid_argument("drtp: block output " + c10::str(h.sizes()) +
+                                " does not match its feedback matrix of " + std::to_string(feedback.size(1)) +
+                                " values per sample");
   return (feedback.index_select(0, y) / double(y.size(0))).view(h.sizes());
 }
 

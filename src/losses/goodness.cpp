@@ -10,8 +10,8 @@ torch::Tensor overlay_label(const torch::Tensor& x, const torch::Tensor& labels,
   int64_t n = x.size(0);
   torch::Tensor flat = x.reshape({n, -1}).clone();
   if (flat.size(1) < classes)
-    throw std::invalid_argument("ff: an input of " + std::to_string(flat.size(1)) + " values cannot hold a one-hot of " +
-                                std::to_string(classes) + " labels");
+    throw std::invalid_argument("ff: an input of " + std::to_string(flat.size(1)) +
+                                " values cannot hold a one-hot of " + std::to_string(classes) + " labels");
   flat.narrow(1, 0, classes).copy_(F::one_hot(labels.to(torch::kLong), classes).to(flat.dtype()));
   return flat.view(x.sizes());
 }

@@ -12,7 +12,8 @@ torch::Tensor supcon_loss(const torch::Tensor& features, const torch::Tensor& la
   torch::Tensor self = torch::eye(n, torch::TensorOptions().dtype(torch::kBool).device(s.device()));
   // Denominator over A(i): every other sample, never the anchor itself.
   torch::Tensor log_prob = s - torch::logsumexp(s.masked_fill(self, -INFINITY), 1, true);
-  torch::Tensor positive = labels.unsqueeze(0).eq(labels.unsqueeze(1)).logical_and(self.logical_not()).to(s.scalar_type());
+  torch::Tensor positive =
+      labels.unsqueeze(0).eq(labels.unsqueeze(1)).logical_and(self.logical_not()).to(s.scalar_type());
   torch::Tensor count = positive.sum(1).clamp_min(1);
   return (-(positive * log_prob).sum(1) / count).mean();
 }

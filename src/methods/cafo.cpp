@@ -18,7 +18,9 @@
 namespace dcl {
 
 MethodInfo method_cafo() {
-  return {"cafo", "Cascaded Forward: frozen random blocks, a linear cross-entropy predictor per block", {},
+  return {"cafo",
+          "Cascaded Forward: frozen random blocks, a linear cross-entropy predictor per block",
+          {},
           [](Model& m, const BuildContext& ctx) {
             auto sizes = m.net->block_output_sizes();
             for (size_t l = 0; l < m.net->blocks.size(); ++l)

@@ -8,7 +8,9 @@
 namespace dcl {
 
 MethodInfo method_drtp() {
-  return {"drtp", "Direct Random Target Projection: fixed random projection of the target as each block's gradient", {"drtp_feedback_scale"},
+  return {"drtp",
+          "Direct Random Target Projection: fixed random projection of the target as each block's gradient",
+          {"drtp_feedback_scale"},
           [](Model& m, const BuildContext& ctx) {
             auto sizes = m.net->block_output_sizes();
             double scale = ctx.settings.drtp.feedback_scale;

@@ -64,9 +64,8 @@ void build(Model& m, const BuildContext& ctx, GoodnessRule rule) {
   double parameter = rule == GoodnessRule::FF ? s.threshold : s.symba_alpha;
   for (size_t l = 0; l < m.net->blocks.size(); ++l) {
     torch::nn::Sequential block = m.net->blocks[l];
-    StageBlock normalised{block.ptr(), [block](const torch::Tensor& x) mutable {
-                            return block->forward(normalise_length(x));
-                          }};
+    StageBlock normalised{block.ptr(),
+                          [block](const torch::Tensor& x) mutable { return block->forward(normalise_length(x)); }};
     ctx.add_stage(m, "block" + std::to_string(l), StageKind::Block, normalised,
                   std::make_shared<GoodnessLoss>(rule, parameter));
   }
@@ -91,13 +90,18 @@ void build(Model& m, const BuildContext& ctx, GoodnessRule rule) {
 }  // namespace
 
 MethodInfo method_ff() {
-  return {"ff", "Forward-Forward (Hinton 2022): goodness of label-embedded inputs, local updates", {"ff_threshold", "ff_negatives", "ff_first_scoring_block"},
+  return {"ff",
+          "Forward-Forward (Hinton 2022): goodness of label-embedded inputs, local updates",
+          {"ff_threshold", "ff_negatives", "ff_first_scoring_block"},
           [](Model& m, const BuildContext& ctx) { build(m, ctx, GoodnessRule::FF); }};
 }
 
 MethodInfo method_symba() {
-  return {"symba", "SymBa (Lee & Song 2023): Forward-Forward with the symmetric loss softplus(-alpha (g_pos - g_neg)), alpha = 4", {"symba_alpha", "ff_negatives", "ff_first_scoring_block"},
-          [](Model& m, const BuildContext& ctx) { build(m, ctx, GoodnessRule::SymBa); }};
+  return {
+      "symba",
+      "SymBa (Lee & Song 2023): Forward-Forward with the symmetric loss softplus(-alpha (g_pos - g_neg)), alpha = 4",
+      {"symba_alpha", "ff_negatives", "ff_first_scoring_block"},
+      [](Model& m, const BuildContext& ctx) { build(m, ctx, GoodnessRule::SymBa); }};
 }
 
 }  // namespace dcl

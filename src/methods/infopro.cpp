@@ -24,7 +24,8 @@ MethodInfo infopro(const std::string& name, const std::string& description, bool
 }  // namespace
 
 MethodInfo method_ll_cont() {
-  return infopro("ll-cont", "local learning: supervised contrastive loss through an auxiliary network (InfoPro)", false);
+  return infopro("ll-cont", "local learning: supervised contrastive loss through an auxiliary network (InfoPro)",
+                 false);
 }
 
 MethodInfo method_ll_contrec() {

@@ -18,7 +18,8 @@ MethodInfo local_error(const std::string& name, const std::string& description, 
             o.sim = sim;
             o.beta = ctx.settings.local_learning.beta;
             o.backprop_free = bpf;
-            ctx.add_block_stages(m, [&](size_t l) { return std::make_shared<LocalErrorLoss>(o, m.net->output_sizes[l]); });
+            ctx.add_block_stages(m,
+                                 [&](size_t l) { return std::make_shared<LocalErrorLoss>(o, m.net->output_sizes[l]); });
             ctx.run_sequentially(m);
           }};
 }
@@ -31,8 +32,8 @@ MethodInfo method_ll_pred() {
 }
 
 MethodInfo method_ll_sim() {
-  return local_error("ll-sim", "local learning: similarity matching through a 3x3 conv (Nokland & Eidnes)", false,
-                     true, false);
+  return local_error("ll-sim", "local learning: similarity matching through a 3x3 conv (Nokland & Eidnes)", false, true,
+                     false);
 }
 
 MethodInfo method_ll_predsim() {

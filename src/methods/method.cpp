@@ -5,8 +5,8 @@
 
 namespace dcl {
 
-std::shared_ptr<Stage> BuildContext::add_stage(Model& model, const std::string& name, StageKind kind,
-                                               StageBlock block, std::shared_ptr<LocalLoss> loss, bool frozen,
+std::shared_ptr<Stage> BuildContext::add_stage(Model& model, const std::string& name, StageKind kind, StageBlock block,
+                                               std::shared_ptr<LocalLoss> loss, bool frozen,
                                                const std::vector<std::string>& shared) const {
   auto stage = std::make_shared<Stage>(name, kind, std::move(block), std::move(loss), frozen);
   for (const auto& s : shared) {

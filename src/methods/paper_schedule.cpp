@@ -19,8 +19,7 @@ PaperSchedule paper_schedule(Arch arch, const std::string& data) {
       if (mnist_like) return {0.0075, 512, 0.5, 150, {50, 75, 100, 125}, 0.0};
       if (c100) return {0.0075, 512, 0.5, 400, {100, 200, 250, 300, 350}, 0.0};
       return {0.0075, 512, 0.5, 500, {100, 200, 300, 400, 450}, 0.0};
-    case Arch::Vgg8b:
-      break;
+    case Arch::Vgg8b: break;
   }
   if (data == "mnist" || data == "kmnist") return {5e-4, 128, 0.25, 100, {50, 75, 89, 94}, 0.1};
   if (data == "fmnist") return {5e-4, 128, 0.25, 200, {100, 150, 175, 188}, 0.1};

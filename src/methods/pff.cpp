@@ -51,7 +51,10 @@ class PffLayerImpl : public nn::Module {
   PffLayerImpl(nn::Sequential block, int64_t below, int64_t above, int64_t width, double damping)
       : block(register_module("block", block)),
         top_down(register_module("top_down", linear(above, width))),
-        below_(below), above_(above), width_(width), damping_(damping) {
+        below_(below),
+        above_(above),
+        width_(width),
+        damping_(damping) {
     // Orthogonal, as the reference: the default init would let the label context (s_y = 5)
     // swamp the bottom-up drive of the top block.
     torch::NoGradGuard no_grad;
@@ -92,7 +95,8 @@ class PffGeneratorImpl : public nn::Module {
   PffGeneratorImpl(int64_t input_dim, const std::vector<int64_t>& widths) : widths_(widths), input_(input_dim) {
     generate_top = register_module("generate_top", linear(kLatent, widths.back()));
     for (size_t l = 0; l < widths.size(); ++l)
-      generate.push_back(register_module("generate" + std::to_string(l), linear(widths[l], l ? widths[l - 1] : input_dim)));
+      generate.push_back(
+          register_module("generate" + std::to_string(l), linear(widths[l], l ? widths[l - 1] : input_dim)));
   }
 
   torch::Tensor top_prediction(const torch::Tensor& latent) {
@@ -226,8 +230,10 @@ class PffReadout : public Readout {
 
 void build(Model& m, const BuildContext& ctx) {
   if (m.net->options.arch != Arch::Fc)
-    throw std::invalid_argument("pff supports --arch fc only: its settling loop needs top-down pathways between "
-                                "fully connected blocks (arch '" + name_of(m.net->options.arch) + "' is not supported)");
+    throw std::invalid_argument(
+        "pff supports --arch fc only: its settling loop needs top-down pathways between "
+        "fully connected blocks (arch '" +
+        name_of(m.net->options.arch) + "' is not supported)");
   auto p = std::make_shared<PffParts>();
   p->settings = ctx.settings.pff;
   p->classes = ctx.classes;
@@ -253,7 +259,8 @@ void build(Model& m, const BuildContext& ctx) {
 }  // namespace
 
 MethodInfo method_pff() {
-  return {"pff", "Predictive Forward-Forward (Ororbia & Mali 2023): FF representation + generative circuit (fc only)",
+  return {"pff",
+          "Predictive Forward-Forward (Ororbia & Mali 2023): FF representation + generative circuit (fc only)",
           {"pff_steps", "pff_damping", "pff_threshold", "pff_label_scale", "pff_latent_rate"},
           build};
 }

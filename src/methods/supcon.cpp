@@ -11,9 +11,8 @@ namespace {
 MethodInfo supcon(const std::string& name, const std::string& description, bool auxiliary) {
   return {name, description, {"supcon_temperature"}, [=](Model& m, const BuildContext& ctx) {
             double t = ctx.settings.supcon.temperature;
-            ctx.add_block_stages(m, [&](size_t l) {
-              return std::make_shared<SupConBlockLoss>(m.net->shapes[l], auxiliary, t);
-            });
+            ctx.add_block_stages(
+                m, [&](size_t l) { return std::make_shared<SupConBlockLoss>(m.net->shapes[l], auxiliary, t); });
             ctx.run_sequentially(m);
           }};
 }

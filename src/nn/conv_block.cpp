@@ -127,15 +127,26 @@ struct FusedConvBnReluPool : public torch::autograd::Function<FusedConvBnReluPoo
       gw = gw.defined() ? gw.add_(std::get<1>(r)) : std::get<1>(r);
       gb = gb.defined() ? gb.add_(std::get<2>(r)) : std::get<2>(r);
     });
-    return {gx, gw, gb, dgamma, dbeta, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
-            torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {gx,
+            gw,
+            gb,
+            dgamma,
+            dbeta,
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor()};
   }
 };
 
 }  // namespace
 
 ConvBlockImpl::ConvBlockImpl(const ConvBlockOptions& o) : options_(o) {
-  conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(o.in, o.out, o.kernel).stride(o.stride).padding(o.kernel / 2)));
+  conv = register_module("conv",
+                         nn::Conv2d(nn::Conv2dOptions(o.in, o.out, o.kernel).stride(o.stride).padding(o.kernel / 2)));
   bn = register_module("bn", nn::BatchNorm2d(o.out));
 }
 
@@ -148,8 +159,8 @@ torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
   if (!is_training() || !torch::GradMode::is_enabled()) return forward_reference(x);
   const auto& bo = bn->options;
   bn->num_batches_tracked += 1;  // as the module would
-  return FusedConvBnReluPool::apply(x, conv->weight, conv->bias, bn->weight, bn->bias, bn->running_mean, bn->running_var,
-                                    int64_t(options_.stride), int64_t(options_.kernel / 2),
+  return FusedConvBnReluPool::apply(x, conv->weight, conv->bias, bn->weight, bn->bias, bn->running_mean,
+                                    bn->running_var, int64_t(options_.stride), int64_t(options_.kernel / 2),
                                     bo.momentum().value_or(0.1), bo.eps(), options_.pool);
 }
 

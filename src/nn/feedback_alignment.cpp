@@ -5,8 +5,8 @@ namespace dcl {
 namespace {
 
 struct LinearFeedbackAlignment : torch::autograd::Function<LinearFeedbackAlignment> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
-                               const torch::Tensor& bias, const torch::Tensor& feedback) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& weight, const torch::Tensor& bias, const torch::Tensor& feedback) {
     // W itself is not needed for the backward pass: that is the point of feedback alignment.
     ctx->save_for_backward({x, feedback});
     ctx->saved_data["has_bias"] = bias.defined();

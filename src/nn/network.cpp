@@ -72,8 +72,7 @@ NetworkImpl::NetworkImpl(const NetworkOptions& o) : options(o) {
   } else {
     // Nøkland & Eidnes' VGG8B; 7x7 stride-2 first conv for 96x96 inputs (STL-10).
     bool supported = in.height == in.width && (in.height == 28 || in.height == 32 || in.height == 96);
-    if (!supported)
-      throw std::invalid_argument("vgg8b needs 28x28, 32x32 or 96x96 inputs; got " + in.str());
+    if (!supported) throw std::invalid_argument("vgg8b needs 28x28, 32x32 or 96x96 inputs; got " + in.str());
     bool large = in.height == 96;
     blocks = {conv_block(in.channels, 128, large ? 7 : 3, large ? 2 : 1, false, dropout),
               conv_block(128, 256, 3, 1, true, dropout),

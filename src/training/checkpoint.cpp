@@ -28,7 +28,10 @@ void save_checkpoint(const std::string& path, Model& model, const TrainingProgre
     archive.write("optimizer." + stage->name(), sub);
   }
   archive.write("rng.cpu", at::detail::getDefaultCPUGenerator().get_state(), true);
-  archive.write("progress.ints", torch::tensor({int64_t(p.epoch), p.batch, p.step, p.correct, p.seen, p.peak_bytes, int64_t(p.has_accuracy)}), true);
+  archive.write(
+      "progress.ints",
+      torch::tensor({int64_t(p.epoch), p.batch, p.step, p.correct, p.seen, p.peak_bytes, int64_t(p.has_accuracy)}),
+      true);
   archive.write("progress.reals", doubles({p.loss_sum, p.epoch_seconds, p.train_seconds}), true);
   archive.write("progress.block_loss_sums", doubles(p.block_loss_sums), true);
   std::string tmp = path + ".tmp";
@@ -43,8 +46,9 @@ TrainingProgress load_checkpoint(const std::string& path, Model& model) {
     archive.load_from(path);
     torch::Tensor format;
     if (!archive.try_read("format", format, true) || format.item<int64_t>() != kFormat)
-      throw std::runtime_error("it was written by an earlier version of dcl (checkpoint format 1, before stages), which "
-                               "this version cannot resume; evaluate or continue it with that version, or start a new run");
+      throw std::runtime_error(
+          "it was written by an earlier version of dcl (checkpoint format 1, before stages), which "
+          "this version cannot resume; evaluate or continue it with that version, or start a new run");
     torch::NoGradGuard no_grad;
     for (auto& [name, t] : model.named_state()) {
       torch::Tensor saved;
@@ -82,8 +86,8 @@ TrainingProgress load_checkpoint(const std::string& path, Model& model) {
     for (int64_t k = 0; k < blocks.numel(); ++k) p.block_loss_sums.push_back(blocks[k].item<double>());
     return p;
   } catch (const c10::Error& e) {
-    throw std::runtime_error("checkpoint " + path + " is corrupt or does not match this model: " +
-                             e.what_without_backtrace());
+    throw std::runtime_error("checkpoint " + path +
+                             " is corrupt or does not match this model: " + e.what_without_backtrace());
   } catch (const std::runtime_error& e) {
     throw std::runtime_error("checkpoint " + path + " is unusable: " + e.what());
   }

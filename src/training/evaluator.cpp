@@ -13,7 +13,8 @@ nlohmann::json EvalResult::to_json() const {
   return j;
 }
 
-EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device, const std::vector<double>& weights) {
+EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device,
+                    const std::vector<double>& weights) {
   torch::NoGradGuard no_grad;
   model.train(false);
   EvalResult r;
@@ -26,8 +27,9 @@ EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& devi
     torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
     Prediction p = model.readout->predict(x);
     if (!weights.empty() && weights.size() != p.layer_scores.size())
-      throw std::invalid_argument("--ensemble-weights has " + std::to_string(weights.size()) + " values but the model has " +
-                                  std::to_string(p.layer_scores.size()) + " blocks with layer-wise scores");
+      throw std::invalid_argument("--ensemble-weights has " + std::to_string(weights.size()) +
+                                  " values but the model has " + std::to_string(p.layer_scores.size()) +
+                                  " blocks with layer-wise scores");
     layer_correct.resize(p.layer_scores.size(), 0);
     torch::Tensor ensemble;
     for (size_t l = 0; l < p.layer_scores.size(); ++l) {

@@ -10,15 +10,19 @@ std::string format_duration(double seconds) {
   int64_t s = int64_t(seconds + 0.5);
   char buf[32];
   if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60),
+                  (long long)(s % 60));
   else
     std::snprintf(buf, sizeof buf, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
   return buf;
 }
 
 ProgressBar::ProgressBar(std::string label, int64_t total)
-    : label_(std::move(label)), total_(total), tty_(isatty(STDERR_FILENO) != 0),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)),
+      total_(total),
+      tty_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 void ProgressBar::update(int64_t done, const std::string& status) {
   auto now = std::chrono::steady_clock::now();
@@ -36,7 +40,8 @@ void ProgressBar::draw(int64_t done, const std::string& status, bool final) {
   int filled = int(frac * width);
   std::string bar(size_t(filled), '#');
   bar.resize(width, '.');
-  std::string eta = final ? format_duration(elapsed) : (frac > 0 ? "ETA " + format_duration(elapsed * (1 - frac) / frac) : "");
+  std::string eta =
+      final ? format_duration(elapsed) : (frac > 0 ? "ETA " + format_duration(elapsed * (1 - frac) / frac) : "");
   std::fprintf(stderr, "%s%s [%s] %3d%% %s %s%s", tty_ ? "\r\033[K" : "", label_.c_str(), bar.c_str(), int(frac * 100),
                status.c_str(), eta.c_str(), final ? "\n" : "");
   std::fflush(stderr);

@@ -13,22 +13,49 @@ const std::vector<std::string>& names_of<Preset>() {
 
 // One list of (key, field) drives both directions of the JSON conversion; keys are the flags'
 // names. ENUM fields are written by name.
-#define DCL_CONFIG_FIELDS(VALUE, ENUM)                                                                      \
-  VALUE(data, data) VALUE(data_dir, data_dir) ENUM(arch, arch) VALUE(method, method) ENUM(preset, preset)   \
-  VALUE(epochs, epochs) VALUE(batch_size, batch_size) VALUE(lr, optimizer.lr) ENUM(optimizer, optimizer.kind) \
-  VALUE(weight_decay, optimizer.weight_decay) VALUE(momentum, optimizer.momentum) VALUE(gamma, gamma)        \
-  VALUE(milestones, milestones) VALUE(dropout, dropout) VALUE(fc_width, fc_width) VALUE(fc_patches, fc_patches) \
-  ENUM(dict_init, methods.dictionary.init) ENUM(dict_map, methods.dictionary.map)                            \
-  ENUM(similarity, methods.dictionary.similarity) VALUE(temperature, methods.dictionary.temperature)         \
-  VALUE(ensemble_weights, ensemble_weights) VALUE(ll_beta, methods.local_learning.beta)                      \
-  VALUE(ll_recon_weight, methods.local_learning.recon_weight) VALUE(supcon_temperature, methods.supcon.temperature) \
-  VALUE(ff_threshold, methods.ff.threshold) VALUE(symba_alpha, methods.ff.symba_alpha)                       \
-  ENUM(ff_negatives, methods.ff.negatives) VALUE(ff_first_scoring_block, methods.ff.first_scoring_block)    \
-  VALUE(pff_steps, methods.pff.steps) VALUE(pff_damping, methods.pff.damping)                               \
-  VALUE(pff_threshold, methods.pff.threshold) VALUE(pff_label_scale, methods.pff.label_scale)               \
-  VALUE(pff_latent_rate, methods.pff.latent_rate) VALUE(drtp_feedback_scale, methods.drtp.feedback_scale)    \
-  VALUE(seed, seed) VALUE(threads, threads) VALUE(limit_train, limit_train) VALUE(limit_test, limit_test)    \
-  VALUE(device, device) VALUE(out, out)
+// clang-format off
+#define DCL_CONFIG_FIELDS(VALUE, ENUM) \
+  VALUE(data, data) \
+  VALUE(data_dir, data_dir) \
+  ENUM(arch, arch) \
+  VALUE(method, method) \
+  ENUM(preset, preset) \
+  VALUE(epochs, epochs) \
+  VALUE(batch_size, batch_size) \
+  VALUE(lr, optimizer.lr) \
+  ENUM(optimizer, optimizer.kind) \
+  VALUE(weight_decay, optimizer.weight_decay) \
+  VALUE(momentum, optimizer.momentum) \
+  VALUE(gamma, gamma) \
+  VALUE(milestones, milestones) \
+  VALUE(dropout, dropout) \
+  VALUE(fc_width, fc_width) \
+  VALUE(fc_patches, fc_patches) \
+  ENUM(dict_init, methods.dictionary.init) \
+  ENUM(dict_map, methods.dictionary.map) \
+  ENUM(similarity, methods.dictionary.similarity) \
+  VALUE(temperature, methods.dictionary.temperature) \
+  VALUE(ensemble_weights, ensemble_weights) \
+  VALUE(ll_beta, methods.local_learning.beta) \
+  VALUE(ll_recon_weight, methods.local_learning.recon_weight) \
+  VALUE(supcon_temperature, methods.supcon.temperature) \
+  VALUE(ff_threshold, methods.ff.threshold) \
+  VALUE(symba_alpha, methods.ff.symba_alpha) \
+  ENUM(ff_negatives, methods.ff.negatives) \
+  VALUE(ff_first_scoring_block, methods.ff.first_scoring_block) \
+  VALUE(pff_steps, methods.pff.steps) \
+  VALUE(pff_damping, methods.pff.damping) \
+  VALUE(pff_threshold, methods.pff.threshold) \
+  VALUE(pff_label_scale, methods.pff.label_scale) \
+  VALUE(pff_latent_rate, methods.pff.latent_rate) \
+  VALUE(drtp_feedback_scale, methods.drtp.feedback_scale) \
+  VALUE(seed, seed) \
+  VALUE(threads, threads) \
+  VALUE(limit_train, limit_train) \
+  VALUE(limit_test, limit_test) \
+  VALUE(device, device) \
+  VALUE(out, out)
+// clang-format on
 
 nlohmann::json RunConfig::to_json() const {
   nlohmann::json j;

@@ -7,14 +7,14 @@
 #include <fstream>
 #include <thread>
 
+#include "dcl/data/registry.h"
+#include "dcl/methods/method.h"
 #include "dcl/training/batch_loader.h"
 #include "dcl/training/checkpoint.h"
 #include "dcl/training/evaluator.h"
 #include "dcl/training/memory_tracker.h"
-#include "dcl/methods/method.h"
 #include "dcl/training/progress_bar.h"
 #include "dcl/training/run_files.h"
-#include "dcl/data/registry.h"
 
 namespace dcl {
 namespace fs = std::filesystem;
@@ -47,7 +47,6 @@ torch::Device parse_device(const std::string& name) {
     throw std::invalid_argument("--device " + name + ": this LibTorch build or machine has no CUDA device");
   return d;
 }
-
 
 std::string percent(double v) {
   char buf[16];
@@ -87,12 +86,14 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   s_->memory = std::make_unique<MemoryTracker>(cfg.device);
 
   s_->info = &data::dataset_info(cfg.data);
-  std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(), data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
+  std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(),
+               data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
   s_->splits = data::load_dataset(cfg.data, cfg.data_dir);
   InputShape input{s_->info->channels, s_->info->height, s_->info->width};
   s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
   s_->model.to(s_->device);
-  s_->train_loader = std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
+  s_->train_loader =
+      std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
   s_->test_loader = std::make_unique<BatchLoader>(s_->splits.test, *s_->info, std::max(cfg.batch_size, 256), false,
                                                   cfg.seed, cfg.limit_test);
   fs::create_directories(s_->dir);
@@ -106,7 +107,8 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   }
   write_file_atomic(s_->dir + "/config.json", cfg.to_json().dump(2) + "\n");
   s_->cfg = std::move(cfg);
-  std::fprintf(stderr, "%s %s on %s: %lld network + %lld auxiliary parameters, %lld train / %lld test images, device %s\n",
+  std::fprintf(stderr,
+               "%s %s on %s: %lld network + %lld auxiliary parameters, %lld train / %lld test images, device %s\n",
                s_->cfg.method.c_str(), name_of(s_->cfg.arch).c_str(), s_->cfg.data.c_str(),
                (long long)s_->model.network_parameters(), (long long)s_->model.auxiliary_parameters(),
                (long long)s_->train_loader->size(), (long long)s_->test_loader->size(), s_->cfg.device.c_str());
@@ -176,15 +178,16 @@ nlohmann::json Trainer::run() {
     bar.finish(status());
 
     last_eval = evaluate(s.model, *s.test_loader, s.device, cfg.ensemble_weights);
-    nlohmann::json line = {{"epoch", p.epoch + 1},
-                           {"lr", lr},
-                           {"train_loss", p.seen ? p.loss_sum / double(p.seen) : 0.0},
-                           {"train_accuracy", p.has_accuracy && p.seen ? nlohmann::json(double(p.correct) / double(p.seen))
-                                                                       : nlohmann::json(nullptr)},
-                           {"epoch_seconds", p.epoch_seconds},
-                           {"images_per_second", p.epoch_seconds > 0 ? double(p.seen) / p.epoch_seconds : 0.0},
-                           {"peak_memory_bytes", p.peak_bytes},
-                           {"test", last_eval.to_json()}};
+    nlohmann::json line = {
+        {"epoch", p.epoch + 1},
+        {"lr", lr},
+        {"train_loss", p.seen ? p.loss_sum / double(p.seen) : 0.0},
+        {"train_accuracy",
+         p.has_accuracy && p.seen ? nlohmann::json(double(p.correct) / double(p.seen)) : nlohmann::json(nullptr)},
+        {"epoch_seconds", p.epoch_seconds},
+        {"images_per_second", p.epoch_seconds > 0 ? double(p.seen) / p.epoch_seconds : 0.0},
+        {"peak_memory_bytes", p.peak_bytes},
+        {"test", last_eval.to_json()}};
     if (!p.block_loss_sums.empty()) {
       std::vector<double> block_losses;
       for (double v : p.block_loss_sums) block_losses.push_back(v / double(std::max<int64_t>(1, p.seen)));
@@ -195,7 +198,8 @@ nlohmann::json Trainer::run() {
     for (double a : last_eval.layer_accuracy) layers += (layers.empty() ? "" : " ") + percent(a);
     std::fprintf(stderr, "  test: head %s", percent(last_eval.head_accuracy).c_str());
     if (!layers.empty())
-      std::fprintf(stderr, " | layer-wise %s | ensemble %s", layers.c_str(), percent(last_eval.ensemble_accuracy).c_str());
+      std::fprintf(stderr, " | layer-wise %s | ensemble %s", layers.c_str(),
+                   percent(last_eval.ensemble_accuracy).c_str());
     std::fprintf(stderr, "\n");
 
     // The next epoch starts clean; the checkpoint marks this epoch as done.
@@ -235,8 +239,8 @@ nlohmann::json Trainer::run() {
     summary["ensemble_accuracy"] = last_eval.ensemble_accuracy;
   }
   write_file_atomic(s.dir + "/summary.json", summary.dump(2) + "\n");
-  std::fprintf(stderr, "done: test error %.2f%% after %d epochs (%s); results in %s\n", summary.value("test_error", 0.0),
-               cfg.epochs, format_duration(p.train_seconds).c_str(), s.dir.c_str());
+  std::fprintf(stderr, "done: test error %.2f%% after %d epochs (%s); results in %s\n",
+               summary.value("test_error", 0.0), cfg.epochs, format_duration(p.train_seconds).c_str(), s.dir.c_str());
   return summary;
 }
 

@@ -44,6 +44,8 @@ inline nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(f);
 }
 
-inline bool have_fmnist() { return std::filesystem::exists(std::string(DCL_FMNIST_DIR) + "/train-images-idx3-ubyte.gz"); }
+inline bool have_fmnist() {
+  return std::filesystem::exists(std::string(DCL_FMNIST_DIR) + "/train-images-idx3-ubyte.gz");
+}
 
 }  // namespace cli_test

@@ -26,8 +26,10 @@ int count(const std::string& text, const std::string& what) {
 TEST(CompareE2E, WritesBothTablesSkipsFinishedRunsAndResumesInterruptedOnes) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string dir = temp_dir("compare");
-  std::string args = "compare --data fmnist --arch fc --methods bp,cafo --epochs 1 --batch-size 128 --limit-train 512 "
-                     "--limit-test 200 --fc-width 256 --threads 1 --reference --out " + dir;
+  std::string args =
+      "compare --data fmnist --arch fc --methods bp,cafo --epochs 1 --batch-size 128 --limit-train 512 "
+      "--limit-test 200 --fc-width 256 --threads 1 --reference --out " +
+      dir;
   // Interrupted in the first run: a checkpoint, no tables.
   CliResult first = run_dcl(args + " --stop-after-steps 2");
   ASSERT_EQ(first.code, 130) << first.output;
@@ -61,8 +63,10 @@ TEST(CompareE2E, WritesBothTablesSkipsFinishedRunsAndResumesInterruptedOnes) {
   ASSERT_EQ(fourth.code, 0) << fourth.output;
   EXPECT_EQ(count(fourth.output, "skipped"), 2) << fourth.output;
   // Other settings into the same directory are refused, naming what differs.
-  CliResult other = run_dcl("compare --data fmnist --arch fc --methods bp --epochs 2 --batch-size 128 --limit-train 512 "
-                         "--limit-test 200 --fc-width 256 --threads 1 --out " + dir);
+  CliResult other = run_dcl(
+      "compare --data fmnist --arch fc --methods bp --epochs 2 --batch-size 128 --limit-train 512 "
+      "--limit-test 200 --fc-width 256 --threads 1 --out " +
+      dir);
   EXPECT_NE(other.code, 0);
   EXPECT_NE(other.output.find("epochs"), std::string::npos) << other.output;
   fs::remove_all(dir);

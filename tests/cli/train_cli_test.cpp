@@ -36,8 +36,10 @@ const std::string kSmallRun =
 TEST(TrainCliE2E, ShortFashionMnistRunLearnsWellAboveChance) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string dir = temp_dir("learn");
-  CliResult r = run_dcl("train --data fmnist --arch fc --method dcl-s --epochs 1 --batch-size 128 --limit-train 4096 "
-                     "--limit-test 1000 --threads 2 --out " + dir);
+  CliResult r = run_dcl(
+      "train --data fmnist --arch fc --method dcl-s --epochs 1 --batch-size 128 --limit-train 4096 "
+      "--limit-test 1000 --threads 2 --out " +
+      dir);
   ASSERT_EQ(r.code, 0) << r.output;
   auto summary = read_json(dir + "/summary.json");
   EXPECT_GT(summary["test_accuracy"].get<double>(), 0.6) << r.output;  // chance is 0.1
@@ -88,7 +90,8 @@ TEST(TrainCliE2E, InterruptedAndResumedRunMatchesAnUninterruptedOne) {
   while (std::getline(ma, la)) {
     ASSERT_TRUE(std::getline(mb, lb));
     auto ja = nlohmann::json::parse(la), jb = nlohmann::json::parse(lb);
-    for (const char* key : {"train_loss", "train_accuracy", "test", "train_block_losses"}) EXPECT_EQ(ja[key], jb[key]) << key;
+    for (const char* key : {"train_loss", "train_accuracy", "test", "train_block_losses"})
+      EXPECT_EQ(ja[key], jb[key]) << key;
     ++epochs;
   }
   EXPECT_EQ(epochs, 2);
@@ -102,10 +105,14 @@ TEST(TrainCliE2E, CtrlCWritesACheckpointAndExits) {
   // A run far too long to finish; SIGINT as soon as its config.json exists (the stop handler is
   // installed before it is written: whenever the signal lands, the run stops after the current
   // step with a checkpoint), then the exit status.
-  std::string script = "cd /tmp && " + std::string(DCL_BINARY) + " train --data fmnist --arch fc --method dcl "
-                       "--epochs 1000 --limit-train 2048 --limit-test 64 --threads 1 --out " + dir +
+  std::string script = "cd /tmp && " + std::string(DCL_BINARY) +
+                       " train --data fmnist --arch fc --method dcl "
+                       "--epochs 1000 --limit-train 2048 --limit-test 64 --threads 1 --out " +
+                       dir +
                        " >/dev/null 2>&1 & pid=$!; "
-                       "for i in $(seq 600); do [ -f " + dir + "/config.json ] && break; sleep 0.05; done; "
+                       "for i in $(seq 600); do [ -f " +
+                       dir +
+                       "/config.json ] && break; sleep 0.05; done; "
                        "kill -INT $pid; wait $pid; echo $?";
   FILE* p = popen(script.c_str(), "r");
   char buf[64] = {0};
@@ -146,8 +153,10 @@ TEST(TrainCliE2E, NaNLossStopsTrainingAndKeepsThePreviousCheckpoint) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string dir = temp_dir("nan");
   // An absurd learning rate: the first step is finite, the weights then overflow.
-  std::string args = "train --data fmnist --arch fc --method dcl --optimizer sgd --lr 1e30 --epochs 1 "
-                     "--batch-size 64 --limit-train 1024 --limit-test 64 --threads 1 --out " + dir;
+  std::string args =
+      "train --data fmnist --arch fc --method dcl --optimizer sgd --lr 1e30 --epochs 1 "
+      "--batch-size 64 --limit-train 1024 --limit-test 64 --threads 1 --out " +
+      dir;
   ASSERT_EQ(run_dcl(args + " --stop-after-steps 1").code, 130);
   std::string before = read_file(dir + "/checkpoint.pt");
   CliResult r = run_dcl("train --resume " + dir);
@@ -188,8 +197,10 @@ TEST(TrainCli, MethodSettingsAreFlagsWrittenToConfigJson) {
 TEST(TrainCliE2E, MethodSettingsReachConfigJson) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string dir = temp_dir("settings");
-  CliResult r = run_dcl("train --data fmnist --method symba --symba-alpha 2.5 --ff-negatives hardest --fc-width 64 "
-                        "--epochs 1 --limit-train 128 --limit-test 64 --threads 1 --out " + dir);
+  CliResult r = run_dcl(
+      "train --data fmnist --method symba --symba-alpha 2.5 --ff-negatives hardest --fc-width 64 "
+      "--epochs 1 --limit-train 128 --limit-test 64 --threads 1 --out " +
+      dir);
   ASSERT_EQ(r.code, 0) << r.output;
   auto config = read_json(dir + "/config.json");
   EXPECT_DOUBLE_EQ(config["symba_alpha"].get<double>(), 2.5);

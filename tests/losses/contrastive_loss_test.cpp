@@ -54,7 +54,8 @@ TEST(SupCon, MatchesHandComputationWithSeveralPositivesAndAnAnchorWithout) {
   EXPECT_NEAR(supcon_loss(f, y, 0.07).item<double>(), want, 1e-9);
   // The same in float through the FEAT objective on an fc output.
   SupConBlockLoss feat({2, 2}, false);
-  EXPECT_NEAR(feat.forward(f.to(torch::kFloat32), Target{y, {}}).loss.item<double>(), want, 1e-4 * std::abs(want) + 1e-5);
+  EXPECT_NEAR(feat.forward(f.to(torch::kFloat32), Target{y, {}}).loss.item<double>(), want,
+              1e-4 * std::abs(want) + 1e-5);
 }
 
 TEST(SupCon, AllAnchorsWithoutPositivesGiveZero) {

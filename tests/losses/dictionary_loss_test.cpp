@@ -55,7 +55,8 @@ Fixture make(int classes, int dim, std::vector<BlockShape> shapes, Similarity si
   f.dict = Dictionary(o);
   f.dictionary = f.dict->embeddings;
   for (const auto& shape : shapes)
-    f.losses.push_back(std::make_shared<DictionaryLoss>(f.dict, DictionaryLossOptions{shape, DictMap::Pool, similarity, 0.07}));
+    f.losses.push_back(
+        std::make_shared<DictionaryLoss>(f.dict, DictionaryLossOptions{shape, DictMap::Pool, similarity, 0.07}));
   return f;
 }
 
@@ -72,8 +73,7 @@ TEST(DictionaryLoss, ConvLossMatchesHandComputation) {
     for (int z = 0; z < 3; ++z) {
       double acc = 0;  // (1/K) sum_k <h_k, t_z>
       for (int k = 0; k < 6; ++k)
-        for (int c = 0; c < 4; ++c)
-          acc += h[n][c][k / 3][k % 3].item<double>() * obj.dictionary[z][c].item<double>();
+        for (int c = 0; c < 4; ++c) acc += h[n][c][k / 3][k % 3].item<double>() * obj.dictionary[z][c].item<double>();
       s.push_back(acc / 6);
     }
     expected += cross_entropy(s, int(y[n].item<int64_t>())) / 2;

@@ -42,7 +42,8 @@ TEST(Goodness, IsTheMeanSquaredActivationPerSample) {
 }
 
 TEST(Normalisation, GivesEverySampleUnitRms) {
-  torch::Tensor h = torch::randn({3, 2, 5, 5}, torch::kFloat64) * torch::tensor({0.1, 1.0, 30.0}, torch::kFloat64).view({3, 1, 1, 1});
+  torch::Tensor h =
+      torch::randn({3, 2, 5, 5}, torch::kFloat64) * torch::tensor({0.1, 1.0, 30.0}, torch::kFloat64).view({3, 1, 1, 1});
   torch::Tensor n = normalise_length(h);
   EXPECT_EQ(n.sizes(), h.sizes());
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(n[i].pow(2).mean().item<double>(), 1.0, 1e-5);
@@ -78,7 +79,8 @@ TEST(GoodnessLoss, SplitsTheBatchIntoPositivesThenNegatives) {
   torch::Tensor pos = torch::randn({4, 6}, torch::kFloat64), neg = torch::randn({4, 6}, torch::kFloat64);
   torch::Tensor h = torch::cat({pos, neg});
   GoodnessLoss ff(GoodnessRule::FF, 1.5), symba(GoodnessRule::SymBa, 4.0);
-  EXPECT_NEAR(ff.forward(h, Target{}).loss.item<double>(), ff_loss(goodness(pos), goodness(neg), 1.5).item<double>(), 1e-12);
+  EXPECT_NEAR(ff.forward(h, Target{}).loss.item<double>(), ff_loss(goodness(pos), goodness(neg), 1.5).item<double>(),
+              1e-12);
   EXPECT_NEAR(symba.forward(h, Target{}).loss.item<double>(),
               symba_loss(goodness(pos), goodness(neg), 4.0).item<double>(), 1e-12);
 }

@@ -4,13 +4,13 @@
 
 #include <cmath>
 
-#include "dcl/nn/feedback_alignment.h"
 #include "dcl/losses/infopro_loss.h"
 #include "dcl/losses/local_error_loss.h"
-#include "test_models.h"
-#include "dcl/methods/method.h"
 #include "dcl/losses/similarity_matching.h"
 #include "dcl/losses/supcon_loss.h"
+#include "dcl/methods/method.h"
+#include "dcl/nn/feedback_alignment.h"
+#include "test_models.h"
 
 using namespace dcl;
 
@@ -111,8 +111,8 @@ TEST(SimilarityMatching, FeatureMapLossGoesThroughTheStdOperator) {
   torch::manual_seed(7);
   torch::Tensor h = torch::randn({4, 5, 3, 3});  // C > 3 and H > 1: per-channel std
   std::vector<int> y = {1, 1, 0, 3};
-  EXPECT_NEAR(similarity_matching_loss(h, labels(y), 4).item<double>(),
-              sim_loss_by_hand(spatial_std_by_hand(h), y, 4), 1e-6);
+  EXPECT_NEAR(similarity_matching_loss(h, labels(y), 4).item<double>(), sim_loss_by_hand(spatial_std_by_hand(h), y, 4),
+              1e-6);
   // Three channels (an RGB-like map) are flattened instead, as in the reference.
   torch::Tensor rgb = torch::randn({4, 3, 2, 2});
   EXPECT_NEAR(similarity_matching_loss(rgb, labels(y), 4).item<double>(),

@@ -21,7 +21,8 @@ TEST(Cafo, BlocksStayBitIdenticalWhilePredictorsLearn) {
   }
   for (auto& s : m.stages) EXPECT_FALSE(s->block().is_training()) << s->name();
   auto blocks_after = m.net->parameters();
-  for (size_t i = 0; i < blocks_before.size(); ++i) EXPECT_TRUE(torch::equal(blocks_before[i], blocks_after[i].detach()));
+  for (size_t i = 0; i < blocks_before.size(); ++i)
+    EXPECT_TRUE(torch::equal(blocks_before[i], blocks_after[i].detach()));
   auto buffers_after = m.net->buffers();
   for (size_t i = 0; i < buffers_before.size(); ++i) EXPECT_TRUE(torch::equal(buffers_before[i], buffers_after[i]));
   for (size_t l = 0; l < m.stages.size(); ++l)

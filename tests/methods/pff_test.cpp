@@ -26,7 +26,8 @@ TEST(PffLoss, EqualsHandComputedValue) {
   const double theta = 1.5;
   double g[4] = {1.0, 2.125, 2.0, 0.025};
   double want = (std::log1p(std::exp(g[0] - theta)) + std::log1p(std::exp(g[1] - theta)) +
-                 std::log1p(std::exp(theta - g[2])) + std::log1p(std::exp(theta - g[3]))) / 4;
+                 std::log1p(std::exp(theta - g[2])) + std::log1p(std::exp(theta - g[3]))) /
+                4;
   EXPECT_NEAR(pff_goodness_loss(z, 2, theta).item<double>(), want, 1e-12);
   GoodnessLoss module(GoodnessRule::Pff, theta);
   EXPECT_NEAR(module.forward(z, Target{}).loss.item<double>(), want, 1e-12);

@@ -48,7 +48,8 @@ class EveryMethodE2E : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryMethodE2E, ResumedMidEpochEndsBitIdenticalToAnUninterruptedRun) {
   if (!cli_test::have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  std::string a = cli_test::temp_dir("whole_" + test_name({GetParam(), 0})), b = cli_test::temp_dir("parts_" + test_name({GetParam(), 0}));
+  std::string a = cli_test::temp_dir("whole_" + test_name({GetParam(), 0})),
+              b = cli_test::temp_dir("parts_" + test_name({GetParam(), 0}));
   RunConfig c = small_run(GetParam(), a);
   c.epochs = 2;
   c.limit_train = 320;  // 5 steps per epoch

@@ -93,8 +93,8 @@ TEST_P(EveryMethod, EveryOptimisedTensorBelongsToOneStageUnlessDeclaredShared) {
       for (auto& p : module->parameters()) shared.insert(p.unsafeGetTensorImpl());
     for (auto& [tensor, stages] : owners)
       if (stages.size() > 1) {
-        EXPECT_TRUE(shared.count(tensor)) << "a tensor of " << stages[0]->name() << " is updated by "
-                                          << stages.size() << " stages without being declared shared";
+        EXPECT_TRUE(shared.count(tensor)) << "a tensor of " << stages[0]->name() << " is updated by " << stages.size()
+                                          << " stages without being declared shared";
         for (Stage* s : stages) EXPECT_FALSE(s->shared_state().empty()) << s->name();
       }
     // Stage names are unique: optimisers and state are found by name.

@@ -45,8 +45,8 @@ TEST_P(FusedConvBlock, MatchesTheModuleChainInValueAndGradient) {
   auto ref = run(false);
   block->bn->running_var.copy_(var0);
   auto fused = run(true);
-  const char* names[] = {"output", "input grad", "conv weight grad", "conv bias grad", "bn weight grad", "bn bias grad",
-                         "running mean", "running var"};
+  const char* names[] = {"output",         "input grad",   "conv weight grad", "conv bias grad",
+                         "bn weight grad", "bn bias grad", "running mean",     "running var"};
   ASSERT_EQ(ref.size(), fused.size());
   for (size_t i = 0; i < ref.size(); ++i) expect_close(fused[i], ref[i], names[i]);
 }

@@ -21,8 +21,8 @@ TEST(FusedAdamW, MatchesLibTorchAdamWOverSeveralSteps) {
     b.mutable_grad() = g.clone();
     fused.step();
     reference.step();
-    ASSERT_TRUE(torch::allclose(a, b, 1e-5, 1e-6)) << "step " << step << ": max difference "
-                                                   << (a - b).abs().max().item<double>();
+    ASSERT_TRUE(torch::allclose(a, b, 1e-5, 1e-6))
+        << "step " << step << ": max difference " << (a - b).abs().max().item<double>();
   }
   EXPECT_FALSE(torch::equal(a, torch::zeros_like(a)));
   // The saved state loads into LibTorch's own AdamW and continues identically.

@@ -35,9 +35,9 @@ TEST(Stage, UpdateIsOneSgdStepOnItsOwnLossAndReleasesTheGradients) {
   EXPECT_TRUE(torch::allclose(block->weight, w - 0.1 * w.grad(), 1e-6, 1e-7));
   EXPECT_TRUE(torch::allclose(block->bias, b - 0.1 * b.grad(), 1e-6, 1e-7));
   EXPECT_NEAR(r.loss, torch::nn::functional::cross_entropy(logits, y).item<double>(), 1e-6);
-  EXPECT_FALSE(r.output.requires_grad());                     // the next stage's input is detached
-  EXPECT_TRUE(torch::allclose(r.scores, logits.detach(), 1e-5, 1e-6));  // the loss's scores come back
-  EXPECT_FALSE(x.grad().defined());                           // nothing flowed into the input
+  EXPECT_FALSE(r.output.requires_grad());                                // the next stage's input is detached
+  EXPECT_TRUE(torch::allclose(r.scores, logits.detach(), 1e-5, 1e-6));   // the loss's scores come back
+  EXPECT_FALSE(x.grad().defined());                                      // nothing flowed into the input
   for (auto& p : block->parameters()) EXPECT_FALSE(p.grad().defined());  // gradients released
 }
 

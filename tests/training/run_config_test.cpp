@@ -41,7 +41,9 @@ TEST(RunConfig, BadNamesTypesAndRangesNameTheirFlag) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message([] { RunConfig::from_json({{"arch", "resnet"}}); }).find("--arch 'resnet' (valid: fc"),
+  EXPECT_NE(message([] {
+              RunConfig::from_json({{"arch", "resnet"}});
+            }).find("--arch 'resnet' (valid: fc"),
             std::string::npos);
   EXPECT_NE(message([] { RunConfig::from_json({{"epochs", "many"}}); }).find("--epochs"), std::string::npos);
   RunConfig c;

@@ -56,7 +56,7 @@ TEST(Trainer, WritesConfigMetricsSummaryAndCheckpointAndFollowsTheSchedule) {
   EXPECT_DOUBLE_EQ(lines[2]["lr"].get<double>(), 1e-3);
   EXPECT_EQ(lines[2]["train_block_losses"].size(), 2u);
   EXPECT_TRUE(lines[2]["train_accuracy"].is_number());
-  EXPECT_EQ(summary["steps"].get<int64_t>(), 3 * 16);  // 512 images in batches of 32
+  EXPECT_EQ(summary["steps"].get<int64_t>(), 3 * 16);      // 512 images in batches of 32
   EXPECT_GT(summary["test_accuracy"].get<double>(), 0.5);  // the bars are easy; chance is 0.1
   RunConfig saved = RunConfig::from_json(read_json_file(t.cfg.out + "/config.json"));
   EXPECT_EQ(saved.to_json(), t.cfg.to_json());

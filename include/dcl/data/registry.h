@@ -25,7 +25,7 @@ struct DatasetInfo {
   bool random_crop = false;              // pad-`crop_padding` random crop at train time
   int crop_padding = 4;
   bool horizontal_flip = false;  // random horizontal flip at train time
-  int fc_patches = 48;                   // the fc network's patch count P (spec section 1)
+  int fc_patches = 48;           // the fc network's patch count P (spec section 1)
   std::string default_dir;       // used when --data-dir is not given ("" = none)
   std::vector<RemoteFile> downloads;
   std::vector<std::string> train_files;  // paths relative to the data directory

@@ -12,11 +12,11 @@
 namespace dcl {
 
 struct CompareOptions {
-  RunConfig base;                    // data, arch, epochs, optimiser ...; base.seed is the first seed
+  RunConfig base;  // data, arch, epochs, optimiser ...; base.seed is the first seed
   std::vector<std::string> methods;
-  int seeds = 1;                     // seeds base.seed .. base.seed + seeds - 1
-  std::string out;                   // DIR
-  bool reference = false;            // add spec section 7's numbers where it has them
+  int seeds = 1;           // seeds base.seed .. base.seed + seeds - 1
+  std::string out;         // DIR
+  bool reference = false;  // add spec section 7's numbers where it has them
 };
 
 struct CompareRow {
@@ -25,8 +25,8 @@ struct CompareRow {
   std::vector<double> layer_errors;  // %, the last scoring block alone (dictionary argmax, CaFo's last predictor)
   int64_t params = 0;
   int64_t auxiliary_params = 0;
-  double peak_memory_mib = 0;        // largest over seeds
-  double seconds_per_epoch = 0;      // mean over seeds
+  double peak_memory_mib = 0;                  // largest over seeds
+  double seconds_per_epoch = 0;                // mean over seeds
   std::optional<double> reference_error;       // spec Table 3 (VGG8B), %
   std::optional<double> reference_memory_mib;  // spec Table 4 (VGG8B, GPU)
 

@@ -11,8 +11,11 @@ enum class DictInit { Normal, Orthogonal };  // t_z ~ N(0, I), or orthogonal row
 enum class DictMap { Pool, Linear };         // CD -> C_l: adaptive average pooling, or learned linear
 enum class Similarity { Dot, Cos };          // <h, t>, or cosine / T
 
-template <> const std::vector<std::string>& names_of<DictInit>();    // normal, orthogonal
-template <> const std::vector<std::string>& names_of<DictMap>();     // pool, linear
-template <> const std::vector<std::string>& names_of<Similarity>();  // dot, cos
+template <>
+const std::vector<std::string>& names_of<DictInit>();  // normal, orthogonal
+template <>
+const std::vector<std::string>& names_of<DictMap>();  // pool, linear
+template <>
+const std::vector<std::string>& names_of<Similarity>();  // dot, cos
 
 }  // namespace dcl

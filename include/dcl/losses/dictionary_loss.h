@@ -11,18 +11,18 @@
 
 #include <torch/torch.h>
 
-#include "dcl/losses/local_loss.h"
 #include "dcl/losses/dictionary_choices.h"
+#include "dcl/losses/local_loss.h"
 #include "dcl/nn/network.h"
 
 namespace dcl {
 
 struct DictionaryOptions {
   int classes = 10;
-  int dim = 0;                   // CD
+  int dim = 0;  // CD
   DictInit init = DictInit::Normal;
-  double orthogonal_scale = 1;   // rows of the orthogonal matrix times this
-  bool adaptive = true;          // false = DCL-S: the dictionary never changes
+  double orthogonal_scale = 1;  // rows of the orthogonal matrix times this
+  bool adaptive = true;         // false = DCL-S: the dictionary never changes
 };
 
 // The label embeddings D: shared by every block's loss.
@@ -45,7 +45,7 @@ class DictionaryLoss : public LocalLoss {
  public:
   DictionaryLoss(Dictionary dictionary, const DictionaryLossOptions& options);
   LossOutput forward(const torch::Tensor& h, const Target& target) override;  // h: [N,C,H,W] or [N,P*C]
-  torch::Tensor scores(const torch::Tensor& h) override;                       // s: [N, Z]
+  torch::Tensor scores(const torch::Tensor& h) override;                      // s: [N, Z]
   // This block's view of the dictionary, map_l(t): [Z, C].
   torch::Tensor mapped_dictionary();
 

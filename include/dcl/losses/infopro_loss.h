@@ -26,9 +26,9 @@ namespace dcl {
 struct InfoProOptions {
   int feature_dim = 128;
   double temperature = 0.07;
-  bool reconstruct = false;      // LL-contrec
-  double recon_weight = 5.0;     // lambda
-  int image_channels = 1;        // what the decoder reconstructs
+  bool reconstruct = false;   // LL-contrec
+  double recon_weight = 5.0;  // lambda
+  int image_channels = 1;     // what the decoder reconstructs
 };
 
 class InfoProLoss : public LocalLoss {

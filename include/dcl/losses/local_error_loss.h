@@ -30,8 +30,8 @@ struct LocalErrorOptions {
   int classes = 10;
   bool pred = true;
   bool sim = true;
-  double beta = 0.99;            // weight of L_sim when both are on
-  bool backprop_free = false;    // LL-bpf
+  double beta = 0.99;          // weight of L_sim when both are on
+  bool backprop_free = false;  // LL-bpf
   int64_t max_pred_features = 2048;
 };
 

@@ -14,15 +14,15 @@ enum class NegativeLabels { Random, Hardest };
 // dcl, dcl-s (spec section 1).
 struct DictionarySettings {
   DictInit init = DictInit::Normal;
-  DictMap map = DictMap::Pool;        // dictionary width CD -> block width C_l
+  DictMap map = DictMap::Pool;  // dictionary width CD -> block width C_l
   Similarity similarity = Similarity::Dot;
-  double temperature = 0.07;          // cos only
+  double temperature = 0.07;  // cos only
 };
 
 // ll-pred, ll-sim, ll-predsim, ll-bpf, ll-cont, ll-contrec (spec section 5).
 struct LocalLearningSettings {
-  double beta = 0.99;          // predsim/bpf: (1 - beta) L_pred + beta L_sim
-  double recon_weight = 5.0;   // contrec: L_contrast + weight * L_recon
+  double beta = 0.99;         // predsim/bpf: (1 - beta) L_pred + beta L_sim
+  double recon_weight = 5.0;  // contrec: L_contrast + weight * L_recon
 };
 
 // feat, contrast, ll-cont, ll-contrec.
@@ -32,10 +32,10 @@ struct SupConSettings {
 
 // ff, symba (spec section 5).
 struct ForwardForwardSettings {
-  double threshold = 1.0;      // θ on the mean squared activation (ff)
-  double symba_alpha = 4.0;    // α of SymBa's softplus(-α (g_pos - g_neg))
+  double threshold = 1.0;                             // θ on the mean squared activation (ff)
+  double symba_alpha = 4.0;                           // α of SymBa's softplus(-α (g_pos - g_neg))
   NegativeLabels negatives = NegativeLabels::Random;  // hardest: the wrong label of highest goodness
-  int first_scoring_block = 0; // blocks before it do not vote in the prediction
+  int first_scoring_block = 0;                        // blocks before it do not vote in the prediction
 };
 
 // pff (spec section 5).
@@ -61,7 +61,8 @@ struct MethodSettings {
   DrtpSettings drtp;
 };
 
-template <> const std::vector<std::string>& names_of<NegativeLabels>();  // random, hardest
+template <>
+const std::vector<std::string>& names_of<NegativeLabels>();  // random, hardest
 
 // Throws std::invalid_argument naming the flag of the first setting out of its range.
 void validate(const MethodSettings& settings);

@@ -12,7 +12,8 @@ namespace dcl {
 
 enum class Arch { Fc, Simple256, Simple512, Vgg8b };
 
-template <> const std::vector<std::string>& names_of<Arch>();  // fc, simple256, simple512, vgg8b
+template <>
+const std::vector<std::string>& names_of<Arch>();  // fc, simple256, simple512, vgg8b
 
 // How a block's output is viewed as K local vectors of `channels` dims (spec section 1):
 // conv output [N, C, H, W] -> K = H*W vectors; fc output [N, P*C] -> P patches of C dims.

@@ -12,7 +12,8 @@
 namespace dcl {
 
 enum class OptimizerKind { AdamW, Adam, Sgd };
-template <> const std::vector<std::string>& names_of<OptimizerKind>();  // adamw, adam, sgd
+template <>
+const std::vector<std::string>& names_of<OptimizerKind>();  // adamw, adam, sgd
 
 struct OptimizerOptions {
   OptimizerKind kind = OptimizerKind::AdamW;

@@ -12,13 +12,13 @@ namespace dcl {
 
 // Where a run stands: the next batch to train and the running sums of the epoch so far.
 struct TrainingProgress {
-  int epoch = 0;        // epoch being trained (0-based)
-  int64_t batch = 0;    // next batch of that epoch
-  int64_t step = 0;     // optimiser steps taken in the whole run
-  double loss_sum = 0;  // head loss * samples, this epoch
-  int64_t correct = 0;  // correctly predicted samples, this epoch (when has_accuracy)
+  int epoch = 0;              // epoch being trained (0-based)
+  int64_t batch = 0;          // next batch of that epoch
+  int64_t step = 0;           // optimiser steps taken in the whole run
+  double loss_sum = 0;        // head loss * samples, this epoch
+  int64_t correct = 0;        // correctly predicted samples, this epoch (when has_accuracy)
   bool has_accuracy = false;  // the method predicts while it trains (not FF/SymBa)
-  int64_t seen = 0;     // samples, this epoch
+  int64_t seen = 0;           // samples, this epoch
   double epoch_seconds = 0;
   double train_seconds = 0;  // whole run
   int64_t peak_bytes = 0;

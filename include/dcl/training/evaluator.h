@@ -4,20 +4,20 @@
 // (for DCL the argmax over the dictionary, no classifier) and the ensemble of layer-wise predictions.
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
-#include "dcl/training/batch_loader.h"
 #include "dcl/stages/model.h"
+#include "dcl/training/batch_loader.h"
 
 namespace dcl {
 
 struct EvalResult {
   int64_t samples = 0;
-  double loss = 0;                       // head cross-entropy
-  double head_accuracy = 0;              // in [0, 1]
-  std::vector<double> layer_accuracy;    // per block with layer-wise scores
-  double ensemble_accuracy = 0;          // weighted sum of per-block softmax (spec section 1)
+  double loss = 0;                     // head cross-entropy
+  double head_accuracy = 0;            // in [0, 1]
+  std::vector<double> layer_accuracy;  // per block with layer-wise scores
+  double ensemble_accuracy = 0;        // weighted sum of per-block softmax (spec section 1)
   nlohmann::json to_json() const;
 };
 

@@ -14,21 +14,22 @@
 namespace dcl {
 
 enum class Preset { None, Quick, Paper };
-template <> const std::vector<std::string>& names_of<Preset>();  // none, quick, paper
+template <>
+const std::vector<std::string>& names_of<Preset>();  // none, quick, paper
 
 struct RunConfig {
   // what to train
-  std::string data = "fmnist";   // a dataset registry name
-  std::string data_dir;          // "" = the dataset's default directory
+  std::string data = "fmnist";  // a dataset registry name
+  std::string data_dir;         // "" = the dataset's default directory
   Arch arch = Arch::Fc;
-  std::string method = "dcl";    // a name from methods()
+  std::string method = "dcl";  // a name from methods()
   Preset preset = Preset::None;
   // schedule and optimiser
   int epochs = 5;
   int batch_size = 512;
   OptimizerOptions optimizer;
-  double gamma = 0.5;               // MultiStep decay factor
-  std::vector<int> milestones;      // epochs (0-based count of finished epochs) where lr *= gamma
+  double gamma = 0.5;           // MultiStep decay factor
+  std::vector<int> milestones;  // epochs (0-based count of finished epochs) where lr *= gamma
   double dropout = 0.0;
   // network details
   int fc_width = 0;    // 0 = spec default for the input (1024 for 28x28, 3072 for colour)
@@ -38,11 +39,11 @@ struct RunConfig {
   std::vector<double> ensemble_weights;  // per scoring block; empty = equal
   // run mechanics
   uint64_t seed = 1;
-  int threads = 0;            // 0 = all cores
-  int64_t limit_train = 0;    // 0 = all samples
+  int threads = 0;          // 0 = all cores
+  int64_t limit_train = 0;  // 0 = all samples
   int64_t limit_test = 0;
   std::string device = "cpu";
-  std::string out;            // run directory
+  std::string out;               // run directory
   int64_t stop_after_steps = 0;  // testing/debugging: behave as if interrupted after N steps
 
   // Flat keys, one per flag (a run written before a key existed gets that setting's default).
