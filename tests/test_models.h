@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "dcl/methods/method.h"
+#include "dcl/training/build_model.h"
 #include "dcl/training/run_config.h"
 
 namespace test_models {

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <regex>
 
-#include "dcl/methods/method.h"
+#include "dcl/training/build_model.h"
 #include "dcl/training/memory_tracker.h"
 
 namespace dcl {

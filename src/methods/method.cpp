@@ -1,8 +1,5 @@
 #include "dcl/methods/method.h"
 
-#include "dcl/methods/paper_schedule.h"
-#include "dcl/training/run_config.h"
-
 namespace dcl {
 
 std::shared_ptr<Stage> BuildContext::add_stage(Model& model, const std::string& name, StageKind kind, StageBlock block,
@@ -37,29 +34,8 @@ void BuildContext::run_sequentially(Model& model, InputEncoder encoder) const {
   model.readout = std::make_unique<ChainReadout>(model.stages);
 }
 
-Model build_model(const RunConfig& cfg, const InputShape& input, int classes, int default_fc_patches) {
-  const MethodInfo& method = method_info(cfg.method);
-  NetworkOptions n;
-  n.arch = cfg.arch;
-  n.input = input;
-  n.classes = classes;
-  n.dropout = cfg.dropout;
-  n.fc_width = cfg.fc_width;
-  n.fc_patches = cfg.fc_patches > 0 ? cfg.fc_patches : default_fc_patches;
-  Model m;
-  m.net = Network(n);
-  BuildContext ctx{m.net, classes, cfg.methods, optimizer_factory(cfg.optimizer)};
-  method.build(m, ctx);
-  return m;
-}
-
-void apply_preset(RunConfig& cfg, const std::vector<std::string>& given) {
-  if (cfg.preset == Preset::None) return;
-  const MethodInfo& method = method_info(cfg.method);
-  if (method.preset)
-    method.preset(cfg, given);
-  else
-    apply_paper_preset(cfg, given);
+TrainingSchedule method_preset(const MethodInfo& method, Preset preset, Arch arch, const std::string& data) {
+  return method.preset ? method.preset(preset, arch, data) : default_preset(preset, arch, data);
 }
 
 }  // namespace dcl

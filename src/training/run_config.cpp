@@ -5,12 +5,6 @@
 
 namespace dcl {
 
-template <>
-const std::vector<std::string>& names_of<Preset>() {
-  static const std::vector<std::string> names = {"none", "quick", "paper"};
-  return names;
-}
-
 // One list of (key, field) drives both directions of the JSON conversion; keys are the flags'
 // names. ENUM fields are written by name.
 // clang-format off

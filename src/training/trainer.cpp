@@ -10,6 +10,7 @@
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
 #include "dcl/training/batch_loader.h"
+#include "dcl/training/build_model.h"
 #include "dcl/training/checkpoint.h"
 #include "dcl/training/evaluator.h"
 #include "dcl/training/memory_tracker.h"

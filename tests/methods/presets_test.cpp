@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "dcl/methods/method.h"
-#include "dcl/methods/paper_schedule.h"
+#include "dcl/methods/presets.h"
 #include "dcl/training/run_config.h"
 
 using namespace dcl;
@@ -19,7 +19,7 @@ TEST(Presets, PaperAppliesSpecSection4ForTheArchAndData) {
   EXPECT_EQ(c.milestones, (std::vector<int>{200, 300, 350, 375}));
   EXPECT_DOUBLE_EQ(c.gamma, 0.25);
   EXPECT_DOUBLE_EQ(c.dropout, 0.05);
-  PaperSchedule fc_c100 = paper_schedule(Arch::Fc, "cifar20");
+  TrainingSchedule fc_c100 = paper_schedule(Arch::Fc, "cifar20");
   EXPECT_DOUBLE_EQ(fc_c100.lr, 1e-4);
   EXPECT_DOUBLE_EQ(fc_c100.dropout, 0.3);
 }
@@ -50,4 +50,16 @@ TEST(Presets, NoneChangesNothingAndEveryMethodHasAPreset) {
     apply_preset(p, {});
     EXPECT_GE(p.epochs, 100) << m.name;  // a full schedule, the method's own or the paper's
   }
+}
+
+TEST(Presets, AMethodsOwnRuleWinsOverThePapersSchedule) {
+  MethodInfo own("own", "a method with its own preset", {}, nullptr, [](Preset p, Arch, const std::string&) {
+    TrainingSchedule s;
+    s.optimizer = OptimizerKind::Sgd;
+    s.epochs = p == Preset::Quick ? 2 : 60;
+    return s;
+  });
+  EXPECT_EQ(method_preset(own, Preset::Paper, Arch::Fc, "mnist").epochs, 60);
+  EXPECT_EQ(method_preset(own, Preset::Quick, Arch::Fc, "mnist").optimizer, OptimizerKind::Sgd);
+  EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, Arch::Fc, "mnist").epochs, 150);  // spec section 4
 }

@@ -9,13 +9,12 @@
 #include <vector>
 
 #include "dcl/methods/method_options.h"
+#include "dcl/methods/presets.h"
 #include "dcl/nn/network.h"
 #include "dcl/stages/model.h"
 #include "dcl/stages/optimizer.h"
 
 namespace dcl {
-
-struct RunConfig;
 
 // What a method builds from: the network (already built), its settings and its optimisers.
 struct BuildContext {
@@ -38,9 +37,9 @@ struct BuildContext {
 
 struct MethodInfo {
   using Build = std::function<void(Model&, const BuildContext&)>;
-  using Preset = std::function<void(RunConfig& cfg, const std::vector<std::string>& given)>;
+  using PresetRule = std::function<TrainingSchedule(Preset, Arch, const std::string& data)>;
   MethodInfo(std::string name, std::string description, std::vector<std::string> settings, Build build,
-             Preset preset = nullptr)
+             PresetRule preset = nullptr)
       : name(std::move(name)),
         description(std::move(description)),
         settings(std::move(settings)),
@@ -54,9 +53,9 @@ struct MethodInfo {
   // Fills model.stages, model.schedule and model.readout (model.net is set). Throws
   // std::invalid_argument when the method cannot train this network.
   Build build;
-  // `--preset quick|paper` for this method: sets every field of cfg the user did not give
-  // (`given` names those fields). Empty: the paper's schedule (methods/paper_schedule.h).
-  Preset preset;
+  // The schedule of `--preset quick|paper` for an arch and dataset; empty: default_preset (the
+  // paper's schedule, spec section 4).
+  PresetRule preset;
 };
 
 const std::vector<MethodInfo>& methods();
@@ -64,11 +63,7 @@ std::vector<std::string> method_names();
 // Throws std::invalid_argument listing valid methods.
 const MethodInfo& method_info(const std::string& name);
 
-// Network + stages + schedule + readout for cfg, on inputs of `input` shape with `classes` classes
-// and the dataset's default fc patch count. Throws std::invalid_argument when something does not fit.
-Model build_model(const RunConfig& cfg, const InputShape& input, int classes, int default_fc_patches = 0);
-
-// Applies cfg.preset (quick | paper) through the method's preset; `given` as above.
-void apply_preset(RunConfig& cfg, const std::vector<std::string>& given);
+// The schedule `preset` means for this method on `arch` and `data`.
+TrainingSchedule method_preset(const MethodInfo& method, Preset preset, Arch arch, const std::string& data);
 
 }  // namespace dcl

@@ -8,14 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "dcl/methods/method_options.h"
+#include "dcl/methods/presets.h"
 #include "dcl/nn/network.h"
 #include "dcl/stages/optimizer.h"
 
 namespace dcl {
-
-enum class Preset { None, Quick, Paper };
-template <>
-const std::vector<std::string>& names_of<Preset>();  // none, quick, paper
 
 struct RunConfig {
   // what to train
@@ -58,6 +55,10 @@ std::string flag_of(const std::string& key);
 // Every range check of a run's settings, in one place (flags and config.json alike). Throws
 // std::invalid_argument naming the flag. Method and dataset names are checked by their registries.
 void validate(const RunConfig& cfg);
+
+// Applies cfg.preset (quick | paper), as the method defines it, to every field of the schedule the
+// user did not give (`given` names the fields given on the command line).
+void apply_preset(RunConfig& cfg, const std::vector<std::string>& given);
 
 // Learning rate at the start of `epoch` (0-based) under the MultiStep schedule.
 double scheduled_lr(const RunConfig& cfg, int epoch);

@@ -1,0 +1,23 @@
+#include "dcl/training/build_model.h"
+
+#include "dcl/methods/method.h"
+
+namespace dcl {
+
+Model build_model(const RunConfig& cfg, const InputShape& input, int classes, int default_fc_patches) {
+  const MethodInfo& method = method_info(cfg.method);
+  NetworkOptions n;
+  n.arch = cfg.arch;
+  n.input = input;
+  n.classes = classes;
+  n.dropout = cfg.dropout;
+  n.fc_width = cfg.fc_width;
+  n.fc_patches = cfg.fc_patches > 0 ? cfg.fc_patches : default_fc_patches;
+  Model m;
+  m.net = Network(n);
+  BuildContext ctx{m.net, classes, cfg.methods, optimizer_factory(cfg.optimizer)};
+  method.build(m, ctx);
+  return m;
+}
+
+}  // namespace dcl
