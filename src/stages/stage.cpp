@@ -46,6 +46,7 @@ StageResult Stage::update(const torch::Tensor& input, const Target& target) {
   if (observer()) observer()(*this, true);
   optimizer_->zero_grad();
   out.loss.backward();  // frees this stage's graph
+  if (gradient_hook_) gradient_hook_(*this);
   optimizer_->step();
   // The gradients are dead once the optimiser has stepped: dropping them keeps one stage's
   // gradients alive at a time (BP's one stage needs all of them at once anyway).

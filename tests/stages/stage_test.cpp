@@ -87,3 +87,19 @@ TEST(Stage, TheObserverSeesEveryBackwardBeginAndEnd) {
   Stage::set_observer(nullptr);
   EXPECT_EQ(events, (std::vector<std::string>{"block0+", "block0-"}));
 }
+
+TEST(Stage, TheGradientHookRunsBetweenBackwardAndStep) {
+  nn::Linear block(4, 3);
+  auto stage = linear_stage(block);
+  torch::Tensor before = block->weight.detach().clone();
+  bool called = false;
+  stage->set_gradient_hook([&](Stage& s) {
+    called = true;
+    EXPECT_TRUE(torch::equal(block->weight, before));  // not stepped yet
+    ASSERT_TRUE(block->weight.grad().defined());
+    for (auto& p : s.parameters()) p.mutable_grad().zero_();  // e.g. an all-reduce replaces them
+  });
+  stage->update(torch::randn({2, 4}), Target{torch::zeros({2}, torch::kInt64), {}});
+  EXPECT_TRUE(called);
+  EXPECT_TRUE(torch::equal(block->weight, before));  // SGD without momentum on zero gradients
+}

@@ -8,7 +8,7 @@
 // its backward can reach nothing outside the stage. Schedules (schedule.h) only decide in which
 // order, and where, stages update; the same stages can run one after another, in a pipeline of
 // threads or devices (each stage owns its optimiser state; only `shared` state needs ordering),
-// or data-parallel (all-reduce a stage's gradients between backward and step).
+// or data-parallel (a gradient hook all-reduces a stage's gradients between backward and step).
 #include <functional>
 #include <memory>
 #include <string>
@@ -76,8 +76,13 @@ class Stage {
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
   const std::vector<std::string>& shared_state() const { return shared_names_; }
 
-  // Called with (stage, true) before an update's backward and (stage, false) after its step:
-  // profilers and the gradient-isolation test use it. One observer for all stages.
+  // Called after this stage's backward and before its step, with the gradients in place (a
+  // data-parallel schedule all-reduces them here).
+  void set_gradient_hook(std::function<void(Stage&)> hook) { gradient_hook_ = std::move(hook); }
+
+  // Called with (stage, true) before an update's backward and (stage, false) after its step, on
+  // the thread that runs the update: profilers and the gradient-isolation test use it. One
+  // observer for all stages.
   using Observer = std::function<void(const Stage&, bool starting)>;
   static void set_observer(Observer observer);
 
@@ -90,6 +95,7 @@ class Stage {
   std::shared_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<std::string> shared_names_;
   std::vector<torch::Tensor> shared_;
+  std::function<void(Stage&)> gradient_hook_;
 };
 
 // Throws std::runtime_error naming `where` when a loss is NaN or infinite.
