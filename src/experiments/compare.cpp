@@ -186,7 +186,7 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
       "Last-block error: the last block's layer-wise prediction alone (DCL: argmax over the dictionary; CaFo: its "
       "last predictor), mean over seeds. Spread: sample standard deviation over seeds. Peak memory: the largest over "
       "seeds (LibTorch's "
-      "allocator on CPU, the caching allocator on CUDA). Auxiliary parameters: trainable objective state "
+      "allocator on CPU, the caching allocator on CUDA). Auxiliary parameters: trainable state outside the network "
       "(dictionary, auxiliary heads, predictors); fixed random matrices are not counted.\n";
   if (o.reference)
     out +=

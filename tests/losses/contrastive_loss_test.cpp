@@ -52,7 +52,7 @@ TEST(SupCon, MatchesHandComputationWithSeveralPositivesAndAnAnchorWithout) {
   torch::Tensor y = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()));
   double want = supcon_by_hand(f, labels, 0.07);
   EXPECT_NEAR(supcon_loss(f, y, 0.07).item<double>(), want, 1e-9);
-  // The same in float through the FEAT objective on an fc output.
+  // The same in float through the FEAT loss on an fc output.
   SupConBlockLoss feat({2, 2}, false);
   EXPECT_NEAR(feat.forward(f.to(torch::kFloat32), Target{y, {}}).loss.item<double>(), want,
               1e-4 * std::abs(want) + 1e-5);

@@ -1,4 +1,4 @@
-// The local-learning comparison objectives (spec section 5) against values computed by hand with
+// The local-learning comparison losses (spec section 5) against values computed by hand with
 // plain loops; feedback alignment; auxiliary gradients; checkpointed feedback matrices.
 #include <gtest/gtest.h>
 

@@ -12,7 +12,7 @@
 //   backward: two passes over chunks: BN's reductions Σg, Σg·y, then per chunk g = BN backward of
 //            unpool(g_p · [p > 0]) in place, and the conv's weight (and, for BP, input) gradients.
 // ReLU's mask is read from the output (a window's max is > 0 exactly when its argmax passed the
-// ReLU). Values and gradients equal the module chain's (tests/core/conv_block_test.cpp).
+// ReLU). Values and gradients equal the module chain's (tests/nn/conv_block_test.cpp).
 #include <torch/torch.h>
 
 namespace dcl {
