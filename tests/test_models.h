@@ -29,6 +29,12 @@ inline dcl::Model model(const std::string& method, dcl::Arch arch = dcl::Arch::F
   return model(config(method, arch), in, seed);
 }
 
+// A method name as a test or file name: "ll-pred" -> "ll_pred".
+inline std::string identifier(std::string name) {
+  for (char& c : name) c = c == '-' ? '_' : c;
+  return name;
+}
+
 inline std::vector<torch::Tensor> clones(const std::vector<torch::Tensor>& v) {
   std::vector<torch::Tensor> out;
   for (const auto& t : v) out.push_back(t.detach().clone());

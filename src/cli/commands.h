@@ -31,15 +31,15 @@ void add_field(CLI::App* cmd, OptionFields& fields, T& field, const std::string&
                const std::string& help) {
   CLI::Option* option = nullptr;
   if constexpr (std::is_enum_v<T>) {
-    auto valid = [flag](std::string& text) -> std::string {
-      for (const auto& name : names_of<T>())
-        if (name == text) return "";
-      return "'" + text + "' is not valid (valid: " + join_names(names_of<T>()) + ")";
+    // parse_enum is the one name check; CLI11 reports its message as a parse error.
+    auto parse = [&field, flag](const std::string& text) {
+      try {
+        field = parse_enum<T>(text, flag);
+      } catch (const std::invalid_argument& e) {
+        throw CLI::ValidationError(e.what());
+      }
     };
-    option = cmd->add_option_function<std::string>(
-                    flag, [&field, flag](const std::string& text) { field = parse_enum<T>(text, flag); }, help)
-                 ->check(CLI::Validator(valid, "NAME"))
-                 ->default_str(name_of(field));
+    option = cmd->add_option_function<std::string>(flag, parse, help)->type_name("NAME")->default_str(name_of(field));
   } else {
     option = cmd->add_option(flag, field, help)->capture_default_str();
   }

@@ -19,7 +19,7 @@ Prediction ChainReadout::predict(const torch::Tensor& x) {
     torch::Tensor s = stage->loss().scores(h);
     if (s.defined()) p.layer_scores.push_back(s);
   }
-  if (!p.scores.defined() && !p.layer_scores.empty()) p.scores = mean_distribution(p.layer_scores);
+  p.scores = chain_prediction(p.scores, p.layer_scores);
   return p;
 }
 

@@ -10,6 +10,11 @@ torch::Tensor mean_distribution(const std::vector<torch::Tensor>& layer_scores) 
   return torch::logsumexp(torch::stack(log_probs), 0) - std::log(double(log_probs.size()));
 }
 
+torch::Tensor chain_prediction(const torch::Tensor& head_scores, const std::vector<torch::Tensor>& layer_scores) {
+  if (head_scores.defined() || layer_scores.empty()) return head_scores;
+  return mean_distribution(layer_scores);
+}
+
 SequentialSchedule::SequentialSchedule(std::vector<std::shared_ptr<Stage>> stages, InputEncoder encoder)
     : stages_(std::move(stages)), encoder_(std::move(encoder)) {}
 
@@ -19,7 +24,7 @@ StepResult SequentialSchedule::step(const torch::Tensor& x, const torch::Tensor&
   // `h` is the only activation carried between stages; each stage detaches it on entry, and the
   // previous one is released when it is replaced.
   torch::Tensor h = encoder_ ? encoder_(x, y) : x;
-  torch::Tensor prediction;
+  torch::Tensor head_scores;
   std::vector<torch::Tensor> layer_scores;
   double block_loss_sum = 0;
   for (auto& stage : stages_) {
@@ -30,14 +35,12 @@ StepResult SequentialSchedule::step(const torch::Tensor& x, const torch::Tensor&
       if (s.scores.defined()) layer_scores.push_back(s.scores);
     } else {
       r.train_loss = s.loss;
-      prediction = s.scores;
+      head_scores = s.scores;
     }
     h = s.output;
   }
-  if (!prediction.defined()) {
-    r.train_loss = block_loss_sum / double(std::max<size_t>(1, r.block_losses.size()));
-    if (!layer_scores.empty()) prediction = mean_distribution(layer_scores);
-  }
+  if (!head_scores.defined()) r.train_loss = block_loss_sum / double(std::max<size_t>(1, r.block_losses.size()));
+  torch::Tensor prediction = chain_prediction(head_scores, layer_scores);
   if (prediction.defined()) {
     r.has_accuracy = true;
     r.correct = prediction.argmax(1).eq(y).sum().item<int64_t>();

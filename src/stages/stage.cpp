@@ -28,10 +28,8 @@ Stage::Stage(std::string name, StageKind kind, StageBlock block, std::shared_ptr
 }
 
 torch::Tensor Stage::forward(const torch::Tensor& input) {
-  if (frozen_) {
-    torch::NoGradGuard no_grad;
-    return block_.forward(input);
-  }
+  // A frozen block is a fixed function: no graph is recorded through it.
+  torch::AutoGradMode grad(torch::GradMode::is_enabled() && !frozen_);
   return block_.forward(input);
 }
 

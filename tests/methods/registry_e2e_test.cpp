@@ -15,12 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (char& c : name) c = c == '-' ? '_' : c;
-  return name;
-}
-
 RunConfig small_run(const std::string& method, const std::string& out) {
   RunConfig c;
   c.method = method;
@@ -48,8 +42,8 @@ class EveryMethodE2E : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryMethodE2E, ResumedMidEpochEndsBitIdenticalToAnUninterruptedRun) {
   if (!cli_test::have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  std::string a = cli_test::temp_dir("whole_" + test_name({GetParam(), 0})),
-              b = cli_test::temp_dir("parts_" + test_name({GetParam(), 0}));
+  std::string a = cli_test::temp_dir("whole_" + test_models::identifier(GetParam())),
+              b = cli_test::temp_dir("parts_" + test_models::identifier(GetParam()));
   RunConfig c = small_run(GetParam(), a);
   c.epochs = 2;
   c.limit_train = 320;  // 5 steps per epoch
@@ -77,7 +71,7 @@ TEST_P(EveryMethodE2E, ResumedMidEpochEndsBitIdenticalToAnUninterruptedRun) {
 
 TEST_P(EveryMethodE2E, AShortRunLearnsWellAboveChance) {
   if (!cli_test::have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  std::string dir = cli_test::temp_dir("learn_" + test_name({GetParam(), 0}));
+  std::string dir = cli_test::temp_dir("learn_" + test_models::identifier(GetParam()));
   RunConfig c = small_run(GetParam(), dir);
   c.dropout = 0;
   c.epochs = 1;
@@ -89,4 +83,5 @@ TEST_P(EveryMethodE2E, AShortRunLearnsWellAboveChance) {
   fs::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, EveryMethodE2E, ::testing::ValuesIn(method_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(Registry, EveryMethodE2E, ::testing::ValuesIn(method_names()),
+                         [](const auto& info) { return test_models::identifier(info.param); });

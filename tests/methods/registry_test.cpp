@@ -13,12 +13,6 @@ using namespace test_models;
 
 namespace {
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (char& c : name) c = c == '-' ? '_' : c;
-  return name;
-}
-
 // The networks a method is checked on: a small fc net (every method) and a small conv net.
 std::vector<std::pair<Arch, InputShape>> networks(const std::string& method) {
   std::vector<std::pair<Arch, InputShape>> n = {{Arch::Fc, {1, 12, 12}}};
@@ -137,7 +131,8 @@ TEST_P(EveryMethod, PredictsEveryClassForEverySample) {
   for (auto& s : p.layer_scores) EXPECT_EQ(s.sizes(), (std::vector<int64_t>{3, 10}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, EveryMethod, ::testing::ValuesIn(method_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(Registry, EveryMethod, ::testing::ValuesIn(method_names()),
+                         [](const auto& info) { return test_models::identifier(info.param); });
 
 TEST(Registry, UnknownMethodListsTheValidOnes) {
   try {

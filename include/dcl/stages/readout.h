@@ -22,7 +22,7 @@ class Readout {
 };
 
 // The chain of Block stages on x; the scores are the Head (or Network) stage's on the last output,
-// or, without one, the mean of the layer-wise distributions (mean_distribution, CaFo).
+// or, without one, the mean of the layer-wise distributions (chain_prediction, as in training).
 class ChainReadout : public Readout {
  public:
   explicit ChainReadout(std::vector<std::shared_ptr<Stage>> stages);

@@ -45,4 +45,9 @@ class SequentialSchedule : public Schedule {
 // log((1/L) Σ_l softmax(s_l)): the distributions of several layer-wise scores averaged.
 torch::Tensor mean_distribution(const std::vector<torch::Tensor>& layer_scores);
 
+// The one prediction rule of a stage chain, in training and evaluation alike: the Head/Network
+// stage's scores when there is one, else the mean of the layer-wise distributions (CaFo), else
+// undefined (FF-style methods predict otherwise).
+torch::Tensor chain_prediction(const torch::Tensor& head_scores, const std::vector<torch::Tensor>& layer_scores);
+
 }  // namespace dcl
