@@ -2,6 +2,7 @@
 // The `dcl` subcommands; each file registers one group on the CLI11 app.
 #include <functional>
 #include <map>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -20,6 +21,19 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+
+// "must be at least N" for a numeric option (CLI11's own range check prints "0 to 1.797e308").
+inline CLI::Validator at_least(long long n) {
+  return CLI::Validator(
+      [n](std::string& text) {
+        try {
+          if (std::stoll(text) >= n) return std::string();
+        } catch (const std::exception&) {
+        }
+        return "must be at least " + std::to_string(n) + " (got " + text + ")";
+      },
+      ">=" + std::to_string(n));
+}
 
 // Each option bound to a RunConfig field, with the field's name: presets never override a field
 // whose option was given on the command line.

@@ -25,7 +25,7 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
   cmp->add_option("--methods", methods, "Comma-separated methods to compare: " + method_list)->required();
   cmp->add_option("--seeds", seeds, "Seeds per method: --seed, --seed+1, ... (mean and spread over them)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   add_field(cmp, fields, c.out, "--out", "out", "Output directory (default: runs/compare-<data>-<arch>)");
   cmp->add_flag("--reference", reference,
                 "Add spec section 7's paper numbers (VGG8B test error, Table 3; memory, Table 4) where it has them");

@@ -1,9 +1,14 @@
 // dcl: train and measure networks with Dictionary Contrastive Learning and other local methods.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <string>
+
+#include <c10/util/Exception.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 
@@ -16,23 +21,51 @@ int main(int argc, char** argv) {
     setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
   }
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG and is reported by the write that
+  // hit it, instead of the signal killing the process mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"dcl: local supervision with Dictionary Contrastive Learning (Choi et al., ICLR 2024)"};
   app.require_subcommand(1);
+  app.fallthrough();  // --verbose is accepted after the subcommand too
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
+  bool verbose = false;
+  app.add_flag("--verbose", verbose, "On an error, print the libraries' full message (LibTorch's backtrace)");
   std::vector<std::pair<CLI::App*, dcl::cli::Action>> actions;
   dcl::cli::add_data_commands(app, actions);
   dcl::cli::add_train_commands(app, actions);
   dcl::cli::add_bench_command(app, actions);
   dcl::cli::add_compare_command(app, actions);
   dcl::cli::add_methods_command(app, actions);
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "dcl: error: unknown command '%s' (valid: %s); see dcl --help\n", argv[1], names.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  // The command boundary: every error becomes one line; LibTorch's backtrace only with --verbose.
   try {
     for (auto& [cmd, action] : actions)
       if (cmd->parsed()) return action();
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "dcl: error: %s\n", verbose ? e.what() : e.what_without_backtrace());
+    return 1;
+  } catch (const nlohmann::json::exception& e) {
+    std::fprintf(stderr, "dcl: error: unexpected JSON content: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "dcl: error: out of memory (a smaller --batch-size or network would fit)\n");
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dcl: error: %s\n", e.what());
     return 1;

@@ -19,6 +19,43 @@ struct TrainFlags {
   OptionFields fields;
 };
 
+// The saved run's settings, with the flags given now that may change on --resume: --epochs
+// upwards, --threads, --data-dir (and the testing flag --stop-after-steps). Any other flag whose
+// value differs from the run's is refused, by name, rather than silently ignored.
+RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std::vector<std::string>& given,
+                         const std::string& dir) {
+  nlohmann::json before = saved.to_json(), now = given_cfg.to_json();
+  std::vector<std::string> changed;
+  for (const auto& name : given) {
+    if (name == "epochs") {
+      if (given_cfg.epochs < saved.epochs)
+        throw std::invalid_argument("--resume " + dir + ": --epochs may only grow (the run is set to " +
+                                    std::to_string(saved.epochs) + " epochs)");
+      saved.epochs = given_cfg.epochs;
+    } else if (name == "threads") {
+      saved.threads = given_cfg.threads;
+    } else if (name == "data_dir") {
+      saved.data_dir = given_cfg.data_dir;
+    } else if (name == "stop_after_steps") {
+      saved.stop_after_steps = given_cfg.stop_after_steps;
+    } else if (name == "out") {
+      if (given_cfg.out != dir) changed.push_back("--out " + given_cfg.out + " (the run is in " + dir + ")");
+    } else if (before.contains(name) && before[name] != now[name]) {
+      changed.push_back(flag_of(name) + " " + now[name].dump() + " (the run has " + before[name].dump() + ")");
+    }
+  }
+  if (!changed.empty()) {
+    std::string list;
+    for (const auto& c : changed) list += (list.empty() ? "" : ", ") + c;
+    throw std::invalid_argument("--resume " + dir +
+                                " continues the run as it was configured; these flags would change it: " + list +
+                                ". Only --epochs (upwards), --threads and --data-dir may change; start a new run "
+                                "with --out for other settings");
+  }
+  saved.out = dir;
+  return saved;
+}
+
 }  // namespace
 
 std::vector<std::string> explicit_fields(const OptionFields& fields) {
@@ -35,7 +72,9 @@ void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.preset, "--preset", "preset",
       "none | quick (a few epochs) | paper (the method's published schedule for this arch and data; spec section 4)");
   add(c.epochs, "--epochs", "epochs", "Epochs");
-  add(c.batch_size, "--batch-size", "batch_size", "Batch size");
+  add(c.batch_size, "--batch-size", "batch_size",
+      "Batch size (training: a last batch that would hold one image is merged into the one before, so every image "
+      "is seen and BatchNorm never normalises a single sample)");
   add(c.gamma, "--gamma", "gamma", "MultiStep learning-rate decay factor");
   add(c.milestones, "--milestones", "milestones", "Epochs after which the learning rate is multiplied by gamma");
   add(c.limit_train, "--limit-train", "limit_train", "Use only the first N training images (0 = all)");
@@ -100,7 +139,9 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
   add(c.out, "--out", "out", "Run directory (config.json, metrics.jsonl, summary.json, checkpoint.pt)");
   add_run_options(train, c, f.fields);
   add_model_options(train, c, f.fields);
-  train->add_option("--resume", f.resume, "Continue the run saved in DIR (its config.json; --epochs may extend it)");
+  train->add_option("--resume", f.resume,
+                    "Continue the run saved in DIR with its own config.json; only --epochs (upwards), --threads and "
+                    "--data-dir may be given with it, any other changed flag is refused");
   actions.emplace_back(train, [] {
     warn_if_reference_blas();
     install_stop_handlers();
@@ -110,16 +151,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
     if (resume) {
       if (!std::ifstream(f.resume + "/config.json"))
         throw std::invalid_argument("--resume " + f.resume + ": no config.json there");
-      RunConfig saved = RunConfig::from_json(read_json_file(f.resume + "/config.json"));
-      // Only a few things may change on resume: how long, where the data is, how many threads.
-      for (auto& name : given) {
-        if (name == "epochs") saved.epochs = cfg.epochs;
-        if (name == "data_dir") saved.data_dir = cfg.data_dir;
-        if (name == "threads") saved.threads = cfg.threads;
-        if (name == "stop_after_steps") saved.stop_after_steps = cfg.stop_after_steps;
-      }
-      saved.out = f.resume;
-      cfg = saved;
+      cfg = resumed_config(read_run_config(f.resume + "/config.json"), cfg, given, f.resume);
     } else {
       if (cfg.out.empty())
         cfg.out = "runs/" + cfg.data + "-" + name_of(cfg.arch) + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);

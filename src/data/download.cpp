@@ -288,11 +288,11 @@ void fetch_dataset(const DatasetInfo& info, const std::string& dir, const std::s
       if (!file.unpack || all_present(dir, info)) continue;
     } else {
       std::error_code ec;
-      if (fs::exists(dest, ec)) {
-        // A damaged or outdated copy: better no file than one that fails later while training.
-        std::cerr << "  " << dest << ": checksum does not match, downloading it again\n";
-        fs::remove(dest, ec);
-      }
+      const bool replacing = fs::exists(dest, ec);
+      // A damaged or outdated copy stays until a verified download replaces it (download_file
+      // writes DEST.part and renames it over DEST only after the checksum matched): offline, the
+      // user's file is still there to inspect.
+      if (replacing) std::cerr << "  " << dest << ": checksum does not match, downloading a verified copy\n";
       ProgressLine line(file.filename);
       ProgressFn progress;
       if (show_progress) progress = [&line](long long now, long long total) { line.update(now, total); };
@@ -300,7 +300,10 @@ void fetch_dataset(const DatasetInfo& info, const std::string& dir, const std::s
         download_file(mirror_url(mirror, file), dest, file.md5, progress);
       } catch (const UnreachableError& e) {
         line.finish();
-        throw DataError(offline_instructions(info, dir, e.what()));
+        std::string kept = replacing ? "\n" + dest + " was kept as it was, but its md5 is not " + file.md5 +
+                                           "; replace it with the original file."
+                                     : "";
+        throw DataError(offline_instructions(info, dir, e.what()) + kept);
       } catch (...) {
         line.finish();
         throw;

@@ -218,6 +218,10 @@ std::string resolve_data_dir(const DatasetInfo& info, const std::string& data_di
 DatasetSplits load_dataset(const std::string& name, const std::string& data_dir) {
   const DatasetInfo& info = dataset_info(name);
   const std::string dir = resolve_data_dir(info, data_dir);
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw DataError(info.name + ": " + dir + " is a file, not a directory; --data-dir names the directory that holds " +
+                    join_names(info.train_files) + " and the test files");
 
   // Check every file first so one message lists all that is missing, not just the first.
   auto locate = [&](const std::vector<std::string>& rel, std::vector<std::string>& missing) {

@@ -66,7 +66,7 @@ namespace {
 // lives, its thread count and its device do not change what it computes. A setting that an older
 // config.json lacks had its default value, as RunConfig::from_json reads it.
 void require_same_settings(const std::string& dir, const RunConfig& cfg) {
-  nlohmann::json saved = RunConfig::from_json(read_json_file(dir + "/config.json")).to_json(), wanted = cfg.to_json();
+  nlohmann::json saved = read_run_config(dir + "/config.json").to_json(), wanted = cfg.to_json();
   std::string differences;
   for (auto& [key, value] : wanted.items()) {
     if (key == "out" || key == "threads" || key == "data_dir" || key == "device") continue;

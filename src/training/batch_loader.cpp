@@ -34,6 +34,10 @@ BatchLoader::BatchLoader(const data::ImageSet& set, const data::DatasetInfo& inf
 
 BatchLoader::~BatchLoader() { stop(); }
 
+int64_t BatchLoader::batches_per_epoch() const {
+  return merges_last_sample() ? count_ / batch_size_ : (count_ + batch_size_ - 1) / batch_size_;
+}
+
 std::vector<int64_t> BatchLoader::epoch_order(int epoch) const {
   std::vector<int64_t> order(static_cast<size_t>(count_));
   for (int64_t i = 0; i < count_; ++i) order[size_t(i)] = i;
@@ -50,7 +54,9 @@ std::vector<int64_t> BatchLoader::epoch_order(int epoch) const {
 }
 
 Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int epoch, int64_t b) const {
-  int64_t begin = b * batch_size_, end = std::min(count_, begin + batch_size_), n = end - begin;
+  int64_t begin = b * batch_size_, end = std::min(count_, begin + batch_size_);
+  if (b + 1 == batches_per_epoch()) end = count_;  // the merged single sample, if any
+  int64_t n = end - begin;
   Batch batch;
   batch.index = b;
   batch.images = torch::empty({n, set_.channels, set_.height, set_.width});

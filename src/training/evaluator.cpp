@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 namespace dcl {
 
 nlohmann::json EvalResult::to_json() const {
@@ -11,6 +13,33 @@ nlohmann::json EvalResult::to_json() const {
     j["ensemble_accuracy"] = ensemble_accuracy;
   }
   return j;
+}
+
+namespace {
+
+void require_weight_count(const std::vector<double>& weights, size_t blocks) {
+  if (!weights.empty() && weights.size() != blocks)
+    throw std::invalid_argument("--ensemble-weights has " + std::to_string(weights.size()) +
+                                " values but the model has " + std::to_string(blocks) +
+                                " blocks with layer-wise scores (give " + std::to_string(blocks) +
+                                " values, or none for equal weights)");
+}
+
+}  // namespace
+
+void check_ensemble_weights(Model& model, const InputShape& input, const std::vector<double>& weights) {
+  if (weights.empty()) return;
+  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  torch::Tensor rng = gen.get_state();
+  size_t blocks = 0;
+  {
+    torch::NoGradGuard no_grad;
+    model.train(false);
+    blocks = model.readout->predict(torch::zeros({2, input.channels, input.height, input.width})).layer_scores.size();
+    model.train(true);
+  }
+  gen.set_state(rng);
+  require_weight_count(weights, blocks);
 }
 
 EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device,
@@ -26,10 +55,7 @@ EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& devi
   while (loader.next(batch)) {
     torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
     Prediction p = model.readout->predict(x);
-    if (!weights.empty() && weights.size() != p.layer_scores.size())
-      throw std::invalid_argument("--ensemble-weights has " + std::to_string(weights.size()) +
-                                  " values but the model has " + std::to_string(p.layer_scores.size()) +
-                                  " blocks with layer-wise scores");
+    require_weight_count(weights, p.layer_scores.size());
     layer_correct.resize(p.layer_scores.size(), 0);
     torch::Tensor ensemble;
     for (size_t l = 0; l < p.layer_scores.size(); ++l) {

@@ -1,6 +1,7 @@
 #include "dcl/training/run_config.h"
 
 #include <cmath>
+#include <regex>
 #include <stdexcept>
 
 namespace dcl {
@@ -97,17 +98,25 @@ void validate(const RunConfig& cfg) {
   auto require = [](bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(message);
   };
-  require(cfg.device == "cpu" || cfg.device.rfind("cuda", 0) == 0,
-          "unknown --device '" + cfg.device + "' (valid: cpu, cuda, cuda:N)");
+  require(std::regex_match(cfg.device, std::regex("cpu|cuda|cuda:[0-9]{1,3}")),
+          "unknown --device '" + cfg.device + "' (valid: cpu, cuda, cuda:N with N the GPU's index)");
   require(cfg.epochs >= 1, "--epochs must be at least 1");
-  require(cfg.batch_size >= 1, "--batch-size must be at least 1");
+  // Conv networks normalise with BatchNorm, which needs two samples per batch.
+  int min_batch = cfg.arch == Arch::Fc ? 1 : 2;
+  require(cfg.batch_size >= min_batch && cfg.batch_size <= kMaxBatchSize,
+          "--batch-size must be in [" + std::to_string(min_batch) + ", " + std::to_string(kMaxBatchSize) + "]" +
+              (min_batch == 2 ? " for " + name_of(cfg.arch) + " (BatchNorm needs 2 samples)" : ""));
   require(std::isfinite(cfg.optimizer.lr) && cfg.optimizer.lr > 0, "--lr must be a positive number");
   require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "--weight-decay must be >= 0");
   require(std::isfinite(cfg.optimizer.momentum) && cfg.optimizer.momentum >= 0, "--momentum must be >= 0");
   require(cfg.dropout >= 0 && cfg.dropout < 1, "--dropout must be in [0, 1)");
-  require(cfg.fc_width >= 0 && cfg.fc_patches >= 0, "--fc-width/--fc-patches must be >= 0 (0 = the spec default)");
+  require(cfg.fc_width >= 0 && cfg.fc_width <= kMaxFcWidth,
+          "--fc-width must be in [0, " + std::to_string(kMaxFcWidth) + "] (0 = the spec default)");
+  require(cfg.fc_patches >= 0 && cfg.fc_patches <= kMaxFcWidth,
+          "--fc-patches must be in [0, " + std::to_string(kMaxFcWidth) + "] (0 = the dataset's)");
   require(cfg.limit_train >= 0 && cfg.limit_test >= 0, "--limit-train/--limit-test must be >= 0");
   require(cfg.stop_after_steps >= 0, "--stop-after-steps must be >= 0");
+  require(cfg.seed <= kMaxSeed, "--seed must be in [0, " + std::to_string(kMaxSeed) + "]");
   require(std::isfinite(cfg.gamma) && cfg.gamma > 0, "--gamma must be a positive number");
   for (int m : cfg.milestones) require(m >= 0, "--milestones must be epochs >= 0");
   for (double w : cfg.ensemble_weights)

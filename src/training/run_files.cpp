@@ -1,24 +1,61 @@
 #include "dcl/training/run_files.h"
 
-#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace dcl {
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      f.close();
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp);
-    }
+namespace fs = std::filesystem;
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp";
+  auto fail = [&](int error) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
+  };
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    int error = errno;
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int error = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      fail(error);
+    }
+    p += n;
+    left -= size_t(n);
+  }
+  // The data reaches the disk before the name does: a crash leaves the old file or the new one.
+  if (::fsync(fd) != 0) {
+    int error = errno;
+    ::close(fd);
+    fail(error);
+  }
+  if (::close(fd) != 0) fail(errno);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail(errno);
+}
+
+std::string read_text_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return "";
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  if (!f && !f.eof()) throw std::runtime_error("cannot read " + path);
+  return s.str();
 }
 
 nlohmann::json read_json_file(const std::string& path) {
@@ -29,6 +66,47 @@ nlohmann::json read_json_file(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + " is not valid JSON: " + e.what());
   }
+}
+
+RunConfig read_run_config(const std::string& path) {
+  nlohmann::json j = read_json_file(path);
+  if (!j.is_object()) throw std::runtime_error(path + ": expected a JSON object of settings");
+  try {
+    return RunConfig::from_json(j);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(path + ": " + e.what());
+  }
+}
+
+const std::vector<std::string>& run_file_names() {
+  static const std::vector<std::string> names = {"config.json", "metrics.jsonl", "summary.json", "checkpoint.pt"};
+  return names;
+}
+
+std::vector<std::string> existing_run_files(const std::string& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& name : run_file_names())
+    if (fs::exists(fs::path(dir) / name, ec)) found.push_back(name);
+  return found;
+}
+
+void append_metrics_line(const std::string& dir, const nlohmann::json& line) {
+  const std::string path = dir + "/metrics.jsonl";
+  write_file_atomic(path, read_text_file(path) + line.dump() + "\n");
+}
+
+void truncate_metrics(const std::string& dir, int epochs) {
+  const std::string path = dir + "/metrics.jsonl";
+  std::istringstream in(read_text_file(path));
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    bool numbered = j.is_object() && j.contains("epoch") && j["epoch"].is_number_integer();
+    if (numbered && j["epoch"].get<int>() <= epochs) kept += line + "\n";
+  }
+  write_file_atomic(path, kept);
 }
 
 }  // namespace dcl

@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "dcl/data/registry.h"
@@ -12,10 +11,12 @@
 #include "dcl/training/batch_loader.h"
 #include "dcl/training/build_model.h"
 #include "dcl/training/checkpoint.h"
+#include "dcl/training/divergence.h"
 #include "dcl/training/evaluator.h"
 #include "dcl/training/memory_tracker.h"
 #include "dcl/training/progress_bar.h"
 #include "dcl/training/run_files.h"
+#include "dcl/training/run_lock.h"
 
 namespace dcl {
 namespace fs = std::filesystem;
@@ -67,44 +68,62 @@ struct Trainer::State {
   std::unique_ptr<MemoryTracker> memory;
   TrainingProgress progress;
   std::string dir;
+  std::unique_ptr<RunLock> lock;  // held for the whole run
+  nlohmann::json identity;        // recorded in every checkpoint
 
   std::string checkpoint_path() const { return dir + "/checkpoint.pt"; }
 };
 
 Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   if (cfg.out.empty()) throw std::invalid_argument("a run directory (--out DIR) is required");
-  s_->dir = cfg.out;
-  bool has_checkpoint = fs::exists(s_->checkpoint_path());
-  if (!resume && has_checkpoint)
-    throw std::invalid_argument("run directory " + cfg.out +
-                                " already holds a run; continue it with --resume or choose another --out");
-  if (resume && !has_checkpoint) throw std::invalid_argument("--resume " + cfg.out + ": no checkpoint.pt there");
+  // Every setting is checked before the run directory is touched, any data is read or any thread
+  // is started: names, ranges, the device, and what only the built model can tell.
   validate(cfg);
-  method_info(cfg.method);  // an unknown method is an error before any data is read
-  configure_threads(cfg.threads);
-  torch::manual_seed(cfg.seed);
-  s_->device = parse_device(cfg.device);
-  s_->memory = std::make_unique<MemoryTracker>(cfg.device);
-
+  method_info(cfg.method);
   s_->info = &data::dataset_info(cfg.data);
+  s_->device = parse_device(cfg.device);
+  torch::manual_seed(cfg.seed);
+  InputShape input{s_->info->channels, s_->info->height, s_->info->width};
+  s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
+  check_ensemble_weights(s_->model, input, cfg.ensemble_weights);
+
+  s_->dir = cfg.out;
+  s_->lock = std::make_unique<RunLock>(s_->dir);
+  std::vector<std::string> files = existing_run_files(s_->dir);
+  bool has_checkpoint = fs::exists(s_->checkpoint_path());
+  if (!resume && !files.empty())
+    throw std::invalid_argument("run directory " + cfg.out + " already holds a run (" + join_names(files) +
+                                "); continue it with --resume " + cfg.out + ", or choose another --out");
+  if (resume && !has_checkpoint)
+    throw std::invalid_argument(
+        "--resume " + cfg.out + ": no checkpoint.pt there" +
+        (files.empty() ? std::string()
+                       : " (it holds " + join_names(files) + "; a run without its checkpoint cannot be continued)"));
+
+  configure_threads(cfg.threads);
+  s_->memory = std::make_unique<MemoryTracker>(cfg.device);
   std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(),
                data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
   s_->splits = data::load_dataset(cfg.data, cfg.data_dir);
-  InputShape input{s_->info->channels, s_->info->height, s_->info->width};
-  s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
-  s_->model.to(s_->device);
   s_->train_loader =
       std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
   s_->test_loader = std::make_unique<BatchLoader>(s_->splits.test, *s_->info, std::max(cfg.batch_size, 256), false,
                                                   cfg.seed, cfg.limit_test);
-  fs::create_directories(s_->dir);
+  if (s_->train_loader->size() < 2)
+    throw std::invalid_argument("the training set has " + std::to_string(s_->train_loader->size()) +
+                                " image(s); at least 2 are needed (check --limit-train and the data files)");
+  s_->model.to(s_->device);
+  s_->identity = checkpoint_identity(cfg);
   if (resume) {
-    s_->progress = load_checkpoint(s_->checkpoint_path(), s_->model);
+    s_->progress = load_checkpoint(s_->checkpoint_path(), s_->model, s_->identity);
+    // Lines of an epoch whose checkpoint was never written (a kill in between) are dropped: that
+    // epoch is trained again and logged once.
+    truncate_metrics(s_->dir, s_->progress.epoch);
     std::fprintf(stderr, "resuming %s at epoch %d, batch %lld\n", s_->dir.c_str(), s_->progress.epoch + 1,
                  (long long)s_->progress.batch);
   } else {
     // A fresh metrics file: a new run never appends to another run's history.
-    std::ofstream(s_->dir + "/metrics.jsonl", std::ios::trunc);
+    write_file_atomic(s_->dir + "/metrics.jsonl", "");
   }
   write_file_atomic(s_->dir + "/config.json", cfg.to_json().dump(2) + "\n");
   s_->cfg = std::move(cfg);
@@ -124,6 +143,7 @@ nlohmann::json Trainer::run() {
   EvalResult last_eval;
   int64_t total_batches = s.train_loader->batches_per_epoch();
   int64_t steps_this_session = 0;
+  DivergenceCheck divergence;
   auto should_stop = [&] {
     return stop_requested().load() || (cfg.stop_after_steps > 0 && steps_this_session >= cfg.stop_after_steps);
   };
@@ -150,6 +170,7 @@ nlohmann::json Trainer::run() {
     while (s.train_loader->next(batch)) {
       torch::Tensor x = batch.images.to(s.device), y = batch.labels.to(s.device);
       StepResult r = s.model.schedule->step(x, y);
+      divergence.observe_step(r.train_loss, r.block_losses, p.epoch, p.step + 1);
       int64_t n = y.size(0);
       p.loss_sum += r.train_loss * double(n);
       p.correct += r.correct;
@@ -171,7 +192,7 @@ nlohmann::json Trainer::run() {
     p.train_seconds += p.epoch_seconds - seconds_before;
     if (interrupted && p.batch < total_batches) {
       bar.finish(status() + " (interrupted)");
-      save_checkpoint(s.checkpoint_path(), s.model, p);
+      save_checkpoint(s.checkpoint_path(), s.model, p, s.identity);
       std::fprintf(stderr, "stopped: checkpoint written to %s; continue with: dcl train --resume %s\n",
                    s.checkpoint_path().c_str(), s.dir.c_str());
       return nullptr;
@@ -179,6 +200,7 @@ nlohmann::json Trainer::run() {
     bar.finish(status());
 
     last_eval = evaluate(s.model, *s.test_loader, s.device, cfg.ensemble_weights);
+    DivergenceCheck::check_evaluation(last_eval.loss, p.epoch);
     nlohmann::json line = {
         {"epoch", p.epoch + 1},
         {"lr", lr},
@@ -194,7 +216,7 @@ nlohmann::json Trainer::run() {
       for (double v : p.block_loss_sums) block_losses.push_back(v / double(std::max<int64_t>(1, p.seen)));
       line["train_block_losses"] = block_losses;
     }
-    std::ofstream(s.dir + "/metrics.jsonl", std::ios::app) << line.dump() << "\n";
+    append_metrics_line(s.dir, line);
     std::string layers;
     for (double a : last_eval.layer_accuracy) layers += (layers.empty() ? "" : " ") + percent(a);
     std::fprintf(stderr, "  test: head %s", percent(last_eval.head_accuracy).c_str());
@@ -211,7 +233,7 @@ nlohmann::json Trainer::run() {
     next.correct = next.seen = 0;
     next.epoch_seconds = 0;
     next.block_loss_sums.clear();
-    save_checkpoint(s.checkpoint_path(), s.model, next);
+    save_checkpoint(s.checkpoint_path(), s.model, next, s.identity);
     bool stop_now = should_stop();
     p = next;
     if (stop_now && p.epoch < cfg.epochs) {
@@ -246,7 +268,7 @@ nlohmann::json Trainer::run() {
 }
 
 nlohmann::json evaluate_run(const std::string& run_dir, const std::string& data_dir, int threads) {
-  RunConfig cfg = RunConfig::from_json(read_json_file(run_dir + "/config.json"));
+  RunConfig cfg = read_run_config(run_dir + "/config.json");
   if (!data_dir.empty()) cfg.data_dir = data_dir;
   validate(cfg);
   configure_threads(threads);
@@ -255,7 +277,7 @@ nlohmann::json evaluate_run(const std::string& run_dir, const std::string& data_
   data::DatasetSplits splits = data::load_dataset(cfg.data, cfg.data_dir);
   Model model = build_model(cfg, {info.channels, info.height, info.width}, info.classes, info.fc_patches);
   model.to(device);
-  TrainingProgress p = load_checkpoint(run_dir + "/checkpoint.pt", model);
+  TrainingProgress p = load_checkpoint(run_dir + "/checkpoint.pt", model, checkpoint_identity(cfg));
   BatchLoader loader(splits.test, info, std::max(cfg.batch_size, 256), false, cfg.seed, cfg.limit_test);
   EvalResult r = evaluate(model, loader, device, cfg.ensemble_weights);
   nlohmann::json j = r.to_json();

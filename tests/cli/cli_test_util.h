@@ -17,13 +17,23 @@ struct CliResult {
   std::string output;  // stdout and stderr together
 };
 
-inline CliResult run_dcl(const std::string& args) {
-  FILE* p = popen((std::string(DCL_BINARY) + " " + args + " 2>&1").c_str(), "r");
+// A shell command line, its stdout and stderr captured together.
+inline CliResult run_dcl_raw(const std::string& command) {
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
   std::string out;
   char buf[4096];
   while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline CliResult run_dcl(const std::string& args) { return run_dcl_raw(std::string(DCL_BINARY) + " " + args); }
+
+// `script` run by bash (for ulimit and the like); the same result as run_dcl.
+inline CliResult run_dcl_shell(const std::string& script) {
+  std::string quoted;
+  for (char c : script) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return run_dcl_raw("bash -c '" + quoted + "'");
 }
 
 // A fresh, empty path under the temporary directory, unique to this process and `name`.

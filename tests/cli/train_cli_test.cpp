@@ -12,6 +12,7 @@
 #include "dcl/training/checkpoint.h"
 #include "dcl/training/run_files.h"
 #include "test_models.h"
+#include "training/tiny_dataset.h"
 
 using namespace dcl;
 using namespace cli_test;
@@ -23,7 +24,7 @@ namespace {
 std::vector<std::pair<std::string, torch::Tensor>> checkpoint_tensors(const std::string& dir) {
   RunConfig cfg = RunConfig::from_json(read_json(dir + "/config.json"));
   Model m = test_models::model(cfg);
-  load_checkpoint(dir + "/checkpoint.pt", m);
+  load_checkpoint(dir + "/checkpoint.pt", m, checkpoint_identity(cfg));
   return m.named_state();
 }
 
@@ -121,8 +122,10 @@ TEST(TrainCliE2E, CtrlCWritesACheckpointAndExits) {
   EXPECT_EQ(std::atoi(buf), 130);
   EXPECT_TRUE(fs::exists(dir + "/checkpoint.pt"));
   EXPECT_FALSE(fs::exists(dir + "/checkpoint.pt.tmp"));
-  CliResult r = run_dcl("train --resume " + dir + " --epochs 1 --threads 1");
-  EXPECT_EQ(r.code, 0) << r.output;
+  // The checkpoint resumes: one more step, then stopped again.
+  CliResult r = run_dcl("train --resume " + dir + " --stop-after-steps 1 --threads 1");
+  EXPECT_EQ(r.code, 130) << r.output;
+  EXPECT_NE(r.output.find("resuming " + dir), std::string::npos) << r.output;
   fs::remove_all(dir);
 }
 
@@ -206,4 +209,98 @@ TEST(TrainCliE2E, MethodSettingsReachConfigJson) {
   EXPECT_DOUBLE_EQ(config["symba_alpha"].get<double>(), 2.5);
   EXPECT_EQ(config["ff_negatives"], "hardest");
   fs::remove_all(dir);
+}
+
+namespace {
+
+// A run directory holding only a config.json (what --resume reads before anything else).
+std::string saved_run(const std::string& name, const std::string& extra_json = "") {
+  std::string dir = temp_dir(name);
+  fs::create_directories(dir);
+  RunConfig c;
+  c.epochs = 5;
+  c.out = dir;
+  nlohmann::json j = c.to_json();
+  if (!extra_json.empty()) j.update(nlohmann::json::parse(extra_json));
+  write_file_atomic(dir + "/config.json", j.dump());
+  return dir;
+}
+
+}  // namespace
+
+TEST(TrainCli, ResumeRefusesFlagsThatWouldChangeTheRunAndNamesThem) {
+  std::string dir = saved_run("resume_flags");
+  std::string config = read_file(dir + "/config.json");
+  CliResult r = run_dcl("train --resume " + dir + " --lr 0.1 --method ff --batch-size 64 --threads 1");
+  EXPECT_NE(r.code, 0);
+  for (const char* flag : {"--lr 0.1", "--method \"ff\"", "--batch-size 64"})
+    EXPECT_NE(r.output.find(flag), std::string::npos) << flag << "\n" << r.output;
+  EXPECT_EQ(r.output.find("--threads"), r.output.rfind("--threads")) << r.output;  // only in the allowed list
+  CliResult fewer = run_dcl("train --resume " + dir + " --epochs 1");
+  EXPECT_NE(fewer.code, 0);
+  EXPECT_NE(fewer.output.find("--epochs may only grow (the run is set to 5 epochs)"), std::string::npos)
+      << fewer.output;
+  CliResult elsewhere = run_dcl("train --resume " + dir + " --out /tmp/elsewhere");
+  EXPECT_NE(elsewhere.output.find("--out /tmp/elsewhere"), std::string::npos) << elsewhere.output;
+  EXPECT_EQ(read_file(dir + "/config.json"), config);
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, ABrokenConfigOnResumeNamesTheFileAndTheField) {
+  std::string dir = saved_run("broken_config", R"({"lr": "fast"})");
+  CliResult r = run_dcl("train --resume " + dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find(dir + "/config.json: --lr: the value \"fast\" has the wrong type"), std::string::npos)
+      << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, BadFlagsAreOneLineErrorsWithTheValidRange) {
+  struct Case {
+    std::string args, expected;
+  };
+  std::vector<Case> cases = {
+      {"train --device cuda:x", "unknown --device 'cuda:x' (valid: cpu, cuda, cuda:N"},
+      {"train --fc-width 2000000000", "--fc-width must be in [0, 65536]"},
+      {"train --seed -1", "--seed"},
+      {"train --arch vgg8b --batch-size 1", "--batch-size must be in [2, 1048576] for vgg8b"},
+      {"train --gamma -1 --milestones 0", "--gamma must be a positive number"},
+      {"train --ensemble-weights nan", "--ensemble-weights must be finite and >= 0"},
+      {"train --threads -2", "--threads must be in [0, 1024]"},
+      {"compare --methods dcl --seeds 0", "--seeds: must be at least 1 (got 0)"},
+      {"bogus", "unknown command 'bogus' (valid: data, train, eval, bench, compare, methods)"},
+  };
+  for (const auto& c : cases) {
+    CliResult r = run_dcl(c.args + " --out /tmp/dcl_never_written --data-dir /nonexistent");
+    EXPECT_NE(r.code, 0) << c.args;
+    EXPECT_NE(r.output.find(c.expected), std::string::npos) << c.args << "\n" << r.output;
+    EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << c.args << "\n" << r.output;
+  }
+  EXPECT_FALSE(fs::exists("/tmp/dcl_never_written"));
+}
+
+TEST(TrainCli, ADataDirThatIsAFileIsNamedAsOne) {
+  std::string file = temp_dir("data_file");
+  write_file_atomic(file, "not a directory");
+  CliResult r = run_dcl("train --data-dir " + file + " --out " + temp_dir("data_file_run"));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find(file + " is a file, not a directory"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("data fetch"), std::string::npos) << r.output;
+  fs::remove(file);
+  fs::remove_all(temp_dir("data_file_run"));
+}
+
+TEST(TrainCli, AFullDiskIsAnErrorNamingTheFileNotACrash) {
+  std::string data = temp_dir("full_data"), out = temp_dir("full_run");
+  fs::create_directories(data);
+  tiny_dataset::write(data);
+  // bash's ulimit -f counts KiB: the run's config fits, its first checkpoint does not.
+  CliResult r = run_dcl_shell("ulimit -f 64; exec " + std::string(DCL_BINARY) + " train --data-dir " + data +
+                              " --fc-width 64 --epochs 1 --threads 1 --out " + out);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("cannot write " + out + "/checkpoint.pt: File too large"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out + "/checkpoint.pt.tmp"));
+  EXPECT_FALSE(fs::exists(out + "/summary.json"));
+  fs::remove_all(data);
+  fs::remove_all(out);
 }

@@ -272,3 +272,19 @@ TEST_F(DownloadTest, UnreachableServerFailsFastAndSaysWhatToPlaceWhere) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(DownloadTest, AUserPlacedFileWithAWrongChecksumIsKeptWhenTheDownloadFails) {
+  const DatasetInfo info = test_dataset();
+  const fs::path dir = out_ / "placed";
+  fs::create_directories(dir);
+  write_file(dir / "good.bin", "the user's own copy");
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
+  const std::string message = error_of([&] { dcl::data::fetch_dataset(info, dir.string(), nowhere, false); });
+  EXPECT_NE(message.find((dir / "good.bin").string() + " was kept as it was"), std::string::npos) << message;
+  EXPECT_EQ(read_file(dir / "good.bin"), "the user's own copy");
+  EXPECT_FALSE(has_part_files(out_));
+}
+
+}  // namespace

@@ -60,8 +60,8 @@ TEST_P(EveryMethodE2E, ResumedMidEpochEndsBitIdenticalToAnUninterruptedRun) {
   ASSERT_FALSE(parts.is_null());
   for (const char* key : {"test_accuracy", "test_loss", "steps"}) EXPECT_EQ(whole[key], parts[key]) << key;
   Model ma = test_models::model(c, {1, 28, 28}), mb = test_models::model(c, {1, 28, 28});
-  load_checkpoint(a + "/checkpoint.pt", ma);
-  load_checkpoint(b + "/checkpoint.pt", mb);
+  load_checkpoint(a + "/checkpoint.pt", ma, checkpoint_identity(c));
+  load_checkpoint(b + "/checkpoint.pt", mb, checkpoint_identity(c));
   auto ta = ma.named_state(), tb = mb.named_state();
   ASSERT_EQ(ta.size(), tb.size());
   for (size_t i = 0; i < ta.size(); ++i) EXPECT_TRUE(torch::equal(ta[i].second, tb[i].second)) << ta[i].first;

@@ -91,3 +91,20 @@ TEST(BatchLoader, EvaluationOrderIsFixedAndNormalised) {
   // sample 1's first pixel is 1/255, normalised with CIFAR's red-channel constants
   EXPECT_NEAR(batches[0][1][0][0][0].item<float>(), (1 / 255.0 - 0.4914) / 0.2023, 1e-5);
 }
+
+TEST(BatchLoader, ALastTrainingBatchOfOneSampleIsMergedIntoTheOneBefore) {
+  auto set = numbered_images(33);
+  const auto& info = data::dataset_info("cifar10");
+  BatchLoader train(set, info, 16, true, 7);
+  EXPECT_EQ(train.batches_per_epoch(), 2);
+  auto batches = epoch_batches(train, 0);
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0].size(0), 16);
+  EXPECT_EQ(batches[1].size(0), 17);  // every sample still seen once
+  // Evaluation has no BatchNorm statistics to compute: its batches stay as they are.
+  BatchLoader test(set, info, 16, false, 7);
+  EXPECT_EQ(test.batches_per_epoch(), 3);
+  // A last batch of two or more is left alone.
+  auto thirty_four = numbered_images(34);
+  EXPECT_EQ(BatchLoader(thirty_four, info, 16, true, 7).batches_per_epoch(), 3);
+}

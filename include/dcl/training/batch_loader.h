@@ -26,7 +26,9 @@ struct Batch {
 class BatchLoader {
  public:
   // `train` = shuffle and augment; otherwise the order is fixed and images are only normalised.
-  // `limit` > 0 uses only the first `limit` samples.
+  // `limit` > 0 uses only the first `limit` samples. In training, a last batch that would hold a
+  // single sample is merged into the one before it (BatchNorm cannot normalise one sample), so
+  // every sample is still seen once per epoch.
   BatchLoader(const data::ImageSet& set, const data::DatasetInfo& info, int batch_size, bool train, uint64_t seed,
               int64_t limit = 0, int prefetch = 4);
   ~BatchLoader();
@@ -34,7 +36,7 @@ class BatchLoader {
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   int64_t size() const { return count_; }
-  int64_t batches_per_epoch() const { return (count_ + batch_size_ - 1) / batch_size_; }
+  int64_t batches_per_epoch() const;
 
   // Starts producing epoch `epoch`'s batches from batch `first_batch` on; stops any epoch in flight.
   void start_epoch(int epoch, int64_t first_batch = 0);
@@ -46,6 +48,7 @@ class BatchLoader {
 
  private:
   Batch make_batch(const std::vector<int64_t>& order, int epoch, int64_t b) const;
+  bool merges_last_sample() const { return train_ && count_ > 1 && count_ % batch_size_ == 1; }
   void stop();
 
   const data::ImageSet& set_;

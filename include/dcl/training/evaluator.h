@@ -24,4 +24,8 @@ struct EvalResult {
 // `weights` per scoring block; empty = equal weights.
 EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device, const std::vector<double>& weights);
 
+// Refuses ensemble weights whose count is not the model's number of scoring blocks, before any
+// data is read (one prediction on two blank images; the random generator is left as it was).
+void check_ensemble_weights(Model& model, const InputShape& input, const std::vector<double>& weights);
+
 }  // namespace dcl

@@ -52,6 +52,12 @@ struct RunConfig {
 // "ll_beta" -> "--ll-beta": every config key is the name of its flag.
 std::string flag_of(const std::string& key);
 
+// Upper bounds of validate(): far beyond any real run, low enough that a typo is not an allocation
+// of terabytes or a seed that reads as 2^64 - 1 (what "-1" becomes as an unsigned number).
+constexpr int kMaxBatchSize = 1 << 20;
+constexpr int kMaxFcWidth = 1 << 16;
+constexpr uint64_t kMaxSeed = (uint64_t(1) << 63) - 1;
+
 // Every range check of a run's settings, in one place (flags and config.json alike). Throws
 // std::invalid_argument naming the flag. Method and dataset names are checked by their registries.
 void validate(const RunConfig& cfg);

@@ -1,14 +1,35 @@
 #pragma once
-// The text files of a run directory (config.json, summary.json): written whole or not at all.
+// The files of a run directory (config.json, metrics.jsonl, summary.json, checkpoint.pt): every
+// write goes through write_file_atomic, so a file is replaced whole or not at all, and a failed
+// write (a full disk, a file-size limit) is reported by path and reason and leaves no temporary file.
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "dcl/training/run_config.h"
+
 namespace dcl {
 
-// Writes `text` to `path` through a temporary file and a rename.
-void write_file_atomic(const std::string& path, const std::string& text);
+// Writes `bytes` to `path` through PATH.tmp, fsync and a rename. Throws std::runtime_error
+// "cannot write PATH: <reason>" (e.g. "No space left on device"); the old PATH stays as it was.
+void write_file_atomic(const std::string& path, const std::string& bytes);
+// The whole file; "" when it does not exist. Throws naming the file when it cannot be read.
+std::string read_text_file(const std::string& path);
 // Parses a run directory's JSON file; throws std::runtime_error naming the file when unreadable.
 nlohmann::json read_json_file(const std::string& path);
+// A run's config.json; a missing file, bad JSON or a wrong value is an error naming the file and key.
+RunConfig read_run_config(const std::string& path);
+
+// The files a run writes into its directory; one that holds any of them belongs to that run.
+const std::vector<std::string>& run_file_names();
+// The run files present in `dir` (empty when none, or no such directory).
+std::vector<std::string> existing_run_files(const std::string& dir);
+
+// Appends one JSON line to DIR/metrics.jsonl (the whole file rewritten atomically).
+void append_metrics_line(const std::string& dir, const nlohmann::json& line);
+// Keeps only the lines of DIR/metrics.jsonl of epochs <= `epochs`: after a kill between an epoch's
+// metrics line and its checkpoint, the resumed run does not log that epoch twice.
+void truncate_metrics(const std::string& dir, int epochs);
 
 }  // namespace dcl

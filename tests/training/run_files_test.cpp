@@ -1,0 +1,93 @@
+// The run directory's files: atomic writes that report a full disk, the metrics log kept in step
+// with the checkpoint, and one process per run directory.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "data/test_files.h"
+#include "dcl/training/run_files.h"
+#include "dcl/training/run_lock.h"
+#include "file_size_limit.h"
+
+using namespace dcl;
+namespace fs = std::filesystem;
+
+TEST(RunFiles, AFailedWriteNamesThePathAndTheReasonAndKeepsTheOldFile) {
+  dcl::data::test::TempDir dir;
+  std::string path = dir.file("checkpoint.pt");
+  write_file_atomic(path, "the previous checkpoint");
+  try {
+    file_size_limit::Limit limit(4096);
+    write_file_atomic(path, std::string(100000, 'x'));
+    FAIL() << "a write past the file-size limit succeeded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot write " + path + ": File too large");
+  }
+  EXPECT_EQ(read_text_file(path), "the previous checkpoint");
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  // A directory that is not there: named as well.
+  EXPECT_THROW(write_file_atomic(dir.path() + "/no/such/dir/config.json", "{}"), std::runtime_error);
+}
+
+TEST(RunFiles, MetricsOfEpochsWithoutACheckpointAreDroppedOnResume) {
+  dcl::data::test::TempDir dir;
+  for (int epoch : {1, 2, 3}) append_metrics_line(dir.path(), {{"epoch", epoch}, {"lr", 0.1}});
+  truncate_metrics(dir.path(), 2);  // the checkpoint says 2 epochs are done
+  EXPECT_EQ(read_text_file(dir.path() + "/metrics.jsonl"), "{\"epoch\":1,\"lr\":0.1}\n{\"epoch\":2,\"lr\":0.1}\n");
+}
+
+TEST(RunFiles, ExistingRunFilesAreListed) {
+  dcl::data::test::TempDir dir;
+  EXPECT_TRUE(existing_run_files(dir.path()).empty());
+  EXPECT_TRUE(existing_run_files(dir.path() + "/absent").empty());
+  write_file_atomic(dir.path() + "/summary.json", "{}");
+  write_file_atomic(dir.path() + "/.lock", "");  // the lock is not a run file
+  EXPECT_EQ(existing_run_files(dir.path()), std::vector<std::string>{"summary.json"});
+}
+
+TEST(RunFiles, ABrokenConfigIsNamedByFileAndKey) {
+  dcl::data::test::TempDir dir;
+  std::string path = dir.file("config.json");
+  write_file_atomic(path, "{\"lr\": \"fast\"}");
+  try {
+    read_run_config(path);
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": --lr"), std::string::npos) << e.what();
+  }
+  write_file_atomic(path, "[1, 2]");
+  EXPECT_THROW(read_run_config(path), std::runtime_error);
+}
+
+TEST(RunLock, ASecondOwnerIsRefusedWithTheHoldersPid) {
+  dcl::data::test::TempDir dir;
+  std::string run = dir.path() + "/run";
+  {
+    RunLock first(run);
+    try {
+      RunLock second(run);
+      FAIL() << "two owners of one run directory";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("in use by another dcl process (PID " + std::to_string(getpid()) + ")"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_NO_THROW(RunLock again(run));  // released with its owner
+}
+
+TEST(RunLock, AStaleLockOfADeadProcessIsTakenOver) {
+  dcl::data::test::TempDir dir;
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  write_file_atomic(dir.path() + "/.lock", std::to_string(child) + "\n");  // its owner died holding it
+  testing::internal::CaptureStderr();
+  EXPECT_NO_THROW(RunLock lock(dir.path()));
+  std::string note = testing::internal::GetCapturedStderr();
+  EXPECT_NE(note.find("process " + std::to_string(child)), std::string::npos) << note;
+  EXPECT_NE(note.find("no longer running"), std::string::npos) << note;
+}
