@@ -5,19 +5,11 @@
 #include <cmath>
 #include <type_traits>
 
+#include "dcl/torch_compat.h"
+
 namespace dcl {
 
 namespace {
-
-// The key of Optimizer::state_ is a string in LibTorch 1.x and the TensorImpl pointer in 2.x.
-template <typename Map>
-auto state_key(const torch::Tensor& p) {
-  using Key = typename Map::key_type;
-  if constexpr (std::is_same_v<Key, std::string>)
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  else
-    return static_cast<Key>(p.unsafeGetTensorImpl());
-}
 
 bool fusable(const torch::Tensor& p) {
   return p.is_cpu() && p.scalar_type() == torch::kFloat && p.is_contiguous() && p.grad().is_contiguous() &&
@@ -43,7 +35,7 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
     const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      auto key = state_key<std::decay_t<decltype(state_)>>(p);
+      auto key = compat::optimizer_state_key(p);
       auto it = state_.find(key);
       if (it == state_.end()) {
         auto s = std::make_unique<torch::optim::AdamWParamState>();

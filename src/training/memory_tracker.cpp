@@ -8,6 +8,8 @@
 #include <c10/core/CPUAllocator.h>
 #include <torch/torch.h>
 
+#include "dcl/torch_compat.h"
+
 #ifdef DCL_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -25,7 +27,7 @@ class CountingAllocator final : public c10::Allocator {
  public:
   explicit CountingAllocator(c10::Allocator* inner) : inner_(inner) {}
 
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) DCL_ALLOCATE_CONST override {
     c10::DataPtr inner = inner_->allocate(n);
     void* data = inner.get();
     c10::DeleterFnPtr deleter = inner.get_deleter();
@@ -43,9 +45,9 @@ class CountingAllocator final : public c10::Allocator {
 
   c10::DeleterFnPtr raw_deleter() const override { return &CountingAllocator::release; }
 
-  // Pure virtual in LibTorch 2.x's Allocator, absent in 1.x: declared without `override` so the
-  // same source builds against both.
-  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+  void copy_data(void* dest, const void* src, std::size_t count) const DCL_OVERRIDE_IN_TORCH_2 {
+    std::memcpy(dest, src, count);
+  }
 
   static std::atomic<int64_t> current;
   static std::atomic<int64_t> peak;
