@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the whole test suite (GoogleTest through ctest).
 # In CI (the CI environment variable set and not "false"/"0") compiler warnings are errors.
-# Extra arguments are CMake arguments, passed on to scripts/build.sh; BUILD_DIR works as there.
+# Extra arguments are CMake arguments, passed on to scripts/build.sh; BUILD_DIR and TORCH work as
+# there (TORCH=pypi: against LibTorch 2.x from PyPI's wheel, in build-torch2/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build}
+if [ "${TORCH:-debian}" = pypi ]; then BUILD_DIR=${BUILD_DIR:-build-torch2}; else BUILD_DIR=${BUILD_DIR:-build}; fi
 cmake_args=()
 case "${CI:-}" in
   "" | 0 | false) ;;

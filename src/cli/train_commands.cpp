@@ -96,6 +96,11 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.seed, "--seed", "seed", "Random seed (weights, data order, augmentation, dropout)");
   add(c.threads, "--threads", "threads", "Intra-op threads (0 = all cores)");
   add(c.device, "--device", "device", "cpu | cuda | cuda:N");
+  add(c.amp, "--amp", "amp",
+      "Mixed precision: none | bf16 (blocks under autocast in bfloat16, losses in float32; on CPU only fast with "
+      "AVX-512 BF16 or AMX)");
+  add(c.cudnn_benchmark, "--cudnn-benchmark", "cudnn_benchmark",
+      "CUDA: let cuDNN time its convolution algorithms once per shape and keep the fastest (not bit-reproducible)");
   add_method_options(cmd, c.methods, fields);
 }
 

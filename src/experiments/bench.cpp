@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "dcl/training/build_model.h"
+#include "dcl/training/device.h"
 #include "dcl/training/memory_tracker.h"
 
 namespace dcl {
@@ -19,7 +20,8 @@ InputShape parse_input_shape(const std::string& text) {
 }
 
 std::vector<BenchRow> run_bench(const BenchOptions& o) {
-  torch::Device device(o.base.device);
+  torch::Device device = parse_device(o.base.device);
+  set_cudnn_benchmark(o.base.cudnn_benchmark);
   MemoryTracker memory(o.base.device);
   std::vector<BenchRow> rows;
   for (const auto& name : o.methods) {
@@ -33,13 +35,16 @@ std::vector<BenchRow> run_bench(const BenchOptions& o) {
       torch::Tensor y = torch::randint(o.classes, {cfg.batch_size}, torch::kInt64).to(device);
       Model model = build_model(cfg, o.input, o.classes);
       model.to(device);
+      model.set_amp(cfg.amp, device.type());
       row.params = model.network_parameters();
       row.auxiliary_params = model.auxiliary_parameters();
       memory.reset_peak();
       std::vector<double> times;
       for (int i = 0; i < o.warmup + o.steps; ++i) {
+        synchronize(device);
         auto t0 = std::chrono::steady_clock::now();
-        model.schedule->step(x, y);  // reads the losses back, so the step has finished
+        model.schedule->step(x, y);
+        synchronize(device);  // CUDA kernels run asynchronously: time them to their end
         double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (i >= o.warmup) times.push_back(dt);
       }

@@ -40,6 +40,10 @@ void Model::train(bool on) {
   for (auto& s : stages) s->train(on);  // frozen blocks stay in eval mode
 }
 
+void Model::set_amp(Amp amp, c10::DeviceType device) {
+  for (auto& s : stages) s->set_amp(amp, device);
+}
+
 void Model::set_lr(double lr) {
   for (auto& s : stages) s->set_lr(lr);
 }

@@ -30,7 +30,13 @@ Stage::Stage(std::string name, StageKind kind, StageBlock block, std::shared_ptr
 torch::Tensor Stage::forward(const torch::Tensor& input) {
   // A frozen block is a fixed function: no graph is recorded through it.
   torch::AutoGradMode grad(torch::GradMode::is_enabled() && !frozen_);
-  return block_.forward(input);
+  if (amp_ == Amp::None) return block_.forward(input);
+  torch::Tensor output;
+  {
+    AutocastScope autocast(amp_, amp_device_);
+    output = block_.forward(input);
+  }
+  return output.to(torch::kFloat);  // the loss, and the next stage's input, in float32
 }
 
 StageResult Stage::update(const torch::Tensor& input, const Target& target) {

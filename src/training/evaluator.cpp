@@ -4,6 +4,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "dcl/training/device.h"
+
 namespace dcl {
 
 nlohmann::json EvalResult::to_json() const {
@@ -53,7 +55,7 @@ EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& devi
   loader.start_epoch(0);
   Batch batch;
   while (loader.next(batch)) {
-    torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
+    torch::Tensor x = to_device(batch.images, device), y = to_device(batch.labels, device);
     Prediction p = model.readout->predict(x);
     require_weight_count(weights, p.layer_scores.size());
     layer_correct.resize(p.layer_scores.size(), 0);

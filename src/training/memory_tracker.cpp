@@ -9,11 +9,7 @@
 #include <torch/torch.h>
 
 #include "dcl/torch_compat.h"
-
-#ifdef DCL_WITH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#include <c10/cuda/CUDAFunctions.h>
-#endif
+#include "dcl/training/device.h"
 
 namespace dcl {
 
@@ -95,41 +91,26 @@ void install_counting_allocator() {
 
 }  // namespace
 
-MemoryTracker::MemoryTracker(const std::string& device) : cuda_(device.rfind("cuda", 0) == 0) {
+MemoryTracker::MemoryTracker(const std::string& device) {
+  torch::Device d(device);
+  cuda_ = d.is_cuda();
+  cuda_index_ = d.has_index() ? d.index() : 0;
   if (!cuda_) install_counting_allocator();
 }
 
 void MemoryTracker::reset_peak() {
-#ifdef DCL_WITH_CUDA
-  if (cuda_) {
-    c10::cuda::CUDACachingAllocator::resetPeakStats(c10::cuda::current_device());
-    return;
-  }
-#endif
-  CountingAllocator::peak.store(CountingAllocator::current.load());
+  if (cuda_)
+    cuda_reset_peak(cuda_index_);
+  else
+    CountingAllocator::peak.store(CountingAllocator::current.load());
 }
-
-#ifdef DCL_WITH_CUDA
-namespace {
-// The caching allocator's aggregate statistic of bytes handed out to tensors.
-auto cuda_allocated() {
-  return c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device()).allocated_bytes[0];
-}
-}  // namespace
-#endif
 
 int64_t MemoryTracker::current_bytes() const {
-#ifdef DCL_WITH_CUDA
-  if (cuda_) return cuda_allocated().current;
-#endif
-  return CountingAllocator::current.load();
+  return cuda_ ? cuda_allocated_bytes(cuda_index_) : CountingAllocator::current.load();
 }
 
 int64_t MemoryTracker::peak_bytes() const {
-#ifdef DCL_WITH_CUDA
-  if (cuda_) return cuda_allocated().peak;
-#endif
-  return CountingAllocator::peak.load();
+  return cuda_ ? cuda_peak_allocated_bytes(cuda_index_) : CountingAllocator::peak.load();
 }
 
 }  // namespace dcl

@@ -49,6 +49,8 @@ namespace dcl {
   VALUE(limit_train, limit_train) \
   VALUE(limit_test, limit_test) \
   VALUE(device, device) \
+  ENUM(amp, amp) \
+  VALUE(cudnn_benchmark, cudnn_benchmark) \
   VALUE(out, out)
 // clang-format on
 

@@ -11,6 +11,7 @@
 #include "dcl/training/batch_loader.h"
 #include "dcl/training/build_model.h"
 #include "dcl/training/checkpoint.h"
+#include "dcl/training/device.h"
 #include "dcl/training/divergence.h"
 #include "dcl/training/evaluator.h"
 #include "dcl/training/memory_tracker.h"
@@ -42,13 +43,6 @@ int configure_threads(int threads) {
 }
 
 namespace {
-
-torch::Device parse_device(const std::string& name) {
-  torch::Device d(name);
-  if (d.is_cuda() && !torch::cuda::is_available())
-    throw std::invalid_argument("--device " + name + ": this LibTorch build or machine has no CUDA device");
-  return d;
-}
 
 std::string percent(double v) {
   char buf[16];
@@ -113,6 +107,8 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
     throw std::invalid_argument("the training set has " + std::to_string(s_->train_loader->size()) +
                                 " image(s); at least 2 are needed (check --limit-train and the data files)");
   s_->model.to(s_->device);
+  s_->model.set_amp(cfg.amp, s_->device.type());
+  set_cudnn_benchmark(cfg.cudnn_benchmark);
   s_->identity = checkpoint_identity(cfg);
   if (resume) {
     s_->progress = load_checkpoint(s_->checkpoint_path(), s_->model, s_->identity);
@@ -168,7 +164,7 @@ nlohmann::json Trainer::run() {
     Batch batch;
     bool interrupted = false;
     while (s.train_loader->next(batch)) {
-      torch::Tensor x = batch.images.to(s.device), y = batch.labels.to(s.device);
+      torch::Tensor x = to_device(batch.images, s.device), y = to_device(batch.labels, s.device);
       StepResult r = s.model.schedule->step(x, y);
       divergence.observe_step(r.train_loss, r.block_losses, p.epoch, p.step + 1);
       int64_t n = y.size(0);
@@ -277,6 +273,7 @@ nlohmann::json evaluate_run(const std::string& run_dir, const std::string& data_
   data::DatasetSplits splits = data::load_dataset(cfg.data, cfg.data_dir);
   Model model = build_model(cfg, {info.channels, info.height, info.width}, info.classes, info.fc_patches);
   model.to(device);
+  model.set_amp(cfg.amp, device.type());
   TrainingProgress p = load_checkpoint(run_dir + "/checkpoint.pt", model, checkpoint_identity(cfg));
   BatchLoader loader(splits.test, info, std::max(cfg.batch_size, 256), false, cfg.seed, cfg.limit_test);
   EvalResult r = evaluate(model, loader, device, cfg.ensemble_weights);

@@ -33,6 +33,7 @@ struct Model {
   void to(const torch::Device& device);
   void train(bool on);
   void set_lr(double lr);
+  void set_amp(Amp amp, c10::DeviceType device);
   // Every tensor of the model once, by a stable name, for checkpoints: net.*, shared.<name>.*,
   // stage.<name>.block.* (tensors the network does not hold), stage.<name>.loss.*.
   std::vector<std::pair<std::string, torch::Tensor>> named_state();

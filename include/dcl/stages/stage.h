@@ -17,6 +17,7 @@
 #include <torch/torch.h>
 
 #include "dcl/losses/local_loss.h"
+#include "dcl/stages/mixed_precision.h"
 
 namespace dcl {
 
@@ -86,6 +87,12 @@ class Stage {
   using Observer = std::function<void(const Stage&, bool starting)>;
   static void set_observer(Observer observer);
 
+  // Runs the block under autocast (amp) on `device`'s type; its output is cast back to float32.
+  void set_amp(Amp amp, c10::DeviceType device) {
+    amp_ = amp;
+    amp_device_ = device;
+  }
+
  private:
   std::string name_;
   StageKind kind_;
@@ -96,6 +103,8 @@ class Stage {
   std::vector<std::string> shared_names_;
   std::vector<torch::Tensor> shared_;
   std::function<void(Stage&)> gradient_hook_;
+  Amp amp_ = Amp::None;
+  c10::DeviceType amp_device_ = c10::DeviceType::CPU;
 };
 
 // Throws std::runtime_error naming `where` when a loss is NaN or infinite.

@@ -8,6 +8,7 @@ namespace dcl {
 
 class MemoryTracker {
  public:
+  // `device` as --device gives it ("cpu", "cuda", "cuda:N").
   explicit MemoryTracker(const std::string& device);
   // Starts a new peak window from the bytes held now.
   void reset_peak();
@@ -15,7 +16,8 @@ class MemoryTracker {
   int64_t peak_bytes() const;
 
  private:
-  bool cuda_;
+  bool cuda_ = false;
+  int cuda_index_ = 0;
 };
 
 }  // namespace dcl

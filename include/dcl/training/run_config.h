@@ -10,6 +10,7 @@
 #include "dcl/methods/method_options.h"
 #include "dcl/methods/presets.h"
 #include "dcl/nn/network.h"
+#include "dcl/stages/mixed_precision.h"
 #include "dcl/stages/optimizer.h"
 
 namespace dcl {
@@ -40,6 +41,8 @@ struct RunConfig {
   int64_t limit_train = 0;  // 0 = all samples
   int64_t limit_test = 0;
   std::string device = "cpu";
+  Amp amp = Amp::None;           // mixed precision of the blocks (losses stay float32)
+  bool cudnn_benchmark = false;  // cuDNN's autotuner (CUDA)
   std::string out;               // run directory
   int64_t stop_after_steps = 0;  // testing/debugging: behave as if interrupted after N steps
 
