@@ -11,4 +11,10 @@ function(dcl_warnings target)
   if(DCL_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  # GCC 12 at -O3 in C++20 (which LibTorch 2.x requires) reports std::string concatenation as
+  # memcpy bounds of 2^63 and more: GCC bugs 105329 and 105651, fixed in GCC 13. Off there only.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13 AND Torch_VERSION
+     VERSION_GREATER_EQUAL 2)
+    target_compile_options(${target} PRIVATE -Wno-stringop-overflow -Wno-restrict -Wno-array-bounds)
+  endif()
 endfunction()

@@ -25,6 +25,8 @@ bash scripts/install-deps.sh
 # it is (`ccache --set-config` would rewrite it for every project).
 if command -v ccache >/dev/null; then
   export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:+$CCACHE_SLOPPINESS,}pch_defines,time_macros,include_file_mtime,include_file_ctime"
+  # Paths inside the checkout are hashed relative to it, so a fresh clone (CI) reuses the cache.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 fi
 cmake -S . -B "$BUILD_DIR" -G Ninja ${torch_args[@]+"${torch_args[@]}"} "$@" >/dev/null
 targets=()

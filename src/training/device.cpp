@@ -12,7 +12,7 @@ torch::Device parse_device(const std::string& name) {
                                 "scripts/build.sh, or against another CUDA LibTorch)");
   if (d.is_cuda() && !torch::cuda::is_available())
     throw std::invalid_argument("--device " + name + ": no CUDA device is visible on this machine");
-  if (d.is_cuda() && d.has_index() && size_t(d.index()) >= torch::cuda::device_count())
+  if (d.is_cuda() && d.has_index() && int64_t(d.index()) >= int64_t(torch::cuda::device_count()))
     throw std::invalid_argument("--device " + name + ": this machine has " +
                                 std::to_string(torch::cuda::device_count()) + " CUDA device(s)");
   return d;

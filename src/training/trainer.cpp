@@ -76,6 +76,9 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   method_info(cfg.method);
   s_->info = &data::dataset_info(cfg.data);
   s_->device = parse_device(cfg.device);
+  // Before the model is built: its initialisation may run matrix products, whose summation order
+  // (and so their last bits) depends on the thread count.
+  configure_threads(cfg.threads);
   torch::manual_seed(cfg.seed);
   InputShape input{s_->info->channels, s_->info->height, s_->info->width};
   s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
@@ -94,7 +97,6 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
         (files.empty() ? std::string()
                        : " (it holds " + join_names(files) + "; a run without its checkpoint cannot be continued)"));
 
-  configure_threads(cfg.threads);
   s_->memory = std::make_unique<MemoryTracker>(cfg.device);
   std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(),
                data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
@@ -214,7 +216,10 @@ nlohmann::json Trainer::run() {
     }
     append_metrics_line(s.dir, line);
     std::string layers;
-    for (double a : last_eval.layer_accuracy) layers += (layers.empty() ? "" : " ") + percent(a);
+    for (double a : last_eval.layer_accuracy) {
+      if (!layers.empty()) layers += ' ';
+      layers += percent(a);
+    }
     std::fprintf(stderr, "  test: head %s", percent(last_eval.head_accuracy).c_str());
     if (!layers.empty())
       std::fprintf(stderr, " | layer-wise %s | ensemble %s", layers.c_str(),
