@@ -1,5 +1,7 @@
 #include "dcl/nn/conv_block.h"
 
+#include "dcl/torch_compat.h"
+
 namespace dcl {
 namespace nn = torch::nn;
 using torch::autograd::AutogradContext;
@@ -156,7 +158,10 @@ torch::Tensor ConvBlockImpl::forward_reference(torch::Tensor x) {
 }
 
 torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
-  if (!is_training() || !torch::GradMode::is_enabled()) return forward_reference(x);
+  // Under autocast (--amp) the module chain runs, so that its convolution is cast to the lower
+  // precision: the fused path calls the convolution below autocast's reach, in float32.
+  if (!is_training() || !torch::GradMode::is_enabled() || compat::autocast_enabled(x.device().type()))
+    return forward_reference(x);
   const auto& bo = bn->options;
   bn->num_batches_tracked += 1;  // as the module would
   return FusedConvBnReluPool::apply(x, conv->weight, conv->bias, bn->weight, bn->bias, bn->running_mean,
