@@ -10,8 +10,9 @@ namespace dcl::data {
 namespace {
 
 [[noreturn]] void disabled(const std::string& what) {
-  throw DataError(what + ": this dcl was built without downloads (CMake option DCL_WITH_DOWNLOADS=OFF); rebuild "
-                         "with -DDCL_WITH_DOWNLOADS=ON, or place the files by hand");
+  throw DataError(what +
+                  ": this dcl was built without downloads (CMake option DCL_WITH_DOWNLOADS=OFF); rebuild "
+                  "with -DDCL_WITH_DOWNLOADS=ON, or place the files by hand");
 }
 
 }  // namespace
@@ -25,7 +26,10 @@ void unpack_archive(const std::string& archive_path, const std::string&) { disab
 void fetch_dataset(const DatasetInfo& info, const std::string& dir, const std::string&, bool) {
   std::string files;
   for (const auto& f : info.downloads) files += "\n  " + f.filename + "  (from " + f.url + ")";
-  disabled("dcl data fetch " + info.name + " --dir " + dir + files + "\n");
+  throw DataError("dcl data fetch " + info.name +
+                  ": this dcl was built without downloads (CMake option DCL_WITH_DOWNLOADS=OFF). Download these "
+                  "files on a machine with network access and place them in " +
+                  dir + " (or rebuild with -DDCL_WITH_DOWNLOADS=ON):" + files);
 }
 
 }  // namespace dcl::data
