@@ -49,6 +49,7 @@ std::vector<BenchRow> run_bench(const BenchOptions& o) {
         if (i >= o.warmup) times.push_back(dt);
       }
       row.peak_bytes = memory.peak_bytes();
+      if (o.profile) row.profile = profile_step(model, x, y, memory, device);
       std::sort(times.begin(), times.end());
       row.median_step_seconds = times[times.size() / 2];
       row.images_per_second = cfg.batch_size / row.median_step_seconds;
@@ -110,6 +111,7 @@ nlohmann::json bench_json(const BenchOptions& o, const std::vector<BenchRow>& ro
       m["time_ratio_to_bp"] = r.median_step_seconds / bp->median_step_seconds;
       m["memory_ratio_to_bp"] = double(r.peak_bytes) / double(bp->peak_bytes);
     }
+    if (r.profile) m["profile"] = profile_json(*r.profile);
     j["methods"].push_back(m);
   }
   return j;

@@ -20,6 +20,21 @@ void check_finite(double loss, const std::string& where) {
                              ": training diverged (try a lower --lr); the last checkpoint is kept as it was");
 }
 
+const char* name_of(StagePhase phase) {
+  switch (phase) {
+    case StagePhase::Forward: return "forward";
+    case StagePhase::Loss: return "loss";
+    case StagePhase::Backward: return "backward";
+    case StagePhase::Step: return "step";
+    case StagePhase::Done: return "done";
+  }
+  return "?";
+}
+
+static void notify(const Stage& stage, StagePhase phase) {
+  if (observer()) observer()(stage, phase);
+}
+
 void Stage::set_observer(Observer o) { observer() = std::move(o); }
 
 Stage::Stage(std::string name, StageKind kind, StageBlock block, std::shared_ptr<LocalLoss> loss, bool frozen)
@@ -42,21 +57,24 @@ torch::Tensor Stage::forward(const torch::Tensor& input) {
 StageResult Stage::update(const torch::Tensor& input, const Target& target) {
   // The detached input is the stage boundary: no gradient leaves the stage, and the block
   // computes no gradient for its input.
+  notify(*this, StagePhase::Forward);
   torch::Tensor output = forward(input.detach());
+  notify(*this, StagePhase::Loss);
   LossOutput out = loss_->forward(output, target);
   StageResult r;
   r.loss = out.loss.item<double>();
   check_finite(r.loss, "stage " + name_);
-  if (observer()) observer()(*this, true);
+  notify(*this, StagePhase::Backward);
   optimizer_->zero_grad();
   out.loss.backward();  // frees this stage's graph
+  notify(*this, StagePhase::Step);
   if (gradient_hook_) gradient_hook_(*this);
   optimizer_->step();
   // The gradients are dead once the optimiser has stepped: dropping them keeps one stage's
   // gradients alive at a time (BP's one stage needs all of them at once anyway).
   for (auto& group : optimizer_->param_groups())
     for (auto& p : group.params()) p.mutable_grad().reset();
-  if (observer()) observer()(*this, false);
+  notify(*this, StagePhase::Done);
   r.output = output.detach();
   if (out.scores.defined()) r.scores = out.scores.detach();
   return r;

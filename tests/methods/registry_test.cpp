@@ -41,8 +41,8 @@ std::vector<std::pair<std::string, std::set<size_t>>> blocks_reached(Model& m) {
   };
   for (size_t l = 0; l < m.net->blocks.size(); ++l) watch(*m.net->blocks[l], l);
   watch(*m.net->head, m.net->blocks.size());
-  Stage::set_observer([&](const Stage& s, bool starting) {
-    if (starting) updates.push_back({s.name(), {}});
+  Stage::set_observer([&](const Stage& s, StagePhase phase) {
+    if (phase == StagePhase::Backward) updates.push_back({s.name(), {}});
   });
   torch::manual_seed(5);
   torch::Tensor x = torch::randn({8, 1, 12, 12}), y = torch::arange(8, torch::kInt64) % 10;

@@ -17,16 +17,23 @@ void expect_close(const torch::Tensor& a, const torch::Tensor& b, const char* wh
 
 }  // namespace
 
-class FusedConvBlock : public ::testing::TestWithParam<std::tuple<bool, int, int, int>> {};
+// pool, kernel, stride, size, chunk, recompute, dtype (double takes the ATen-operator path that
+// CUDA uses; float the CPU loops)
+using BlockCase = std::tuple<bool, int, int, int, int, bool, torch::ScalarType>;
+class FusedConvBlock : public ::testing::TestWithParam<BlockCase> {};
 
 TEST_P(FusedConvBlock, MatchesTheModuleChainInValueAndGradient) {
-  auto [pool, kernel, stride, size] = GetParam();
+  auto [pool, kernel, stride, size, chunk, recompute, dtype] = GetParam();
   torch::manual_seed(2);
   ConvBlock block(ConvBlockOptions{3, 5, kernel, stride, pool});
+  block->set_memory_plan(chunk, recompute);
+  block->to(dtype);
   torch::nn::init::uniform_(block->bn->weight, 0.5, 1.5);  // non-trivial affine parameters
   torch::nn::init::uniform_(block->bn->bias, -0.5, 0.5);
-  torch::Tensor x = torch::randn({70, 3, size, size});  // three batch chunks in the backward, the last partial
-  torch::Tensor upstream = torch::randn_like(block->forward_reference(x));
+  // 70 samples: several chunks, the last partial
+  torch::Tensor x = torch::randn({70, 3, size, size}, dtype);
+  // The upstream gradient as a transposed view, as a loss over [N, positions, C] passes it back.
+  torch::Tensor upstream = torch::randn_like(block->forward_reference(x).transpose(1, 3).contiguous()).transpose(1, 3);
 
   auto run = [&](bool fused) {
     block->zero_grad();
@@ -51,12 +58,19 @@ TEST_P(FusedConvBlock, MatchesTheModuleChainInValueAndGradient) {
   for (size_t i = 0; i < ref.size(); ++i) expect_close(fused[i], ref[i], names[i]);
 }
 
+constexpr auto F = torch::kFloat;
 INSTANTIATE_TEST_SUITE_P(Shapes, FusedConvBlock,
-                         ::testing::Values(std::make_tuple(true, 3, 1, 8), std::make_tuple(false, 3, 1, 8),
-                                           std::make_tuple(false, 3, 2, 8), std::make_tuple(true, 7, 2, 8),
+                         ::testing::Values(BlockCase(true, 3, 1, 8, 32, false, F), BlockCase(false, 3, 1, 8, 32, false, F),
+                                           BlockCase(false, 3, 2, 8, 32, false, F), BlockCase(true, 7, 2, 8, 32, false, F),
                                            // odd maps (VGG8B on 28x28: 7x7 -> 3x3): the last row and
                                            // column are in no pooling window
-                                           std::make_tuple(true, 3, 1, 7)));
+                                           BlockCase(true, 3, 1, 7, 32, false, F),
+                                           // y recomputed from x in every pass, small chunks
+                                           BlockCase(true, 3, 1, 8, 16, true, F), BlockCase(false, 3, 1, 7, 9, true, F),
+                                           BlockCase(true, 3, 1, 7, 70, false, F),
+                                           // the ATen-operator path
+                                           BlockCase(true, 3, 1, 7, 32, false, torch::kDouble),
+                                           BlockCase(false, 3, 1, 8, 16, true, torch::kDouble)));
 
 TEST(FusedConvBlockInput, NoInputGradientIsComputedForADetachedInput) {
   ConvBlock block(ConvBlockOptions{2, 4, 3, 1, true});

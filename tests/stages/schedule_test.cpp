@@ -10,8 +10,8 @@ using namespace test_models;
 TEST(SequentialSchedule, StagesUpdateInOrderEachOnThePreviousOutput) {
   Model m = model("dcl");
   std::vector<std::string> order;
-  Stage::set_observer([&](const Stage& s, bool starting) {
-    if (starting) order.push_back(s.name());
+  Stage::set_observer([&](const Stage& s, StagePhase phase) {
+    if (phase == StagePhase::Backward) order.push_back(s.name());
   });
   torch::Tensor x = torch::randn({8, 1, 28, 28}), y = torch::randint(10, {8}, torch::kInt64);
   StepResult r = m.schedule->step(x, y);

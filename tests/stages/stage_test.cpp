@@ -78,14 +78,20 @@ TEST(Stage, SharedStateJoinsTheOptimiserAndIsNamed) {
   EXPECT_EQ(stage.shared_state(), std::vector<std::string>{"dictionary"});
 }
 
-TEST(Stage, TheObserverSeesEveryBackwardBeginAndEnd) {
+TEST(Stage, TheObserverSeesEveryPhaseInOrder) {
   nn::Linear block(4, 3);
   auto stage = linear_stage(block);
   std::vector<std::string> events;
-  Stage::set_observer([&](const Stage& s, bool starting) { events.push_back(s.name() + (starting ? "+" : "-")); });
+  bool grads_during_step = false;
+  Stage::set_observer([&](const Stage& s, StagePhase phase) {
+    events.push_back(s.name() + ":" + name_of(phase));
+    if (phase == StagePhase::Step) grads_during_step = block->weight.grad().defined();
+  });
   stage->update(torch::randn({2, 4}), Target{torch::zeros({2}, torch::kInt64), {}});
   Stage::set_observer(nullptr);
-  EXPECT_EQ(events, (std::vector<std::string>{"block0+", "block0-"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"block0:forward", "block0:loss", "block0:backward", "block0:step",
+                                              "block0:done"}));
+  EXPECT_TRUE(grads_during_step);  // the step phase starts after backward has written the gradients
 }
 
 TEST(Stage, TheGradientHookRunsBetweenBackwardAndStep) {

@@ -1,11 +1,13 @@
 #pragma once
 // `dcl bench`: every requested method trained on synthetic data in one process, with median
 // step time, throughput, peak training memory and parameters, each relative to `bp`.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "dcl/experiments/step_profile.h"
 #include "dcl/nn/network.h"
 #include "dcl/training/run_config.h"
 
@@ -18,6 +20,7 @@ struct BenchOptions {
   std::vector<std::string> methods;
   int steps = 10;
   int warmup = 2;
+  bool profile = false;  // after the measured steps, one profiled step per method
 };
 
 struct BenchRow {
@@ -27,6 +30,7 @@ struct BenchRow {
   int64_t peak_bytes = 0;
   int64_t params = 0;
   int64_t auxiliary_params = 0;
+  std::optional<StepProfile> profile;
 };
 
 std::vector<BenchRow> run_bench(const BenchOptions& options);

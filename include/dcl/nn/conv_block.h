@@ -6,11 +6,14 @@
 // pool's int64 indices and, during backward, three full-size gradients alive at once: that
 // working set is what dominates a local learner's peak memory (one block at a time). The fused
 // path keeps only what the gradient needs and works in batch chunks:
-//   saved: input x, conv output y, BN batch statistics, block output p, argmax as a byte per window
-//   forward: y by chunks (oneDNN's layout copies are per chunk); BN/ReLU/pool by chunks, so the
-//            full-size BN/ReLU output never exists when the block pools;
-//   backward: two passes over chunks: BN's reductions Σg, Σg·y, then per chunk g = BN backward of
-//            unpool(g_p · [p > 0]) in place, and the conv's weight (and, for BP, input) gradients.
+//   saved: input x, conv output y (unless recomputed), BN batch statistics, block output p,
+//          argmax as a byte per window
+//   forward: y by chunks with the batch statistics in the same pass; then BN/ReLU/pool by chunks,
+//            one loop each (bn_relu_pool_kernels.h), so the full-size BN/ReLU output never exists
+//   backward: two passes over chunks: BN's reductions Σg, Σg·y, then per chunk the gradient at
+//            the conv output and the conv's weight (and, for BP, input) gradients.
+// With `recompute`, y is never kept whole: each pass computes a chunk's convolution again from x
+// (three more convolutions per step, for the block whose y would set the memory peak).
 // ReLU's mask is read from the output (a window's max is > 0 exactly when its argmax passed the
 // ReLU). Values and gradients equal the module chain's (tests/nn/conv_block_test.cpp).
 #include <torch/torch.h>
@@ -29,11 +32,20 @@ class ConvBlockImpl : public torch::nn::Module {
   // The plain module chain (for comparison and for evaluation).
   torch::Tensor forward_reference(torch::Tensor x);
 
+  // How the training path spends memory: samples per chunk (every temporary exists for one chunk)
+  // and whether y is recomputed instead of kept (memory_plan.h chooses both from a budget).
+  void set_memory_plan(int64_t chunk, bool recompute);
+  int64_t chunk() const { return chunk_; }
+  bool recompute() const { return recompute_; }
+  const ConvBlockOptions& options() const { return options_; }
+
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
 
  private:
   ConvBlockOptions options_;
+  int64_t chunk_ = 32;
+  bool recompute_ = false;
 };
 TORCH_MODULE(ConvBlock);
 

@@ -40,6 +40,16 @@ StageBlock stage_block(Holder holder) {
   return {holder.ptr(), [holder](const torch::Tensor& x) mutable { return holder->forward(x); }};
 }
 
+// The parts of Stage::update, in order, as an observer sees them.
+enum class StagePhase {
+  Forward,   // the block's forward on the detached input
+  Loss,      // the local loss on the block's output
+  Backward,  // zero_grad and backward through this stage's graph
+  Step,      // the gradient hook and the optimiser step
+  Done       // the update has released its gradients
+};
+const char* name_of(StagePhase phase);
+
 struct StageResult {
   torch::Tensor output;  // the block output, detached: the next stage's input
   double loss = 0;
@@ -81,10 +91,10 @@ class Stage {
   // data-parallel schedule all-reduces them here).
   void set_gradient_hook(std::function<void(Stage&)> hook) { gradient_hook_ = std::move(hook); }
 
-  // Called with (stage, true) before an update's backward and (stage, false) after its step, on
-  // the thread that runs the update: profilers and the gradient-isolation test use it. One
-  // observer for all stages.
-  using Observer = std::function<void(const Stage&, bool starting)>;
+  // Called as an update enters each phase, on the thread that runs the update: the step profiler
+  // (experiments/step_profile.h) and the gradient-isolation test use it. One observer for all
+  // stages.
+  using Observer = std::function<void(const Stage&, StagePhase)>;
   static void set_observer(Observer observer);
 
   // Runs the block under autocast (amp) on `device`'s type; its output is cast back to float32.

@@ -1,0 +1,229 @@
+#include "bn_relu_pool_kernels.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+
+namespace dcl::bn_relu_pool {
+
+namespace {
+
+// Shapes of a chunk: N samples, C channels, an H x W plane; pooled planes are (H/2) x (W/2).
+struct Dims {
+  int64_t n, c, h, w, ho, wo;
+  explicit Dims(const torch::Tensor& y)
+      : n(y.size(0)), c(y.size(1)), h(y.size(2)), w(y.size(3)), ho(y.size(2) / 2), wo(y.size(3) / 2) {}
+};
+
+// Element (n, c, i, j) of a 4-d tensor given by its data and strides (the output gradient may be
+// any view: a transpose, an expand).
+struct Strided {
+  const float* data;
+  int64_t s0, s1, s2, s3;
+  explicit Strided(const torch::Tensor& t)
+      : data(t.data_ptr<float>()), s0(t.stride(0)), s1(t.stride(1)), s2(t.stride(2)), s3(t.stride(3)) {}
+  float at(int64_t n, int64_t c, int64_t i, int64_t j) const { return data[n * s0 + c * s1 + i * s2 + j * s3]; }
+};
+
+torch::Tensor per_channel(const torch::Tensor& t) { return t.view({1, -1, 1, 1}); }
+
+// The ATen-operator path (CUDA, other dtypes): the same quantities, one operator at a time.
+torch::Tensor routed_gradient(const torch::Tensor& g_out, const torch::Tensor& out, const torch::Tensor& code,
+                              int64_t height, int64_t width, bool pool) {
+  torch::Tensor g = g_out * out.gt(0);
+  if (!pool) return g;
+  int64_t n = g.size(0), c = g.size(1), h = g.size(2), w = g.size(3);
+  torch::Tensor routed = torch::zeros({n, c, h, 2, w, 2}, g.options());
+  for (int64_t dy = 0; dy < 2; ++dy)
+    for (int64_t dx = 0; dx < 2; ++dx) routed.select(5, dx).select(3, dy).copy_(g * code.eq(dy * 2 + dx));
+  routed = routed.view({n, c, 2 * h, 2 * w});
+  if (height == 2 * h && width == 2 * w) return routed;
+  return torch::constant_pad_nd(routed, {0, width - 2 * w, 0, height - 2 * h});
+}
+
+}  // namespace
+
+bool supported(const torch::Tensor& y) {
+  return y.device().is_cpu() && y.scalar_type() == torch::kFloat && y.is_contiguous() && y.dim() == 4;
+}
+
+void accumulate_moments(const torch::Tensor& y, torch::Tensor& acc) {
+  if (!acc.defined()) {
+    acc = torch::zeros({3, y.size(1)}, y.options().dtype(torch::kDouble));
+    acc[2].copy_(y[0].flatten(1).select(1, 0));  // the shift: each channel's first value
+  }
+  if (!supported(y)) {
+    torch::Tensor d = y.to(torch::kDouble) - acc[2].view({1, -1, 1, 1});
+    acc[0] += d.sum({0, 2, 3});
+    acc[1] += d.square().sum({0, 2, 3});
+    return;
+  }
+  Dims d(y);
+  const float* py = y.data_ptr<float>();
+  double* pa = acc.data_ptr<double>();
+  const int64_t plane = d.h * d.w;
+  at::parallel_for(0, d.c, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const double shift = pa[2 * d.c + c];
+      double s = 0, s2 = 0;
+      for (int64_t n = 0; n < d.n; ++n) {
+        const float* p = py + (n * d.c + c) * plane;
+        for (int64_t k = 0; k < plane; ++k) {
+          double v = double(p[k]) - shift;
+          s += v;
+          s2 += v * v;
+        }
+      }
+      pa[c] += s;
+      pa[d.c + c] += s2;
+    }
+  });
+}
+
+std::pair<torch::Tensor, torch::Tensor> moments(const torch::Tensor& acc, int64_t count) {
+  torch::Tensor m = acc[0] / double(count);
+  torch::Tensor var = (acc[1] / double(count) - m.square()).clamp_min(0);
+  return {(acc[2] + m).to(torch::kFloat), var.to(torch::kFloat)};
+}
+
+void normalize_relu(const torch::Tensor& y, const torch::Tensor& scale, const torch::Tensor& shift,
+                    torch::Tensor out) {
+  if (!supported(y) || !out.is_contiguous()) {
+    out.copy_((y * per_channel(scale) + per_channel(shift)).relu_());
+    return;
+  }
+  Dims d(y);
+  const float *py = y.data_ptr<float>(), *sc = scale.data_ptr<float>(), *sh = shift.data_ptr<float>();
+  float* po = out.data_ptr<float>();
+  const int64_t plane = d.h * d.w;
+  at::parallel_for(0, d.n * d.c, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float a = sc[p % d.c], b = sh[p % d.c];
+      const float* src = py + p * plane;
+      float* dst = po + p * plane;
+      for (int64_t k = 0; k < plane; ++k) dst[k] = std::max(src[k] * a + b, 0.0f);
+    }
+  });
+}
+
+void normalize_relu_pool(const torch::Tensor& y, const torch::Tensor& scale, const torch::Tensor& shift,
+                         torch::Tensor out, torch::Tensor code) {
+  if (!supported(y) || !out.is_contiguous() || !code.is_contiguous()) {
+    torch::Tensor z = (y * per_channel(scale) + per_channel(shift)).relu_();
+    auto [p, idx] = at::max_pool2d_with_indices(z, {2, 2}, {2, 2});
+    out.copy_(p);
+    torch::Tensor col = idx.remainder(y.size(3)).remainder_(2);
+    code.copy_(idx.div_(y.size(3), "floor").remainder_(2).mul_(2).add_(col));
+    return;
+  }
+  Dims d(y);
+  const float *py = y.data_ptr<float>(), *sc = scale.data_ptr<float>(), *sh = shift.data_ptr<float>();
+  float* po = out.data_ptr<float>();
+  uint8_t* pc = code.data_ptr<uint8_t>();
+  at::parallel_for(0, d.n * d.c, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float a = sc[p % d.c], b = sh[p % d.c];
+      const float* src = py + p * d.h * d.w;
+      for (int64_t i = 0; i < d.ho; ++i) {
+        const float* r0 = src + 2 * i * d.w;
+        const float* r1 = r0 + d.w;
+        float* o = po + (p * d.ho + i) * d.wo;
+        uint8_t* k = pc + (p * d.ho + i) * d.wo;
+        for (int64_t j = 0; j < d.wo; ++j) {
+          // Scan order and strict '>' as max_pool2d: the first maximum wins.
+          float v[4] = {std::max(r0[2 * j] * a + b, 0.0f), std::max(r0[2 * j + 1] * a + b, 0.0f),
+                        std::max(r1[2 * j] * a + b, 0.0f), std::max(r1[2 * j + 1] * a + b, 0.0f)};
+          uint8_t best = 0;
+          for (uint8_t q = 1; q < 4; ++q)
+            if (v[q] > v[best]) best = q;
+          o[j] = v[best];
+          k[j] = best;
+        }
+      }
+    }
+  });
+}
+
+void accumulate_grad_sums(const torch::Tensor& g_out, const torch::Tensor& out, const torch::Tensor& code,
+                          const torch::Tensor& y, bool pool, torch::Tensor& sums) {
+  if (!sums.defined()) sums = torch::zeros({2, y.size(1)}, y.options().dtype(torch::kDouble));
+  if (!supported(y) || !out.is_contiguous() || (pool && !code.is_contiguous()) || g_out.dim() != 4 ||
+      g_out.scalar_type() != torch::kFloat) {
+    torch::Tensor g = routed_gradient(g_out, out, code, y.size(2), y.size(3), pool);
+    sums[0] += g.sum({0, 2, 3}).to(torch::kDouble);
+    sums[1] += (g * y).sum({0, 2, 3}).to(torch::kDouble);
+    return;
+  }
+  Dims d(y);
+  Strided g(g_out);
+  const float *py = y.data_ptr<float>(), *po = out.data_ptr<float>();
+  const uint8_t* pc = pool ? code.data_ptr<uint8_t>() : nullptr;
+  double* ps = sums.data_ptr<double>();
+  const int64_t oh = pool ? d.ho : d.h, ow = pool ? d.wo : d.w;  // the output plane
+  at::parallel_for(0, d.c, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double s = 0, sy = 0;
+      for (int64_t n = 0; n < d.n; ++n) {
+        const int64_t plane = n * d.c + c;
+        const float* yp = py + plane * d.h * d.w;
+        for (int64_t i = 0; i < oh; ++i)
+          for (int64_t j = 0; j < ow; ++j) {
+            const int64_t o = (plane * oh + i) * ow + j;
+            if (!(po[o] > 0)) continue;  // the ReLU's mask, read from the output
+            const double gv = g.at(n, c, i, j);
+            int64_t yi = i, yj = j;
+            if (pool) {
+              yi = 2 * i + pc[o] / 2;
+              yj = 2 * j + pc[o] % 2;
+            }
+            s += gv;
+            sy += gv * yp[yi * d.w + yj];
+          }
+      }
+      ps[c] += s;
+      ps[d.c + c] += sy;
+    }
+  });
+}
+
+torch::Tensor grad_at_conv(const torch::Tensor& g_out, const torch::Tensor& out, const torch::Tensor& code,
+                           const torch::Tensor& y, bool pool, const torch::Tensor& k, const torch::Tensor& c,
+                           const torch::Tensor& offset) {
+  if (!supported(y) || !out.is_contiguous() || (pool && !code.is_contiguous()) || g_out.dim() != 4 ||
+      g_out.scalar_type() != torch::kFloat) {
+    torch::Tensor g = routed_gradient(g_out, out, code, y.size(2), y.size(3), pool).contiguous();
+    return g.addcmul_(y, per_channel(c), -1.0).sub_(per_channel(offset)).mul_(per_channel(k));
+  }
+  Dims d(y);
+  Strided g(g_out);
+  torch::Tensor dy = torch::empty_like(y);
+  const float *py = y.data_ptr<float>(), *po = out.data_ptr<float>(), *pk = k.data_ptr<float>(),
+              *pcc = c.data_ptr<float>(), *poff = offset.data_ptr<float>();
+  const uint8_t* pc = pool ? code.data_ptr<uint8_t>() : nullptr;
+  float* pd = dy.data_ptr<float>();
+  const int64_t oh = pool ? d.ho : d.h, ow = pool ? d.wo : d.w;
+  at::parallel_for(0, d.n * d.c, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / d.c, ch = p % d.c;
+      // dy = k (g - c y - offset) = a y + b + k g, with g non-zero only where the output passed.
+      const float kk = pk[ch], a = -kk * pcc[ch], b = -kk * poff[ch];
+      const float* yp = py + p * d.h * d.w;
+      float* dp = pd + p * d.h * d.w;
+      for (int64_t q = 0; q < d.h * d.w; ++q) dp[q] = a * yp[q] + b;
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          const int64_t o = (p * oh + i) * ow + j;
+          if (!(po[o] > 0)) continue;
+          int64_t yi = i, yj = j;
+          if (pool) {
+            yi = 2 * i + pc[o] / 2;
+            yj = 2 * j + pc[o] % 2;
+          }
+          dp[yi * d.w + yj] += kk * g.at(n, ch, i, j);
+        }
+    }
+  });
+  return dy;
+}
+
+}  // namespace dcl::bn_relu_pool
