@@ -101,6 +101,10 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
       "AVX-512 BF16 or AMX)");
   add(c.cudnn_benchmark, "--cudnn-benchmark", "cudnn_benchmark",
       "CUDA: let cuDNN time its convolution algorithms once per shape and keep the fastest (not bit-reproducible)");
+  add(c.memory_budget, "--memory-budget", "memory_budget",
+      "Local methods with conv blocks: keep peak training memory (tensors) under SIZE (e.g. 300MiB, 1.5GiB) by "
+      "choosing per block the batch chunk and whether the conv output is recomputed instead of kept (slower); "
+      "an error says when SIZE cannot be met. Empty: fastest plan");
   add_method_options(cmd, c.methods, fields);
 }
 

@@ -67,22 +67,23 @@ torch::Tensor DictionaryLoss::mapped_dictionary() {
 
 torch::Tensor DictionaryLoss::scores(const torch::Tensor& h) {
   const BlockShape& shape = options_.shape;
-  torch::Tensor v;  // [N, K, C]
+  // The mean over positions k of v_k (a conv block's positions, or an fc block's patches), each
+  // v_k unit-length first for cos: <mean_k v_k, t> = mean_k <v_k, t>, without a K x Z tensor.
+  // A conv output is reduced in its own NCHW layout, so that the gradient reaching the block is
+  // NCHW too (a [N, K, C] view would hand the block a transposed gradient to copy).
+  torch::Tensor pooled;  // [N, C]
+  const bool cos = options_.similarity == Similarity::Cos;
   if (h.dim() == 4) {
-    v = h.flatten(2).transpose(1, 2);
+    pooled = (cos ? F::normalize(h, F::NormalizeFuncOptions().dim(1)) : h).mean({2, 3});
   } else if (h.dim() == 2 && shape.patches > 0 && h.size(1) % shape.patches == 0) {
-    v = h.view({h.size(0), shape.patches, h.size(1) / shape.patches});
+    torch::Tensor v = h.view({h.size(0), shape.patches, h.size(1) / shape.patches});
+    pooled = (cos ? F::normalize(v, F::NormalizeFuncOptions().dim(2)) : v).mean(1);
   } else {
     throw std::invalid_argument("dictionary loss: block output of shape " + c10::str(h.sizes()) +
                                 " is neither [N, C, H, W] nor [N, P*C] with P = " + std::to_string(shape.patches));
   }
-  torch::Tensor t = mapped_dictionary();  // [Z, C]
-  if (options_.similarity == Similarity::Cos) {
-    v = F::normalize(v, F::NormalizeFuncOptions().dim(2));
-    return torch::matmul(v.mean(1), t.t()) / options_.temperature;
-  }
-  // Mean first, then one small product: <mean_k v_k, t> = mean_k <v_k, t>, without a K x Z tensor.
-  return torch::matmul(v.mean(1), t.t());
+  torch::Tensor s = torch::matmul(pooled, mapped_dictionary().t());  // [N, Z]
+  return cos ? s / options_.temperature : s;
 }
 
 LossOutput DictionaryLoss::forward(const torch::Tensor& h, const Target& target) {

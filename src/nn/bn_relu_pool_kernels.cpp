@@ -15,15 +15,32 @@ struct Dims {
       : n(y.size(0)), c(y.size(1)), h(y.size(2)), w(y.size(3)), ho(y.size(2) / 2), wo(y.size(3) / 2) {}
 };
 
-// Element (n, c, i, j) of a 4-d tensor given by its data and strides (the output gradient may be
-// any view: a transpose, an expand).
+// The output gradient as the loops read it, plane by plane: NCHW, or constant over each plane (the
+// gradient of a mean over positions, expanded); any other layout (a transposed view) is copied
+// once rather than read across planes.
+torch::Tensor plane_readable(const torch::Tensor& g) {
+  if (g.stride(3) == 1 && g.stride(2) == g.size(3)) return g;
+  if (g.stride(3) == 0 && g.stride(2) == 0) return g;
+  return g.contiguous();
+}
+
+// Element (n, c, i, j) of a 4-d tensor by its strides.
 struct Strided {
   const float* data;
   int64_t s0, s1, s2, s3;
   explicit Strided(const torch::Tensor& t)
       : data(t.data_ptr<float>()), s0(t.stride(0)), s1(t.stride(1)), s2(t.stride(2)), s3(t.stride(3)) {}
   float at(int64_t n, int64_t c, int64_t i, int64_t j) const { return data[n * s0 + c * s1 + i * s2 + j * s3]; }
+  // A plane_readable() tensor's plane (n, c): position q = i W + j is at plane(n, c)[q * s3].
+  const float* plane(int64_t n, int64_t c) const { return data + n * s0 + c * s1; }
 };
+
+// Accumulator lanes of the reductions.
+constexpr int kLanes = 8;
+
+// The gradient through the ReLU: g where the output passed, else 0. Both values are loaded
+// unconditionally, so that this is a select, not a branch the predictor misses half the time.
+inline float masked(float out, float g) { return out > 0 ? g : 0.0f; }
 
 torch::Tensor per_channel(const torch::Tensor& t) { return t.view({1, -1, 1, 1}); }
 
@@ -68,10 +85,23 @@ void accumulate_moments(const torch::Tensor& y, torch::Tensor& acc) {
       double s = 0, s2 = 0;
       for (int64_t n = 0; n < d.n; ++n) {
         const float* p = py + (n * d.c + c) * plane;
-        for (int64_t k = 0; k < plane; ++k) {
-          double v = double(p[k]) - shift;
-          s += v;
-          s2 += v * v;
+        // Independent lanes: one running sum would be one long chain of dependent additions.
+        double ls[kLanes] = {}, ls2[kLanes] = {};
+        int64_t k = 0;
+        for (; k + kLanes <= plane; k += kLanes)
+          for (int l = 0; l < kLanes; ++l) {
+            const double v = double(p[k + l]) - shift;
+            ls[l] += v;
+            ls2[l] += v * v;
+          }
+        for (; k < plane; ++k) {
+          const double v = double(p[k]) - shift;
+          ls[0] += v;
+          ls2[0] += v * v;
+        }
+        for (int l = 0; l < kLanes; ++l) {
+          s += ls[l];
+          s2 += ls2[l];
         }
       }
       pa[c] += s;
@@ -133,9 +163,9 @@ void normalize_relu_pool(const torch::Tensor& y, const torch::Tensor& scale, con
           // Scan order and strict '>' as max_pool2d: the first maximum wins.
           float v[4] = {std::max(r0[2 * j] * a + b, 0.0f), std::max(r0[2 * j + 1] * a + b, 0.0f),
                         std::max(r1[2 * j] * a + b, 0.0f), std::max(r1[2 * j + 1] * a + b, 0.0f)};
-          uint8_t best = 0;
-          for (uint8_t q = 1; q < 4; ++q)
-            if (v[q] > v[best]) best = q;
+          // Selects, not branches (which of four is largest is a coin toss for the predictor).
+          const uint8_t top = v[1] > v[0] ? 1 : 0, bottom = v[3] > v[2] ? 3 : 2;
+          const uint8_t best = v[bottom] > v[top] ? bottom : top;
           o[j] = v[best];
           k[j] = best;
         }
@@ -155,27 +185,41 @@ void accumulate_grad_sums(const torch::Tensor& g_out, const torch::Tensor& out, 
     return;
   }
   Dims d(y);
-  Strided g(g_out);
+  torch::Tensor g_planes = plane_readable(g_out);
+  Strided g(g_planes);
   const float *py = y.data_ptr<float>(), *po = out.data_ptr<float>();
   const uint8_t* pc = pool ? code.data_ptr<uint8_t>() : nullptr;
   double* ps = sums.data_ptr<double>();
-  const int64_t oh = pool ? d.ho : d.h, ow = pool ? d.wo : d.w;  // the output plane
+  const int64_t oh = d.ho, ow = d.wo;  // the pooled plane
   at::parallel_for(0, d.c, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       double s = 0, sy = 0;
       for (int64_t n = 0; n < d.n; ++n) {
         const int64_t plane = n * d.c + c;
         const float* yp = py + plane * d.h * d.w;
+        if (!pool) {  // every position; float lanes within a plane, double across planes
+          const float *op = po + plane * d.h * d.w, *gp = g.plane(n, c);
+          float ls[kLanes] = {}, lsy[kLanes] = {};
+          int64_t q = 0;
+          auto add = [&](int64_t at, int l) {
+            const float gv = masked(op[at], gp[at * g.s3]);
+            ls[l] += gv;
+            lsy[l] += gv * yp[at];
+          };
+          for (; q + kLanes <= d.h * d.w; q += kLanes)
+            for (int l = 0; l < kLanes; ++l) add(q + l, l);
+          for (; q < d.h * d.w; ++q) add(q, 0);
+          for (int l = 0; l < kLanes; ++l) {
+            s += ls[l];
+            sy += lsy[l];
+          }
+          continue;
+        }
         for (int64_t i = 0; i < oh; ++i)
           for (int64_t j = 0; j < ow; ++j) {
             const int64_t o = (plane * oh + i) * ow + j;
-            if (!(po[o] > 0)) continue;  // the ReLU's mask, read from the output
-            const double gv = g.at(n, c, i, j);
-            int64_t yi = i, yj = j;
-            if (pool) {
-              yi = 2 * i + pc[o] / 2;
-              yj = 2 * j + pc[o] % 2;
-            }
+            const double gv = masked(po[o], g.at(n, c, i, j));
+            const int64_t yi = 2 * i + pc[o] / 2, yj = 2 * j + pc[o] % 2;
             s += gv;
             sy += gv * yp[yi * d.w + yj];
           }
@@ -195,13 +239,14 @@ torch::Tensor grad_at_conv(const torch::Tensor& g_out, const torch::Tensor& out,
     return g.addcmul_(y, per_channel(c), -1.0).sub_(per_channel(offset)).mul_(per_channel(k));
   }
   Dims d(y);
-  Strided g(g_out);
+  torch::Tensor g_planes = plane_readable(g_out);
+  Strided g(g_planes);
   torch::Tensor dy = torch::empty_like(y);
   const float *py = y.data_ptr<float>(), *po = out.data_ptr<float>(), *pk = k.data_ptr<float>(),
               *pcc = c.data_ptr<float>(), *poff = offset.data_ptr<float>();
   const uint8_t* pc = pool ? code.data_ptr<uint8_t>() : nullptr;
   float* pd = dy.data_ptr<float>();
-  const int64_t oh = pool ? d.ho : d.h, ow = pool ? d.wo : d.w;
+  const int64_t oh = d.ho, ow = d.wo;
   at::parallel_for(0, d.n * d.c, 1, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / d.c, ch = p % d.c;
@@ -209,17 +254,17 @@ torch::Tensor grad_at_conv(const torch::Tensor& g_out, const torch::Tensor& out,
       const float kk = pk[ch], a = -kk * pcc[ch], b = -kk * poff[ch];
       const float* yp = py + p * d.h * d.w;
       float* dp = pd + p * d.h * d.w;
+      if (!pool) {  // every position, branch-free
+        const float *op = po + p * d.h * d.w, *gp = g.plane(n, ch);
+        for (int64_t q = 0; q < d.h * d.w; ++q) dp[q] = a * yp[q] + b + kk * masked(op[q], gp[q * g.s3]);
+        continue;
+      }
       for (int64_t q = 0; q < d.h * d.w; ++q) dp[q] = a * yp[q] + b;
       for (int64_t i = 0; i < oh; ++i)
         for (int64_t j = 0; j < ow; ++j) {
           const int64_t o = (p * oh + i) * ow + j;
-          if (!(po[o] > 0)) continue;
-          int64_t yi = i, yj = j;
-          if (pool) {
-            yi = 2 * i + pc[o] / 2;
-            yj = 2 * j + pc[o] % 2;
-          }
-          dp[yi * d.w + yj] += kk * g.at(n, ch, i, j);
+          const int64_t yi = 2 * i + pc[o] / 2, yj = 2 * j + pc[o] % 2;
+          dp[yi * d.w + yj] += kk * masked(po[o], g.at(n, ch, i, j));
         }
     }
   });

@@ -1,5 +1,7 @@
 #include "dcl/training/run_config.h"
 
+#include "dcl/training/memory_plan.h"
+
 #include <cmath>
 #include <regex>
 #include <stdexcept>
@@ -51,6 +53,7 @@ namespace dcl {
   VALUE(device, device) \
   ENUM(amp, amp) \
   VALUE(cudnn_benchmark, cudnn_benchmark) \
+  VALUE(memory_budget, memory_budget) \
   VALUE(out, out)
 // clang-format on
 
@@ -100,6 +103,7 @@ void validate(const RunConfig& cfg) {
   auto require = [](bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(message);
   };
+  if (!cfg.memory_budget.empty()) parse_memory_size(cfg.memory_budget);  // throws naming the text
   require(std::regex_match(cfg.device, std::regex("cpu|cuda|cuda:[0-9]{1,3}")),
           "unknown --device '" + cfg.device + "' (valid: cpu, cuda, cuda:N with N the GPU's index)");
   require(cfg.epochs >= 1, "--epochs must be at least 1");

@@ -1,5 +1,7 @@
 #include "dcl/training/trainer.h"
 
+#include "dcl/training/memory_plan.h"
+
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -82,6 +84,10 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   torch::manual_seed(cfg.seed);
   InputShape input{s_->info->channels, s_->info->height, s_->info->width};
   s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
+  if (!cfg.memory_budget.empty()) {
+    auto plans = plan_memory(s_->model, cfg, input, parse_memory_size(cfg.memory_budget));
+    std::fprintf(stderr, "memory plan for --memory-budget %s:\n%s", cfg.memory_budget.c_str(), describe(plans).c_str());
+  }
   check_ensemble_weights(s_->model, input, cfg.ensemble_weights);
 
   s_->dir = cfg.out;

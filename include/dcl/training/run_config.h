@@ -43,6 +43,7 @@ struct RunConfig {
   std::string device = "cpu";
   Amp amp = Amp::None;           // mixed precision of the blocks (losses stay float32)
   bool cudnn_benchmark = false;  // cuDNN's autotuner (CUDA)
+  std::string memory_budget;     // "" = none; else a size for training/memory_plan.h
   std::string out;               // run directory
   int64_t stop_after_steps = 0;  // testing/debugging: behave as if interrupted after N steps
 

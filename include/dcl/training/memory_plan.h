@@ -1,0 +1,41 @@
+#pragma once
+// `--memory-budget SIZE`: how each conv block of a local method spends memory, chosen so that the
+// training peak stays under SIZE. A local method holds one block's activations at a time on top
+// of what every step holds (parameters, optimiser state, the batch); each block's working set is
+// estimated from its shapes, and the fastest plan that fits is taken per block:
+//   keep y, chunks of 32 -> keep y, smaller chunks -> recompute y from x, chunks of 32 .. 1.
+// Estimates, per block (bytes; B the batch, y the conv output, out the block output):
+//   held:    parameters x (1 + optimiser slots) + buffers + the batch + x (the block's input)
+//   keep:    y + out + code + the loss's gradient (~out) + chunk temporaries (2 y + x) / B x chunk
+//   recompute: the same without y.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dcl/nn/network.h"
+#include "dcl/stages/model.h"
+#include "dcl/training/run_config.h"
+
+namespace dcl {
+
+// "300MiB", "1.5GiB", "800MB", "2G", "123456" (bytes) -> bytes; throws std::invalid_argument
+// naming the text.
+int64_t parse_memory_size(const std::string& text);
+std::string format_mib(int64_t bytes);
+
+struct BlockMemoryPlan {
+  int block = 0;
+  int64_t chunk = 32;
+  bool recompute = false;
+  int64_t estimated_peak = 0;  // bytes, the whole process's tensors while this block trains
+};
+
+// Chooses and applies (ConvBlock::set_memory_plan) a plan per conv block for `budget` bytes.
+// Throws std::invalid_argument when the method trains the network end to end (BP: every block's
+// activations at once) or when a block cannot fit even with recomputation and chunks of one
+// sample, naming the block and the least it needs.
+std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, const InputShape& input,
+                                         int64_t budget);
+std::string describe(const std::vector<BlockMemoryPlan>& plans);
+
+}  // namespace dcl

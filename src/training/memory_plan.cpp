@@ -1,0 +1,108 @@
+#include "dcl/training/memory_plan.h"
+
+#include <cmath>
+#include <cstdio>
+#include <regex>
+#include <stdexcept>
+
+#include "dcl/nn/conv_block.h"
+
+namespace dcl {
+
+int64_t parse_memory_size(const std::string& text) {
+  static const std::regex re("^([0-9]+(\\.[0-9]+)?)\\s*(|B|K|KB|KiB|M|MB|MiB|G|GB|GiB)$");
+  std::smatch m;
+  if (!std::regex_match(text, m, re))
+    throw std::invalid_argument("--memory-budget '" + text + "' is not a size (e.g. 300MiB, 1.5GiB, 800MB)");
+  const std::string unit = m[3];
+  double scale = 1;
+  if (!unit.empty() && unit != "B") {
+    const bool binary = unit.size() == 1 || unit.find('i') != std::string::npos;  // K, M, G: binary as in ls -h
+    const double base = binary ? 1024.0 : 1000.0;
+    const int power = unit[0] == 'K' ? 1 : unit[0] == 'M' ? 2 : 3;
+    scale = std::pow(base, power);
+  }
+  const double bytes = std::stod(m[1]) * scale;
+  if (bytes < 1 || bytes > 9e18) throw std::invalid_argument("--memory-budget '" + text + "' is out of range");
+  return int64_t(bytes);
+}
+
+std::string format_mib(int64_t bytes) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.1f MiB", double(bytes) / (1 << 20));
+  return s;
+}
+
+namespace {
+
+int optimizer_slots(const OptimizerOptions& o) {
+  if (o.kind == OptimizerKind::Sgd) return o.momentum > 0 ? 1 : 0;
+  return 2;  // Adam, AdamW: first and second moments
+}
+
+int64_t bytes_of(const torch::Tensor& t) { return t.numel() * int64_t(t.element_size()); }
+
+}  // namespace
+
+std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, const InputShape& input,
+                                         int64_t budget) {
+  for (auto& s : model.stages)
+    if (s->kind() == StageKind::Network)
+      throw std::invalid_argument("--memory-budget applies to local methods, which hold one block's activations at a "
+                                  "time; " + cfg.method + " trains the network end to end and holds every block's");
+  const int64_t B = cfg.batch_size, slots = optimizer_slots(cfg.optimizer);
+  int64_t held = int64_t(B) * input.channels * input.height * input.width * 4 + B * 8;  // the batch
+  for (auto& [name, t] : model.named_state()) held += bytes_of(t) * (t.requires_grad() ? 1 + slots : 1);
+
+  std::vector<BlockMemoryPlan> plans;
+  torch::NoGradGuard no_grad;
+  torch::Tensor h = torch::zeros({1, input.channels, input.height, input.width});
+  for (size_t l = 0; l < model.net->blocks.size(); ++l) {
+    auto& block = model.net->blocks[l];
+    const bool was_training = block->is_training();
+    block->eval();  // the shape probe must not move BatchNorm's running statistics
+    for (auto& m : block->modules(/*include_self=*/false)) {
+      auto* conv = dynamic_cast<ConvBlockImpl*>(m.get());
+      if (!conv) continue;
+      const int64_t x = B * h.numel() * 4, y = B * conv->conv->forward(h).numel() * 4;
+      const bool pool = conv->options().pool;
+      const int64_t out = pool ? y / 4 : y, code = pool ? y / 16 : 0;
+      auto peak = [&](int64_t chunk, bool recompute) {
+        int64_t temporaries = (2 * y + x) / B * chunk;
+        return held + x + (recompute ? 0 : y) + out + code + out + temporaries;
+      };
+      BlockMemoryPlan best{int(l), 1, true, peak(1, true)};
+      bool found = false;
+      for (bool recompute : {false, true}) {
+        for (int64_t chunk : {32, 16, 8, 4, 2, 1})
+          if (peak(chunk, recompute) <= budget) {
+            best = {int(l), chunk, recompute, peak(chunk, recompute)};
+            found = true;
+            break;
+          }
+        if (found) break;
+      }
+      if (!found)
+        throw std::invalid_argument("--memory-budget " + format_mib(budget) + " is below what block " +
+                                    std::to_string(l) + " needs at the least: about " + format_mib(best.estimated_peak) +
+                                    " (" + format_mib(held) + " of parameters, optimiser state and batch, " +
+                                    format_mib(x) + " of its input, its output and gradient, recomputing its "
+                                    "convolution in chunks of one sample); raise it or lower --batch-size");
+      conv->set_memory_plan(best.chunk, best.recompute);
+      plans.push_back(best);
+    }
+    h = block->forward(h);
+    block->train(was_training);
+  }
+  return plans;
+}
+
+std::string describe(const std::vector<BlockMemoryPlan>& plans) {
+  std::string s;
+  for (const auto& p : plans)
+    s += "  block " + std::to_string(p.block) + ": " + (p.recompute ? "recompute y" : "keep y") + ", chunks of " +
+         std::to_string(p.chunk) + ", estimated peak " + format_mib(p.estimated_peak) + "\n";
+  return s;
+}
+
+}  // namespace dcl

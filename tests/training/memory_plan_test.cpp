@@ -1,0 +1,100 @@
+// --memory-budget: sizes parse, plans fit the budget they were made for, and what cannot fit says so.
+#include <gtest/gtest.h>
+
+#include "dcl/nn/conv_block.h"
+#include "dcl/training/memory_plan.h"
+#include "dcl/training/memory_tracker.h"
+#include "test_models.h"
+
+using namespace dcl;
+
+TEST(MemoryBudget, SizesParseWithBinaryAndDecimalUnits) {
+  EXPECT_EQ(parse_memory_size("300MiB"), 300ll << 20);
+  EXPECT_EQ(parse_memory_size("300M"), 300ll << 20);
+  EXPECT_EQ(parse_memory_size("800MB"), 800000000ll);
+  EXPECT_EQ(parse_memory_size("1.5GiB"), 3ll << 29);
+  EXPECT_EQ(parse_memory_size("4096"), 4096);
+  for (const char* bad : {"", "lots", "-1MiB", "3 TiB", "1e9"}) {
+    try {
+      parse_memory_size(bad);
+      ADD_FAILURE() << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "'"), std::string::npos) << e.what();
+    }
+  }
+}
+
+namespace {
+
+struct VggRun {
+  RunConfig cfg = test_models::config("dcl", Arch::Vgg8b);
+  InputShape input{3, 32, 32};
+  Model model;
+  explicit VggRun(int batch) {
+    cfg.batch_size = batch;
+    model = test_models::model(cfg, input);
+  }
+  std::vector<ConvBlockImpl*> conv_blocks() {
+    std::vector<ConvBlockImpl*> v;
+    for (auto& b : model.net->blocks)
+      for (auto& m : b->modules(false))
+        if (auto* c = dynamic_cast<ConvBlockImpl*>(m.get())) v.push_back(c);
+    return v;
+  }
+};
+
+}  // namespace
+
+TEST(MemoryBudget, ARoomyBudgetKeepsEveryConvOutputAndATightOneRecomputesWhereThePeakIs) {
+  VggRun run(16);
+  auto roomy = plan_memory(run.model, run.cfg, run.input, 4ll << 30);
+  ASSERT_EQ(roomy.size(), 6u);
+  for (const auto& p : roomy) EXPECT_FALSE(p.recompute) << p.block;
+  // Just under the largest "keep" estimate: that block (the 128 -> 256 conv at 32x32) gives way first.
+  int64_t largest = 0;
+  int where = -1;
+  for (const auto& p : roomy)
+    if (p.estimated_peak > largest) largest = p.estimated_peak, where = p.block;
+  EXPECT_EQ(where, 1);
+  auto tight = plan_memory(run.model, run.cfg, run.input, largest - 1);
+  for (const auto& p : tight) {
+    EXPECT_LE(p.estimated_peak, largest - 1);
+    if (p.block == where) EXPECT_TRUE(p.recompute || p.chunk < 32);
+  }
+  auto blocks = run.conv_blocks();
+  EXPECT_EQ(blocks[1]->recompute(), tight[1].recompute);
+  EXPECT_EQ(blocks[1]->chunk(), tight[1].chunk);
+}
+
+TEST(MemoryBudget, TheMeasuredPeakOfATrainingStepStaysUnderTheBudget) {
+  VggRun run(32);
+  MemoryTracker memory("cpu");
+  torch::Tensor x = torch::randn({32, 3, 32, 32}), y = torch::randint(10, {32}, torch::kInt64);
+  run.model.schedule->step(x, y);  // optimiser state exists from here on
+  memory.reset_peak();
+  run.model.schedule->step(x, y);
+  const int64_t unplanned = memory.peak_bytes();
+  const int64_t budget = unplanned * 3 / 4;
+  plan_memory(run.model, run.cfg, run.input, budget);
+  memory.reset_peak();
+  run.model.schedule->step(x, y);
+  EXPECT_LE(memory.peak_bytes(), budget) << "unplanned peak " << unplanned;
+}
+
+TEST(MemoryBudget, AnImpossibleBudgetOrAnEndToEndMethodIsRefusedWithTheReason) {
+  VggRun run(16);
+  try {
+    plan_memory(run.model, run.cfg, run.input, 10ll << 20);
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("below what block 0 needs at the least"), std::string::npos) << e.what();
+  }
+  RunConfig bp = test_models::config("bp", Arch::Vgg8b);
+  Model bp_model = test_models::model(bp, run.input);
+  try {
+    plan_memory(bp_model, bp, run.input, 4ll << 30);
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("applies to local methods"), std::string::npos) << e.what();
+  }
+}
