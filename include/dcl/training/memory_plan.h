@@ -8,6 +8,7 @@
 //   held:    parameters x (1 + optimiser slots) + buffers + the batch + x (the block's input)
 //   keep:    y + out + code + the loss's gradient (~out) + chunk temporaries (2 y + x) / B x chunk
 //   recompute: the same without y.
+// Plans are made for the budget less a margin (2%, at least 8 MiB) for what the estimate leaves out.
 #include <cstdint>
 #include <string>
 #include <vector>
