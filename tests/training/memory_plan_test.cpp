@@ -59,7 +59,9 @@ TEST(MemoryBudget, ARoomyBudgetKeepsEveryConvOutputAndATightOneRecomputesWhereTh
   auto tight = plan_memory(run.model, run.cfg, run.input, largest - 1);
   for (const auto& p : tight) {
     EXPECT_LE(p.estimated_peak, largest - 1);
-    if (p.block == where) EXPECT_TRUE(p.recompute || p.chunk < 32);
+    if (p.block == where) {
+      EXPECT_TRUE(p.recompute || p.chunk < 32);
+    }
   }
   auto blocks = run.conv_blocks();
   EXPECT_EQ(blocks[1]->recompute(), tight[1].recompute);
