@@ -1,4 +1,5 @@
 // dcl: train and measure networks with Dictionary Contrastive Learning and other local methods.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -24,6 +25,12 @@ int main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) a write fails with EFBIG and is reported by the write that
   // hit it, instead of the signal killing the process mid-write.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Every training step allocates and frees the same large tensors (a VGG8B block's conv output is
+  // 128 MB). glibc serves blocks past 32 MB with mmap and unmaps them on free, so every step
+  // faults them in again page by page; kept in the heap (and the heap not trimmed below 1 GiB of
+  // free space) they are reused as they are.
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{"dcl: local supervision with Dictionary Contrastive Learning (Choi et al., ICLR 2024)"};
   app.require_subcommand(1);
   app.fallthrough();  // --verbose is accepted after the subcommand too

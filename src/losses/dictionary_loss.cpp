@@ -74,7 +74,9 @@ torch::Tensor DictionaryLoss::scores(const torch::Tensor& h) {
   torch::Tensor pooled;  // [N, C]
   const bool cos = options_.similarity == Similarity::Cos;
   if (h.dim() == 4) {
-    pooled = (cos ? F::normalize(h, F::NormalizeFuncOptions().dim(1)) : h).mean({2, 3});
+    // sum / K rather than mean: sum's gradient is an expanded view (nothing written per position),
+    // which the fused conv block reads plane by plane; mean's is materialised at full size.
+    pooled = (cos ? F::normalize(h, F::NormalizeFuncOptions().dim(1)) : h).sum({2, 3}) / double(h.size(2) * h.size(3));
   } else if (h.dim() == 2 && shape.patches > 0 && h.size(1) % shape.patches == 0) {
     torch::Tensor v = h.view({h.size(0), shape.patches, h.size(1) / shape.patches});
     pooled = (cos ? F::normalize(v, F::NormalizeFuncOptions().dim(2)) : v).mean(1);

@@ -200,15 +200,23 @@ void accumulate_grad_sums(const torch::Tensor& g_out, const torch::Tensor& out, 
         if (!pool) {  // every position; float lanes within a plane, double across planes
           const float *op = po + plane * d.h * d.w, *gp = g.plane(n, c);
           float ls[kLanes] = {}, lsy[kLanes] = {};
-          int64_t q = 0;
-          auto add = [&](int64_t at, int l) {
-            const float gv = masked(op[at], gp[at * g.s3]);
-            ls[l] += gv;
-            lsy[l] += gv * yp[at];
+          // One loop per layout of g (contiguous plane, or one value per plane), so that each
+          // has a fixed stride the compiler can vectorise.
+          auto run = [&](auto g_at) {
+            int64_t q = 0;
+            auto add = [&](int64_t at, int l) {
+              const float gv = masked(op[at], g_at(at));
+              ls[l] += gv;
+              lsy[l] += gv * yp[at];
+            };
+            for (; q + kLanes <= d.h * d.w; q += kLanes)
+              for (int l = 0; l < kLanes; ++l) add(q + l, l);
+            for (; q < d.h * d.w; ++q) add(q, 0);
           };
-          for (; q + kLanes <= d.h * d.w; q += kLanes)
-            for (int l = 0; l < kLanes; ++l) add(q + l, l);
-          for (; q < d.h * d.w; ++q) add(q, 0);
+          if (g.s3 == 0)
+            run([gv = gp[0]](int64_t) { return gv; });
+          else
+            run([gp](int64_t at) { return gp[at]; });
           for (int l = 0; l < kLanes; ++l) {
             s += ls[l];
             sy += lsy[l];
@@ -256,7 +264,12 @@ torch::Tensor grad_at_conv(const torch::Tensor& g_out, const torch::Tensor& out,
       float* dp = pd + p * d.h * d.w;
       if (!pool) {  // every position, branch-free
         const float *op = po + p * d.h * d.w, *gp = g.plane(n, ch);
-        for (int64_t q = 0; q < d.h * d.w; ++q) dp[q] = a * yp[q] + b + kk * masked(op[q], gp[q * g.s3]);
+        if (g.s3 == 0) {
+          const float kg = kk * gp[0];
+          for (int64_t q = 0; q < d.h * d.w; ++q) dp[q] = a * yp[q] + b + masked(op[q], kg);
+        } else {
+          for (int64_t q = 0; q < d.h * d.w; ++q) dp[q] = a * yp[q] + b + kk * masked(op[q], gp[q]);
+        }
         continue;
       }
       for (int64_t q = 0; q < d.h * d.w; ++q) dp[q] = a * yp[q] + b;

@@ -48,55 +48,80 @@ int64_t bytes_of(const torch::Tensor& t) { return t.numel() * int64_t(t.element_
 std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, const InputShape& input,
                                          int64_t budget) {
   for (auto& s : model.stages)
-    if (s->kind() == StageKind::Network)
+    if (s->kind() == StageKind::Network) {
+      if (budget < 0) return {};  // BP keeps its blocks' fixed chunks
       throw std::invalid_argument("--memory-budget applies to local methods, which hold one block's activations at a "
                                   "time; " + cfg.method + " trains the network end to end and holds every block's");
+    }
   const int64_t B = cfg.batch_size, slots = optimizer_slots(cfg.optimizer);
-  // What the estimate leaves out (the loss's temporaries, the head, the allocator's rounding):
-  // measured at up to 5 MiB on VGG8B (3x96x96, batch 32); plans are made for the budget less this.
-  const int64_t target = budget - std::max<int64_t>(int64_t(8) << 20, budget / 50);
   int64_t held = int64_t(B) * input.channels * input.height * input.width * 4 + B * 8;  // the batch
   for (auto& [name, t] : model.named_state()) held += bytes_of(t) * (t.requires_grad() ? 1 + slots : 1);
 
-  std::vector<BlockMemoryPlan> plans;
-  torch::NoGradGuard no_grad;
-  torch::Tensor h = torch::zeros({1, input.channels, input.height, input.width});
-  for (size_t l = 0; l < model.net->blocks.size(); ++l) {
-    auto& block = model.net->blocks[l];
-    const bool was_training = block->is_training();
-    block->eval();  // the shape probe must not move BatchNorm's running statistics
-    for (auto& m : block->modules(/*include_self=*/false)) {
-      auto* conv = dynamic_cast<ConvBlockImpl*>(m.get());
-      if (!conv) continue;
-      const int64_t x = B * h.numel() * 4, y = B * conv->conv->forward(h).numel() * 4;
-      const bool pool = conv->options().pool;
-      const int64_t out = pool ? y / 4 : y, code = pool ? y / 16 : 0;
-      auto peak = [&](int64_t chunk, bool recompute) {
-        int64_t temporaries = (2 * y + x) / B * chunk;
-        return held + x + (recompute ? 0 : y) + out + code + out + temporaries;
-      };
-      BlockMemoryPlan best{int(l), 1, true, peak(1, true)};
-      bool found = false;
-      for (bool recompute : {false, true}) {
-        for (int64_t chunk : {32, 16, 8, 4, 2, 1})
-          if (peak(chunk, recompute) <= target) {
-            best = {int(l), chunk, recompute, peak(chunk, recompute)};
-            found = true;
-            break;
-          }
-        if (found) break;
-      }
-      if (!found)
-        throw std::invalid_argument("--memory-budget " + format_mib(budget) + " is below what block " +
-                                    std::to_string(l) + " needs at the least: about " + format_mib(best.estimated_peak) +
-                                    " (" + format_mib(held) + " of parameters, optimiser state and batch, " +
-                                    format_mib(x) + " of its input, its output and gradient, recomputing its "
-                                    "convolution in chunks of one sample); raise it or lower --batch-size");
-      conv->set_memory_plan(best.chunk, best.recompute);
-      plans.push_back(best);
+  // Every conv block's sizes, from one sample through the network.
+  struct Sizes {
+    int block;
+    ConvBlockImpl* conv;
+    int64_t x, y, out, code;
+    int64_t peak(int64_t held, int64_t B, int64_t chunk, bool recompute) const {
+      const int64_t temporaries = (2 * y + x) / B * chunk;
+      return held + x + (recompute ? 0 : y) + out + code + out + temporaries;
     }
-    h = block->forward(h);
-    block->train(was_training);
+  };
+  std::vector<Sizes> sizes;
+  {
+    torch::NoGradGuard no_grad;
+    torch::Tensor h = torch::zeros({1, input.channels, input.height, input.width});
+    for (size_t l = 0; l < model.net->blocks.size(); ++l) {
+      auto& block = model.net->blocks[l];
+      const bool was_training = block->is_training();
+      block->eval();  // the shape probe must not move BatchNorm's running statistics
+      for (auto& m : block->modules(/*include_self=*/false))
+        if (auto* conv = dynamic_cast<ConvBlockImpl*>(m.get())) {
+          const int64_t x = B * h.numel() * 4, y = B * conv->conv->forward(h).numel() * 4;
+          const bool pool = conv->options().pool;
+          sizes.push_back({int(l), conv, x, y, pool ? y / 4 : y, pool ? y / 16 : 0});
+        }
+      h = block->forward(h);
+      block->train(was_training);
+    }
+  }
+
+  int64_t target = 0;
+  if (budget < 0) {
+    // No budget: the peak of the fixed plan (y kept, chunks of 32) is the limit, so only the blocks
+    // below the one that sets the peak give up chunking (one convolution call, no copies into y).
+    for (const auto& s : sizes) target = std::max(target, s.peak(held, B, std::min<int64_t>(32, B), false));
+  } else {
+    // What the estimate leaves out (the loss's temporaries, the head, the allocator's rounding):
+    // measured at up to 5 MiB on VGG8B (3x96x96, batch 32); plans are made for the budget less this.
+    target = budget - std::max<int64_t>(int64_t(8) << 20, budget / 50);
+  }
+  std::vector<int64_t> chunks = {B};
+  for (int64_t c : {64, 32, 16, 8, 4, 2, 1})
+    if (c < B) chunks.push_back(c);
+
+  std::vector<BlockMemoryPlan> plans;
+  for (const auto& s : sizes) {
+    BlockMemoryPlan best{s.block, 1, true, s.peak(held, B, 1, true)};
+    bool found = false;
+    for (bool recompute : {false, true}) {
+      for (int64_t chunk : chunks)
+        if (s.peak(held, B, chunk, recompute) <= target) {
+          best = {s.block, chunk, recompute, s.peak(held, B, chunk, recompute)};
+          found = true;
+          break;
+        }
+      if (found) break;
+    }
+    if (!found)
+      throw std::invalid_argument("--memory-budget " + format_mib(budget) + " is below what block " +
+                                  std::to_string(s.block) + " needs at the least: about " +
+                                  format_mib(best.estimated_peak) + " (" + format_mib(held) +
+                                  " of parameters, optimiser state and batch, " + format_mib(s.x) +
+                                  " of its input, its output and gradient, recomputing its convolution in chunks of "
+                                  "one sample); raise it or lower --batch-size");
+    s.conv->set_memory_plan(best.chunk, best.recompute);
+    plans.push_back(best);
   }
   return plans;
 }

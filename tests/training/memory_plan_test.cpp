@@ -49,8 +49,11 @@ TEST(MemoryBudget, ARoomyBudgetKeepsEveryConvOutputAndATightOneRecomputesWhereTh
   VggRun run(16);
   auto roomy = plan_memory(run.model, run.cfg, run.input, 4ll << 30);
   ASSERT_EQ(roomy.size(), 6u);
-  for (const auto& p : roomy) EXPECT_FALSE(p.recompute) << p.block;
-  // Just under the largest "keep" estimate: that block (the 128 -> 256 conv at 32x32) gives way first.
+  for (const auto& p : roomy) {
+    EXPECT_FALSE(p.recompute) << p.block;
+    EXPECT_EQ(p.chunk, 16) << p.block;  // the whole batch in one convolution
+  }
+  // Just under the largest estimate: that block (the 128 -> 256 conv at 32x32) gives way first.
   int64_t largest = 0;
   int where = -1;
   for (const auto& p : roomy)
@@ -60,12 +63,31 @@ TEST(MemoryBudget, ARoomyBudgetKeepsEveryConvOutputAndATightOneRecomputesWhereTh
   for (const auto& p : tight) {
     EXPECT_LE(p.estimated_peak, largest - 1);
     if (p.block == where) {
-      EXPECT_TRUE(p.recompute || p.chunk < 32);
+      EXPECT_TRUE(p.recompute || p.chunk < 16);
     }
   }
   auto blocks = run.conv_blocks();
   EXPECT_EQ(blocks[1]->recompute(), tight[1].recompute);
   EXPECT_EQ(blocks[1]->chunk(), tight[1].chunk);
+}
+
+TEST(MemoryBudget, WithoutABudgetOnlyTheBlockThatSetsThePeakKeepsItsChunks) {
+  VggRun run(128);
+  auto plans = plan_memory(run.model, run.cfg, run.input, -1);
+  ASSERT_EQ(plans.size(), 6u);
+  int64_t natural = 0;
+  for (const auto& p : plans) {
+    EXPECT_FALSE(p.recompute);
+    natural = std::max(natural, p.estimated_peak);
+  }
+  EXPECT_EQ(plans[1].chunk, 32);    // the peak: the fixed plan's chunks
+  EXPECT_EQ(plans[5].chunk, 128);   // 512 channels at 4x4: far below it, one convolution
+  for (const auto& p : plans) EXPECT_LE(p.estimated_peak, natural);
+  // BP keeps the fixed chunks: nothing is planned.
+  RunConfig bp = test_models::config("bp", Arch::Vgg8b);
+  bp.batch_size = 128;
+  Model bp_model = test_models::model(bp, run.input);
+  EXPECT_TRUE(plan_memory(bp_model, bp, run.input, -1).empty());
 }
 
 TEST(MemoryBudget, TheMeasuredPeakOfATrainingStepStaysUnderTheBudget) {

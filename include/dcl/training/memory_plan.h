@@ -3,7 +3,9 @@
 // training peak stays under SIZE. A local method holds one block's activations at a time on top
 // of what every step holds (parameters, optimiser state, the batch); each block's working set is
 // estimated from its shapes, and the fastest plan that fits is taken per block:
-//   keep y, chunks of 32 -> keep y, smaller chunks -> recompute y from x, chunks of 32 .. 1.
+//   keep y, the whole batch at once -> keep y, chunks of 64 .. 1 -> recompute y from x, chunks of B .. 1.
+// Without a budget the limit is the peak of the fixed plan (y kept, chunks of 32): the block that
+// sets the peak keeps its chunks, the others run unchunked where that stays below it.
 // Estimates, per block (bytes; B the batch, y the conv output, out the block output):
 //   held:    parameters x (1 + optimiser slots) + buffers + the batch + x (the block's input)
 //   keep:    y + out + code + the loss's gradient (~out) + chunk temporaries (2 y + x) / B x chunk
@@ -31,10 +33,11 @@ struct BlockMemoryPlan {
   int64_t estimated_peak = 0;  // bytes, the whole process's tensors while this block trains
 };
 
-// Chooses and applies (ConvBlock::set_memory_plan) a plan per conv block for `budget` bytes.
-// Throws std::invalid_argument when the method trains the network end to end (BP: every block's
-// activations at once) or when a block cannot fit even with recomputation and chunks of one
-// sample, naming the block and the least it needs.
+// Chooses and applies (ConvBlock::set_memory_plan) a plan per conv block for `budget` bytes, or
+// with budget < 0 under the fixed plan's peak. Throws std::invalid_argument when a budget is given
+// for a method that trains the network end to end (BP: every block's activations at once; without
+// a budget BP's blocks keep their fixed chunks), or when a block cannot fit even with recomputation
+// and chunks of one sample, naming the block and the least it needs.
 std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, const InputShape& input,
                                          int64_t budget);
 std::string describe(const std::vector<BlockMemoryPlan>& plans);
