@@ -2,6 +2,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -44,14 +45,11 @@ int main(int argc, char** argv) {
   dcl::cli::add_compare_command(app, actions);
   dcl::cli::add_methods_command(app, actions);
   if (argc > 1 && argv[1][0] != '-') {
-    std::string names;
-    bool known = false;
-    for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-      known = known || sub->get_name() == argv[1];
-      names += (names.empty() ? "" : ", ") + sub->get_name();
-    }
-    if (!known) {
-      std::fprintf(stderr, "dcl: error: unknown command '%s' (valid: %s); see dcl --help\n", argv[1], names.c_str());
+    std::vector<std::string> names;
+    for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::fprintf(stderr, "dcl: error: unknown command '%s' (valid: %s); see dcl --help\n", argv[1],
+                   dcl::join_names(names).c_str());
       return 2;
     }
   }

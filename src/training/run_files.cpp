@@ -21,10 +21,7 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
   };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    int error = errno;
-    throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
-  }
+  if (fd < 0) fail(errno);  // (unlinking a temporary that was never made is harmless)
   const char* p = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {

@@ -2,10 +2,10 @@
 
 #include "dcl/training/memory_plan.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <thread>
 
 #include "dcl/data/registry.h"
@@ -22,7 +22,6 @@
 #include "dcl/training/run_lock.h"
 
 namespace dcl {
-namespace fs = std::filesystem;
 
 std::atomic<bool>& stop_requested() {
   static std::atomic<bool> flag{false};
@@ -95,7 +94,7 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   s_->dir = cfg.out;
   s_->lock = std::make_unique<RunLock>(s_->dir);
   std::vector<std::string> files = existing_run_files(s_->dir);
-  bool has_checkpoint = fs::exists(s_->checkpoint_path());
+  bool has_checkpoint = std::find(files.begin(), files.end(), "checkpoint.pt") != files.end();
   if (!resume && !files.empty())
     throw std::invalid_argument("run directory " + cfg.out + " already holds a run (" + join_names(files) +
                                 "); continue it with --resume " + cfg.out + ", or choose another --out");
