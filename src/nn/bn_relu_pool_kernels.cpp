@@ -21,7 +21,6 @@ struct Dims {
 // gradient of a mean over positions, expanded); any other layout (a transposed view) is copied
 // once rather than read across planes.
 torch::Tensor plane_readable(const torch::Tensor& g) {
-  if (g.stride(3) == 1 && g.stride(2) == g.size(3)) return g;
   if (g.stride(3) == 0 && g.stride(2) == 0) return g;
   return g.contiguous();
 }
@@ -31,7 +30,14 @@ struct Strided {
   const float* data;
   int64_t s0, s1, s2, s3;
   explicit Strided(const torch::Tensor& t)
-      : data(t.data_ptr<float>()), s0(t.stride(0)), s1(t.stride(1)), s2(t.stride(2)), s3(t.stride(3)) {}
+      : data(t.data_ptr<float>()), s0(t.stride(0)), s1(t.stride(1)), s2(t.stride(2)), s3(t.stride(3)) {
+    if (t.is_contiguous()) {  // the canonical strides (a size-1 dimension's stride can be anything)
+      s3 = 1;
+      s2 = t.size(3);
+      s1 = s2 * t.size(2);
+      s0 = s1 * t.size(1);
+    }
+  }
   float at(int64_t n, int64_t c, int64_t i, int64_t j) const { return data[n * s0 + c * s1 + i * s2 + j * s3]; }
   // A plane_readable() tensor's plane (n, c): position q = i W + j is at plane(n, c)[q * s3].
   const float* plane(int64_t n, int64_t c) const { return data + n * s0 + c * s1; }
