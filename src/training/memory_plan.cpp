@@ -86,7 +86,7 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
     }
   }
 
-  int64_t target = 0;
+  int64_t target = 0, margin = 0;
   if (budget < 0) {
     // No budget: the peak of the fixed plan (y kept, chunks of 32) is the limit, so only the blocks
     // below the one that sets the peak give up chunking (one convolution call, no copies into y).
@@ -94,7 +94,8 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
   } else {
     // What the estimate leaves out (the loss's temporaries, the head, the allocator's rounding):
     // measured at up to 5 MiB on VGG8B (3x96x96, batch 32); plans are made for the budget less this.
-    target = budget - std::max<int64_t>(int64_t(8) << 20, budget / 50);
+    margin = std::max<int64_t>(int64_t(8) << 20, budget / 50);
+    target = budget - margin;
   }
   std::vector<int64_t> chunks = {B};
   for (int64_t c : {64, 32, 16, 8, 4, 2, 1})
@@ -117,9 +118,11 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
       throw std::invalid_argument("--memory-budget " + format_mib(budget) + " is below what block " +
                                   std::to_string(s.block) + " needs at the least: about " +
                                   format_mib(best.estimated_peak) + " (" + format_mib(held) +
-                                  " of parameters, optimiser state and batch, " + format_mib(s.x) +
-                                  " of its input, its output and gradient, recomputing its convolution in chunks of "
-                                  "one sample); raise it or lower --batch-size");
+                                  " of parameters, optimiser state and batch, " + format_mib(s.x) + " of its input, " +
+                                  format_mib(s.out + s.code) + " of its output and as much again for the output's "
+                                  "gradient, with its convolution recomputed in chunks of one sample), plus a margin "
+                                  "of " + format_mib(margin) + " for what the estimate leaves out; raise it or lower "
+                                  "--batch-size");
     s.conv->set_memory_plan(best.chunk, best.recompute);
     plans.push_back(best);
   }
