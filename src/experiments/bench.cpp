@@ -35,13 +35,7 @@ std::vector<BenchRow> run_bench(const BenchOptions& o) {
       torch::Tensor x = torch::randn({cfg.batch_size, o.input.channels, o.input.height, o.input.width}).to(device);
       torch::Tensor y = torch::randint(o.classes, {cfg.batch_size}, torch::kInt64).to(device);
       Model model = build_model(cfg, o.input, o.classes);
-      if (cfg.memory_budget.empty()) {
-        plan_memory(model, cfg, o.input, -1);
-      } else {
-        auto plans = plan_memory(model, cfg, o.input, parse_memory_size(cfg.memory_budget));
-        std::fprintf(stderr, "  %s: memory plan for %s:\n%s", name.c_str(), cfg.memory_budget.c_str(),
-                     describe(plans).c_str());
-      }
+      apply_memory_budget(model, cfg, o.input);
       model.to(device);
       model.set_amp(cfg.amp, device.type());
       row.params = model.network_parameters();

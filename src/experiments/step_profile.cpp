@@ -89,22 +89,22 @@ StepProfile profile_step(Model& model, const torch::Tensor& x, const torch::Tens
     else
       open_phase(s.name(), phase);
   });
-  active_clock = &clock;
-  at::CallbackHandle handle = at::addGlobalCallback(at::RecordFunctionCallback(operator_started, operator_ended));
-  Clock::time_point t0 = Clock::now();
-  try {
+  {
+    // Observer, callback and clock are removed when the step ends, also by an exception.
+    struct Attached {
+      at::CallbackHandle handle;
+      ~Attached() {
+        at::removeCallback(handle);
+        active_clock = nullptr;
+        Stage::set_observer(nullptr);
+      }
+    } attached{at::addGlobalCallback(at::RecordFunctionCallback(operator_started, operator_ended))};
+    active_clock = &clock;
+    Clock::time_point t0 = Clock::now();
     model.schedule->step(x, y);
-  } catch (...) {
-    at::removeCallback(handle);
-    active_clock = nullptr;
-    Stage::set_observer(nullptr);
-    throw;
+    close_phase();
+    p.seconds = seconds_since(t0);
   }
-  close_phase();
-  p.seconds = seconds_since(t0);
-  at::removeCallback(handle);
-  active_clock = nullptr;
-  Stage::set_observer(nullptr);
 
   // Schedule segments that did nothing measurable (between two stages) are dropped.
   std::vector<PhaseSample> kept;

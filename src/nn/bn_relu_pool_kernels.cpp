@@ -72,6 +72,17 @@ bool supported(const torch::Tensor& y) {
   return y.device().is_cpu() && y.scalar_type() == torch::kFloat && y.is_contiguous() && y.dim() == 4;
 }
 
+namespace {
+
+// Whether the two backward passes can run as loops (else the ATen-operator path).
+bool backward_loops_apply(const torch::Tensor& g_out, const torch::Tensor& out, const torch::Tensor& code,
+                          const torch::Tensor& y, bool pool) {
+  return supported(y) && out.is_contiguous() && (!pool || code.is_contiguous()) && g_out.dim() == 4 &&
+         g_out.scalar_type() == torch::kFloat;
+}
+
+}  // namespace
+
 void accumulate_moments(const torch::Tensor& y, torch::Tensor& acc) {
   RECORD_FUNCTION("dcl::bn_relu_pool::accumulate_moments", std::vector<c10::IValue>());  // named in dcl bench --profile
   if (!acc.defined()) {
@@ -199,8 +210,7 @@ void accumulate_grad_sums(const torch::Tensor& g_out, const torch::Tensor& out, 
                           const torch::Tensor& y, bool pool, torch::Tensor& sums) {
   RECORD_FUNCTION("dcl::bn_relu_pool::accumulate_grad_sums", std::vector<c10::IValue>());  // named in dcl bench --profile
   if (!sums.defined()) sums = torch::zeros({2, y.size(1)}, y.options().dtype(torch::kDouble));
-  if (!supported(y) || !out.is_contiguous() || (pool && !code.is_contiguous()) || g_out.dim() != 4 ||
-      g_out.scalar_type() != torch::kFloat) {
+  if (!backward_loops_apply(g_out, out, code, y, pool)) {
     torch::Tensor g = routed_gradient(g_out, out, code, y.size(2), y.size(3), pool);
     sums[0] += g.sum({0, 2, 3}).to(torch::kDouble);
     sums[1] += (g * y).sum({0, 2, 3}).to(torch::kDouble);
@@ -267,8 +277,7 @@ torch::Tensor grad_at_conv(const torch::Tensor& g_out, const torch::Tensor& out,
                            const torch::Tensor& y, bool pool, const torch::Tensor& k, const torch::Tensor& c,
                            const torch::Tensor& offset) {
   RECORD_FUNCTION("dcl::bn_relu_pool::grad_at_conv", std::vector<c10::IValue>());  // named in dcl bench --profile
-  if (!supported(y) || !out.is_contiguous() || (pool && !code.is_contiguous()) || g_out.dim() != 4 ||
-      g_out.scalar_type() != torch::kFloat) {
+  if (!backward_loops_apply(g_out, out, code, y, pool)) {
     torch::Tensor g = routed_gradient(g_out, out, code, y.size(2), y.size(3), pool).contiguous();
     return g.addcmul_(y, per_channel(c), -1.0).sub_(per_channel(offset)).mul_(per_channel(k));
   }

@@ -10,6 +10,14 @@ using torch::autograd::variable_list;
 
 namespace {
 
+// The block's convolution of samples [n0, n0 + n): the forward's chunks, and the backward's
+// recomputed ones.
+torch::Tensor conv_chunk(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                         int64_t stride, int64_t padding, int64_t n0, int64_t n) {
+  return at::convolution(x.narrow(0, n0, n), weight, bias, {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0},
+                         1);
+}
+
 template <typename Fn>
 void for_chunks(int64_t n, int64_t chunk, Fn fn) {
   for (int64_t n0 = 0; n0 < n; n0 += chunk) fn(n0, std::min(chunk, n - n0));
@@ -21,10 +29,7 @@ struct FusedConvBnReluPool : public torch::autograd::Function<FusedConvBnReluPoo
                                torch::Tensor running_var, int64_t stride, int64_t padding, double momentum, double eps,
                                bool pool, int64_t chunk, bool recompute) {
     const int64_t N = x.size(0);
-    auto conv = [&](int64_t n0, int64_t n) {
-      return at::convolution(x.narrow(0, n0, n), weight, bias, {stride, stride}, {padding, padding}, {1, 1}, false,
-                             {0, 0}, 1);
-    };
+    auto conv = [&](int64_t n0, int64_t n) { return conv_chunk(x, weight, bias, stride, padding, n0, n); };
     // Pass 1: the convolution by chunks and BatchNorm's batch statistics. Kept, y is assembled
     // whole; recomputed, each chunk is dropped once counted.
     torch::Tensor y, moments_acc;
@@ -92,8 +97,7 @@ struct FusedConvBnReluPool : public torch::autograd::Function<FusedConvBnReluPoo
     auto y_chunk = [&](int64_t n0, int64_t n) {
       if (!recompute) return y.narrow(0, n0, n);
       torch::NoGradGuard no_grad;
-      return at::convolution(x.narrow(0, n0, n), weight, bias, {stride, stride}, {padding, padding}, {1, 1}, false,
-                             {0, 0}, 1);
+      return conv_chunk(x, weight, bias, stride, padding, n0, n);
     };
     // Pass 1, BN's reductions: dβ = Σ g, dγ = Σ g x̂ with x̂ = (y - mean) invstd, where g is the
     // gradient at the BN output (masked by the ReLU, routed through the pool).

@@ -129,6 +129,16 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
   return plans;
 }
 
+void apply_memory_budget(Model& model, const RunConfig& cfg, const InputShape& input) {
+  if (cfg.memory_budget.empty()) {
+    plan_memory(model, cfg, input, -1);
+    return;
+  }
+  auto plans = plan_memory(model, cfg, input, parse_memory_size(cfg.memory_budget));
+  std::fprintf(stderr, "memory plan of %s for --memory-budget %s:\n%s", cfg.method.c_str(), cfg.memory_budget.c_str(),
+               describe(plans).c_str());
+}
+
 std::string describe(const std::vector<BlockMemoryPlan>& plans) {
   std::string s;
   for (const auto& p : plans)

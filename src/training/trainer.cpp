@@ -83,12 +83,7 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   torch::manual_seed(cfg.seed);
   InputShape input{s_->info->channels, s_->info->height, s_->info->width};
   s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
-  if (cfg.memory_budget.empty()) {
-    plan_memory(s_->model, cfg, input, -1);
-  } else {
-    auto plans = plan_memory(s_->model, cfg, input, parse_memory_size(cfg.memory_budget));
-    std::fprintf(stderr, "memory plan for --memory-budget %s:\n%s", cfg.memory_budget.c_str(), describe(plans).c_str());
-  }
+  apply_memory_budget(s_->model, cfg, input);
   check_ensemble_weights(s_->model, input, cfg.ensemble_weights);
 
   s_->dir = cfg.out;

@@ -42,4 +42,8 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
                                          int64_t budget);
 std::string describe(const std::vector<BlockMemoryPlan>& plans);
 
+// What `dcl train` and `dcl bench` do with a freshly built model: plan_memory for
+// cfg.memory_budget (none: the fixed plan's peak), printing the plan to stderr when a budget is set.
+void apply_memory_budget(Model& model, const RunConfig& cfg, const InputShape& input);
+
 }  // namespace dcl
