@@ -10,6 +10,9 @@ packages=(
   zlib1g-dev libmatio-dev libcurl4-openssl-dev libssl-dev libarchive-dev
   libgtest-dev clang libclang-rt-14-dev   # clang + libFuzzer for the parser fuzz targets
   python3                      # local HTTP server used by the download tests
+  libplplot-dev plplot-driver-cairo fonts-dejavu-core libpng-dev   # dcl analyze's figures (PNG)
+  libjs-chart.js               # dcl report's charts, inlined into the page
+  chromium                     # the report's render test (headless)
   dataset-fashion-mnist        # the default real dataset
 )
 

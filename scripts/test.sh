@@ -11,5 +11,8 @@ case "${CI:-}" in
   "" | 0 | false) ;;
   *) cmake_args+=(-DDCL_WERROR=ON) ;;
 esac
+# The real tensorboard package reads back what dcl train --tensorboard writes.
+tools_python=$(bash scripts/setup-python-tools.sh | tail -n 1)
+cmake_args+=(-DDCL_TOOLS_PYTHON="$tools_python")
 BUILD_DIR=$BUILD_DIR bash scripts/build.sh ${cmake_args[@]+"${cmake_args[@]}"} "$@"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2

@@ -21,6 +21,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);  // and report
 
 // "must be at least N" for a numeric option (CLI11's own range check prints "0 to 1.797e308").
 inline CLI::Validator at_least(long long n) {

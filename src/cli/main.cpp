@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   dcl::cli::add_bench_command(app, actions);
   dcl::cli::add_compare_command(app, actions);
   dcl::cli::add_methods_command(app, actions);
+  dcl::cli::add_analyze_commands(app, actions);
   if (argc > 1 && argv[1][0] != '-') {
     std::vector<std::string> names;
     for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());

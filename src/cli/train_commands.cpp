@@ -16,6 +16,7 @@ namespace {
 struct TrainFlags {
   RunConfig cfg;
   std::string resume;
+  std::string tensorboard;  // --tensorboard DIR: not a setting of the run, so allowed with --resume
   OptionFields fields;
 };
 
@@ -151,6 +152,10 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
   train->add_option("--resume", f.resume,
                     "Continue the run saved in DIR with its own config.json; only --epochs (upwards), --threads and "
                     "--data-dir may be given with it, any other changed flag is refused");
+  train->add_option("--tensorboard", f.tensorboard,
+                    "Also write TensorBoard event files into DIR (per step: loss, each block's loss, lr; per "
+                    "epoch: test accuracies of the head, each block and the ensemble, test loss, images/s, peak "
+                    "memory); view with: tensorboard --logdir DIR");
   actions.emplace_back(train, [] {
     warn_if_reference_blas();
     install_stop_handlers();
@@ -167,6 +172,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
       apply_preset(cfg, given);
     }
     Trainer trainer(cfg, resume);
+    if (!f.tensorboard.empty()) trainer.set_tensorboard(f.tensorboard);
     nlohmann::json summary = trainer.run();
     if (summary.is_null()) return 130;  // interrupted, checkpoint written
     std::printf("test error: %.2f%%\n", summary.value("test_error", 0.0));

@@ -1,6 +1,7 @@
 // The dataset registry (spec section 3) and load_dataset, which maps a name to its native reader.
 #include "dcl/data/registry.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -62,6 +63,23 @@ DatasetInfo rgb_dataset(const std::string& name, const std::string& description,
   return d;
 }
 
+// Sets info's class groups from {group, member class names}; every class must be in exactly one.
+void set_groups(DatasetInfo& info, const std::vector<std::pair<std::string, std::vector<std::string>>>& groups) {
+  info.group_names.clear();
+  info.class_group.assign(info.class_names.size(), -1);
+  for (const auto& [group, members] : groups) {
+    for (const auto& member : members) {
+      auto it = std::find(info.class_names.begin(), info.class_names.end(), member);
+      if (it == info.class_names.end() || info.class_group[size_t(it - info.class_names.begin())] != -1)
+        throw std::logic_error(info.name + ": class group " + group + " names '" + member + "' wrongly");
+      info.class_group[size_t(it - info.class_names.begin())] = int(info.group_names.size());
+    }
+    info.group_names.push_back(group);
+  }
+  if (std::count(info.class_group.begin(), info.class_group.end(), -1) != 0)
+    throw std::logic_error(info.name + ": a class has no group");
+}
+
 std::vector<DatasetInfo> build_registry() {
   std::vector<DatasetInfo> r;
 
@@ -82,6 +100,13 @@ std::vector<DatasetInfo> build_registry() {
       {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
       0.286f, 0.353f, true, idx_downloads("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", fmnist_md5)));
   r.back().default_dir = "/usr/share/datasets/fashion-mnist";  // Debian's dataset-fashion-mnist
+  // Our grouping by kind of article (the dataset defines none): what a wearer would call tops,
+  // footwear, and the three articles unlike any other.
+  set_groups(r.back(), {{"tops", {"T-shirt/top", "Pullover", "Coat", "Shirt"}},
+                        {"footwear", {"Sandal", "Sneaker", "Ankle boot"}},
+                        {"trousers", {"Trouser"}},
+                        {"dresses", {"Dress"}},
+                        {"bags", {"Bag"}}});
 
   // CIFAR binary archives: checksums as the dataset page (cs.toronto.edu/~kriz/cifar.html) lists them.
   DatasetInfo c10 =
@@ -90,6 +115,8 @@ std::vector<DatasetInfo> build_registry() {
                   kCifarMean, kCifarStd, true);
   c10.downloads = {{"https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", "cifar-10-binary.tar.gz",
                     "c32a1d4ab5d03f1284b67883e8d87530", true}};
+  set_groups(c10, {{"vehicles", {"airplane", "automobile", "ship", "truck"}},
+                   {"animals", {"bird", "cat", "deer", "dog", "frog", "horse"}}});
   for (int i = 1; i <= 5; ++i)
     c10.train_files.push_back("cifar-10-batches-bin/data_batch_" + std::to_string(i) + ".bin");
   c10.test_files = {"cifar-10-batches-bin/test_batch.bin"};
@@ -118,32 +145,38 @@ std::vector<DatasetInfo> build_registry() {
   c100.train_files = {"cifar-100-binary/train.bin"};
   c100.test_files = {"cifar-100-binary/test.bin"};
   c100.fc_patches = 12;
+  // The 20 superclasses as the dataset page (cs.toronto.edu/~kriz/cifar.html) lists them: the
+  // coarse label byte of every record.
+  set_groups(c100,
+             {{"aquatic_mammals", {"beaver", "dolphin", "otter", "seal", "whale"}},
+              {"fish", {"aquarium_fish", "flatfish", "ray", "shark", "trout"}},
+              {"flowers", {"orchid", "poppy", "rose", "sunflower", "tulip"}},
+              {"food_containers", {"bottle", "bowl", "can", "cup", "plate"}},
+              {"fruit_and_vegetables", {"apple", "mushroom", "orange", "pear", "sweet_pepper"}},
+              {"household_electrical_devices", {"clock", "keyboard", "lamp", "telephone", "television"}},
+              {"household_furniture", {"bed", "chair", "couch", "table", "wardrobe"}},
+              {"insects", {"bee", "beetle", "butterfly", "caterpillar", "cockroach"}},
+              {"large_carnivores", {"bear", "leopard", "lion", "tiger", "wolf"}},
+              {"large_man-made_outdoor_things", {"bridge", "castle", "house", "road", "skyscraper"}},
+              {"large_natural_outdoor_scenes", {"cloud", "forest", "mountain", "plain", "sea"}},
+              {"large_omnivores_and_herbivores", {"camel", "cattle", "chimpanzee", "elephant", "kangaroo"}},
+              {"medium_mammals", {"fox", "porcupine", "possum", "raccoon", "skunk"}},
+              {"non-insect_invertebrates", {"crab", "lobster", "snail", "spider", "worm"}},
+              {"people", {"baby", "boy", "girl", "man", "woman"}},
+              {"reptiles", {"crocodile", "dinosaur", "lizard", "snake", "turtle"}},
+              {"small_mammals", {"hamster", "mouse", "rabbit", "shrew", "squirrel"}},
+              {"trees", {"maple_tree", "oak_tree", "palm_tree", "pine_tree", "willow_tree"}},
+              {"vehicles_1", {"bicycle", "bus", "motorcycle", "pickup_truck", "train"}},
+              {"vehicles_2", {"lawn_mower", "rocket", "streetcar", "tank", "tractor"}}});
   r.push_back(c100);
 
   // CIFAR-20: the same files read through the coarse (superclass) label byte.
   DatasetInfo c20 = c100;
   c20.name = "cifar20";
   c20.description = "CIFAR-100 with its 20 coarse superclasses, 32x32 RGB, 50000 train / 10000 test";
-  c20.class_names = {"aquatic_mammals",
-                     "fish",
-                     "flowers",
-                     "food_containers",
-                     "fruit_and_vegetables",
-                     "household_electrical_devices",
-                     "household_furniture",
-                     "insects",
-                     "large_carnivores",
-                     "large_man-made_outdoor_things",
-                     "large_natural_outdoor_scenes",
-                     "large_omnivores_and_herbivores",
-                     "medium_mammals",
-                     "non-insect_invertebrates",
-                     "people",
-                     "reptiles",
-                     "small_mammals",
-                     "trees",
-                     "vehicles_1",
-                     "vehicles_2"};
+  c20.class_names = c100.group_names;  // the coarse label byte's order
+  c20.group_names.clear();
+  c20.class_group.clear();
   c20.classes = 20;
   r.push_back(c20);
 

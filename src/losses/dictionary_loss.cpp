@@ -88,6 +88,23 @@ torch::Tensor DictionaryLoss::scores(const torch::Tensor& h) {
   return cos ? s / options_.temperature : s;
 }
 
+torch::Tensor DictionaryLoss::position_scores(const torch::Tensor& h) {
+  const BlockShape& shape = options_.shape;
+  torch::Tensor v;  // [N, K, C]
+  if (h.dim() == 4) {
+    v = h.flatten(2).transpose(1, 2);
+  } else if (h.dim() == 2 && shape.patches > 0 && h.size(1) % shape.patches == 0) {
+    v = h.view({h.size(0), shape.patches, h.size(1) / shape.patches});
+  } else {
+    throw std::invalid_argument("dictionary loss: block output of shape " + c10::str(h.sizes()) +
+                                " is neither [N, C, H, W] nor [N, P*C] with P = " + std::to_string(shape.patches));
+  }
+  const bool cos = options_.similarity == Similarity::Cos;
+  if (cos) v = F::normalize(v, F::NormalizeFuncOptions().dim(2));
+  torch::Tensor c = torch::matmul(mapped_dictionary(), v.transpose(1, 2));  // [Z, C] x [N, C, K] -> [N, Z, K]
+  return cos ? c / options_.temperature : c;
+}
+
 LossOutput DictionaryLoss::forward(const torch::Tensor& h, const Target& target) {
   torch::Tensor s = scores(h);
   return {F::cross_entropy(s, target.labels), s};

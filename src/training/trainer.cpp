@@ -1,13 +1,12 @@
 #include "dcl/training/trainer.h"
 
-#include "dcl/training/memory_plan.h"
-
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <thread>
 
+#include "dcl/analysis/tensorboard_writer.h"
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
 #include "dcl/training/batch_loader.h"
@@ -16,10 +15,12 @@
 #include "dcl/training/device.h"
 #include "dcl/training/divergence.h"
 #include "dcl/training/evaluator.h"
+#include "dcl/training/memory_plan.h"
 #include "dcl/training/memory_tracker.h"
 #include "dcl/training/progress_bar.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/run_lock.h"
+#include "dcl/training/saved_run.h"
 
 namespace dcl {
 
@@ -65,6 +66,7 @@ struct Trainer::State {
   std::string dir;
   std::unique_ptr<RunLock> lock;  // held for the whole run
   nlohmann::json identity;        // recorded in every checkpoint
+  std::unique_ptr<TensorBoardWriter> tensorboard;
 
   std::string checkpoint_path() const { return dir + "/checkpoint.pt"; }
 };
@@ -136,6 +138,33 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
 
 Trainer::~Trainer() = default;
 
+void Trainer::set_tensorboard(const std::string& dir) { s_->tensorboard = std::make_unique<TensorBoardWriter>(dir); }
+
+namespace {
+
+void log_step(TensorBoardWriter& tb, const StepResult& r, double lr, int64_t step) {
+  tb.add_scalar("train/loss", r.train_loss, step);
+  for (size_t l = 0; l < r.block_losses.size(); ++l)
+    tb.add_scalar("train/block" + std::to_string(l) + "_loss", r.block_losses[l], step);
+  tb.add_scalar("train/lr", lr, step);
+}
+
+void log_epoch(TensorBoardWriter& tb, const nlohmann::json& line, const EvalResult& e, int64_t step) {
+  tb.add_scalar("epoch", line["epoch"].get<double>(), step);
+  tb.add_scalar("test/head_accuracy", e.head_accuracy, step);
+  tb.add_scalar("test/loss", e.loss, step);
+  for (size_t l = 0; l < e.layer_accuracy.size(); ++l)
+    tb.add_scalar("test/block" + std::to_string(l) + "_accuracy", e.layer_accuracy[l], step);
+  if (!e.layer_accuracy.empty()) tb.add_scalar("test/ensemble_accuracy", e.ensemble_accuracy, step);
+  if (line["train_accuracy"].is_number()) tb.add_scalar("train/accuracy", line["train_accuracy"].get<double>(), step);
+  tb.add_scalar("train/epoch_loss", line["train_loss"].get<double>(), step);
+  tb.add_scalar("speed/images_per_second", line["images_per_second"].get<double>(), step);
+  tb.add_scalar("memory/peak_mib", line["peak_memory_bytes"].get<double>() / (1024.0 * 1024.0), step);
+  tb.flush();
+}
+
+}  // namespace
+
 nlohmann::json Trainer::run() {
   State& s = *s_;
   const RunConfig& cfg = s.cfg;
@@ -182,6 +211,7 @@ nlohmann::json Trainer::run() {
       ++p.step;
       ++steps_this_session;
       p.epoch_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (s.tensorboard) log_step(*s.tensorboard, r, lr, p.step);
       bar.update(p.batch, status());
       if (should_stop()) {
         interrupted = true;
@@ -217,6 +247,7 @@ nlohmann::json Trainer::run() {
       line["train_block_losses"] = block_losses;
     }
     append_metrics_line(s.dir, line);
+    if (s.tensorboard) log_epoch(*s.tensorboard, line, last_eval, p.step);
     std::string layers;
     for (double a : last_eval.layer_accuracy) {
       if (!layers.empty()) layers += ' ';
@@ -271,21 +302,12 @@ nlohmann::json Trainer::run() {
 }
 
 nlohmann::json evaluate_run(const std::string& run_dir, const std::string& data_dir, int threads) {
-  RunConfig cfg = read_run_config(run_dir + "/config.json");
-  if (!data_dir.empty()) cfg.data_dir = data_dir;
-  validate(cfg);
-  configure_threads(threads);
-  torch::Device device = parse_device(cfg.device);
-  const data::DatasetInfo& info = data::dataset_info(cfg.data);
-  data::DatasetSplits splits = data::load_dataset(cfg.data, cfg.data_dir);
-  Model model = build_model(cfg, {info.channels, info.height, info.width}, info.classes, info.fc_patches);
-  model.to(device);
-  model.set_amp(cfg.amp, device.type());
-  TrainingProgress p = load_checkpoint(run_dir + "/checkpoint.pt", model, checkpoint_identity(cfg));
-  BatchLoader loader(splits.test, info, std::max(cfg.batch_size, 256), false, cfg.seed, cfg.limit_test);
-  EvalResult r = evaluate(model, loader, device, cfg.ensemble_weights);
+  SavedRun run = load_saved_run(run_dir, data_dir, threads);
+  const RunConfig& cfg = run.cfg;
+  BatchLoader loader(run.splits.test, *run.info, std::max(cfg.batch_size, 256), false, cfg.seed, cfg.limit_test);
+  EvalResult r = evaluate(run.model, loader, run.device, cfg.ensemble_weights);
   nlohmann::json j = r.to_json();
-  j["epochs_trained"] = p.epoch;
+  j["epochs_trained"] = run.progress.epoch;
   j["test_error"] = 100.0 * (1.0 - r.head_accuracy);
   return j;
 }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "test_files.h"
 
 namespace dcl::data {
@@ -171,4 +173,29 @@ TEST(Registry, LoadRejectsImagesOfTheWrongShape) {
 }
 
 }  // namespace
+}  // namespace dcl::data
+
+namespace dcl::data {
+
+TEST(Registry, ClassGroupsCoverEveryClassOnce) {
+  const DatasetInfo& c100 = dataset_info("cifar100");
+  ASSERT_EQ(c100.group_names.size(), 20u);
+  ASSERT_EQ(c100.class_group.size(), 100u);
+  for (int g = 0; g < 20; ++g)
+    EXPECT_EQ(std::count(c100.class_group.begin(), c100.class_group.end(), g), 5) << c100.group_names[size_t(g)];
+  // Fine label -> coarse label pairs of the dataset's own records.
+  EXPECT_EQ(c100.class_group[4], 0);    // beaver: aquatic_mammals
+  EXPECT_EQ(c100.class_group[0], 4);    // apple: fruit_and_vegetables
+  EXPECT_EQ(c100.class_group[99], 13);  // worm: non-insect_invertebrates
+  EXPECT_EQ(c100.class_group[89], 19);  // tractor: vehicles_2
+  // CIFAR-20's classes are those superclasses, in the coarse byte's order.
+  EXPECT_EQ(dataset_info("cifar20").class_names, c100.group_names);
+  EXPECT_TRUE(dataset_info("cifar20").group_names.empty());
+  const DatasetInfo& f = dataset_info("fmnist");
+  ASSERT_EQ(f.class_group.size(), 10u);
+  EXPECT_EQ(f.class_group[5], f.class_group[9]);  // Sandal, Ankle boot: footwear
+  EXPECT_NE(f.class_group[0], f.class_group[7]);  // T-shirt/top, Sneaker
+  EXPECT_TRUE(dataset_info("mnist").group_names.empty());
+}
+
 }  // namespace dcl::data

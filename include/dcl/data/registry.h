@@ -21,6 +21,11 @@ struct DatasetInfo {
   int classes = 0;
   int channels = 0, height = 0, width = 0;
   std::vector<std::string> class_names;  // `classes` entries
+  // Groups of related classes, for the dictionary-structure analysis (spec section 6, Figure 6):
+  // CIFAR-100's 20 superclasses (the dataset's own coarse labels), and documented groupings for
+  // Fashion-MNIST and CIFAR-10. Empty when the dataset has none.
+  std::vector<std::string> group_names;
+  std::vector<int> class_group;  // per class: an index into group_names
   std::vector<float> mean, std;          // per channel, on pixel/255
   bool random_crop = false;              // pad-`crop_padding` random crop at train time
   int crop_padding = 4;

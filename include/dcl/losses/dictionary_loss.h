@@ -46,6 +46,10 @@ class DictionaryLoss : public LocalLoss {
   DictionaryLoss(Dictionary dictionary, const DictionaryLossOptions& options);
   LossOutput forward(const torch::Tensor& h, const Target& target) override;  // h: [N,C,H,W] or [N,P*C]
   torch::Tensor scores(const torch::Tensor& h) override;                      // s: [N, Z]
+  // Each local vector's share of the scores, c: [N, Z, K] with s = mean_k c (conv: k = i*W + j
+  // over positions; fc: patches): c_{n,z,k} = <v_{n,k}, map_l(t_z)> (cos: both unit-length, / T).
+  // The saliency maps of spec section 6 (Figure 5).
+  torch::Tensor position_scores(const torch::Tensor& h);
   // This block's view of the dictionary, map_l(t): [Z, C].
   torch::Tensor mapped_dictionary();
 

@@ -23,6 +23,11 @@ class Trainer {
   // A new run in cfg.out, or (resume = true) the continuation of the run saved there.
   Trainer(RunConfig cfg, bool resume);
   ~Trainer();
+  // Also writes TensorBoard event files into `dir` while training (dcl train --tensorboard):
+  // per step the loss, each block's loss and the learning rate; per epoch the test accuracies
+  // (head, each block, ensemble), the test loss, images/s and peak memory. Steps are the run's
+  // optimiser steps, so a resumed run continues the curves.
+  void set_tensorboard(const std::string& dir);
   // Trains to the end (returns the summary) or until interrupted (returns null json).
   nlohmann::json run();
 

@@ -1,0 +1,26 @@
+#pragma once
+// Where an analysis writes: a directory (created with its parents) and files replaced whole or not
+// at all (write_file_atomic; figures are renamed into place by the plot writers).
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace dcl::analysis {
+
+class AnalysisOutput {
+ public:
+  // `dir` empty: RUN/analysis. Throws naming the directory when it cannot be created.
+  AnalysisOutput(const std::string& dir, const std::string& run);
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  void write_json(const std::string& name, const nlohmann::json& j) const;
+  void write_text(const std::string& name, const std::string& text) const;
+  // A tensor file torch::load reads (and Python's torch.jit.load(...).state_dict()).
+  void write_tensors(const std::string& name, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace dcl::analysis
