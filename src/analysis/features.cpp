@@ -78,8 +78,19 @@ torch::Tensor label_embeddings(Model& model, const std::string& method) {
                               "' has no label embeddings: this analysis needs a dcl or dcl-s run");
 }
 
-std::vector<double> embedding_similarity(Model& model, const std::string& method, int* classes) {
-  torch::Tensor t = label_embeddings(model, method).cpu().to(torch::kDouble).contiguous();
+std::vector<double> embedding_similarity(Model& model, const std::string& method, int block, int* classes) {
+  torch::Tensor t = label_embeddings(model, method);
+  if (block >= 0) {
+    std::vector<DictionaryLoss*> losses;
+    for (auto& stage : model.stages)
+      if (auto* loss = dynamic_cast<DictionaryLoss*>(&stage->loss())) losses.push_back(loss);
+    if (size_t(block) >= losses.size())
+      throw std::invalid_argument("--embedding-block " + std::to_string(block) + ": the run has " +
+                                  std::to_string(losses.size()) + " blocks with a dictionary loss");
+    torch::NoGradGuard no_grad;
+    t = losses[size_t(block)]->mapped_dictionary();
+  }
+  t = t.cpu().to(torch::kDouble).contiguous();
   *classes = int(t.size(0));
   std::vector<double> e(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
   return cosine_similarity_matrix(e, int(t.size(0)), int(t.size(1)));

@@ -1,6 +1,8 @@
 #include "dcl/analysis/mutual_information.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -28,8 +30,16 @@ InformationEstimate probe_information(const torch::Tensor& train_f, const torch:
                                 " do not match their targets " + c10::str(train_v.sizes()) + " / " +
                                 c10::str(test_v.sizes()));
   torch::manual_seed(b.seed);
-  torch::Tensor mean = train_f.mean(0), std = train_f.std(0).clamp_min(1e-6);
-  torch::Tensor xs = (train_f - mean) / std, xt = (test_f - mean) / std;
+  // Centred and scaled by one overall standard deviation: per-feature scaling would blow up units
+  // that are almost constant on the probe's training images (dead ReLUs) but not on the test images.
+  torch::Tensor mean = train_f.mean(0);
+  double scale = std::max(1e-12, (train_f - mean).pow(2).mean().sqrt().item<double>());
+  torch::Tensor xs = (train_f - mean) / scale, xt = (test_f - mean) / scale;
+  // The last fifth of the training features decides when to stop (the epoch with the lowest
+  // cross-entropy there), so a probe that starts to overfit does not loosen the bound.
+  int64_t n = xs.size(0), fit = std::max<int64_t>(1, n - n / 5);
+  torch::Tensor xv = xs.slice(0, fit), vv = train_v.slice(0, fit);
+  if (fit == n) xv = xs, vv = train_v;
   int64_t d = train_f.size(1);
   torch::nn::Sequential probe;
   if (b.hidden > 0) {
@@ -40,15 +50,28 @@ InformationEstimate probe_information(const torch::Tensor& train_f, const torch:
     probe->push_back(torch::nn::Linear(d, classes));
   }
   torch::optim::Adam opt(probe->parameters(), torch::optim::AdamOptions(b.lr).weight_decay(b.weight_decay));
-  int64_t n = xs.size(0);
+  std::vector<torch::Tensor> best;
+  double best_loss = std::numeric_limits<double>::infinity();
   for (int epoch = 0; epoch < b.epochs; ++epoch) {
-    torch::Tensor order = torch::randperm(n, torch::kLong);
-    for (int64_t start = 0; start < n; start += b.batch_size) {
-      torch::Tensor idx = order.slice(0, start, std::min(n, start + b.batch_size));
+    torch::Tensor order = torch::randperm(fit, torch::kLong);
+    for (int64_t start = 0; start < fit; start += b.batch_size) {
+      torch::Tensor idx = order.slice(0, start, std::min(fit, start + b.batch_size));
       opt.zero_grad();
       F::cross_entropy(probe->forward(xs.index_select(0, idx)), train_v.index_select(0, idx)).backward();
       opt.step();
     }
+    torch::NoGradGuard no_grad;
+    double loss = F::cross_entropy(probe->forward(xv), vv).item<double>();
+    if (loss < best_loss) {
+      best_loss = loss;
+      best.clear();
+      for (const auto& p : probe->parameters()) best.push_back(p.detach().clone());
+    }
+  }
+  {
+    torch::NoGradGuard no_grad;
+    auto params = probe->parameters();
+    for (size_t k = 0; k < params.size(); ++k) params[k].copy_(best[k]);
   }
   torch::NoGradGuard no_grad;
   torch::Tensor logits = probe->forward(xt);

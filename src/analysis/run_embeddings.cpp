@@ -13,7 +13,7 @@ namespace dcl::analysis {
 nlohmann::json analyze_embeddings(const EmbeddingsOptions& o) {
   SavedRun run = load_saved_run(o.run.run, o.run.data_dir, o.run.threads);
   int z = 0;
-  std::vector<double> sim = embedding_similarity(run.model, run.cfg.method, &z);
+  std::vector<double> sim = embedding_similarity(run.model, run.cfg.method, o.embedding_block, &z);
   const data::DatasetInfo& info = *run.info;
   const auto& names = info.class_names;
 
@@ -42,6 +42,7 @@ nlohmann::json analyze_embeddings(const EmbeddingsOptions& o) {
   }
   plot::Heatmap h;
   std::string what = run.cfg.method + " " + name_of(run.cfg.arch) + " on " + run.cfg.data;
+  if (o.embedding_block >= 0) what += ", block " + std::to_string(o.embedding_block) + "'s view map_l(t)";
   h.title = "Cosine similarity of the label embeddings: " + what;
   h.x_label = h.y_label = grouped ? "label (by group)" : "label (dendrogram order)";
   h.value_label = "cos(t_i, t_j)";

@@ -58,6 +58,9 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
   e->add_option("--neighbours", emb.neighbours, "Nearest neighbours listed per label")
       ->capture_default_str()
       ->check(at_least(1));
+  e->add_option("--embedding-block", emb.embedding_block,
+                "Compare block L's view of the embeddings, map_l(t_z) (pooled or linear: what its loss compares "
+                "with), instead of the embeddings t_z themselves (default -1)");
   actions.emplace_back(e, [] { return print_result(analysis::analyze_embeddings(emb), out_dir(emb.run)); });
 
   static analysis::ConfusionOptions conf;
@@ -70,6 +73,8 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
   c->add_option("--block", conf.block,
                 "Use block L's layer-wise prediction instead of the run's reported one (default -1: reported)");
   c->add_option("--limit", conf.limit, "Only the first N test images (0 = those the run was evaluated on: its --limit-test, or all)")->capture_default_str();
+  c->add_option("--embedding-block", conf.embedding_block,
+                "Similarities of block L's view of the embeddings, map_l(t_z), instead of t_z (default -1)");
   actions.emplace_back(c, [] { return print_result(analysis::analyze_confusion(conf), out_dir(conf.run)); });
 
   static analysis::MutualInformationOptions mi;
@@ -79,8 +84,9 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
       "several runs on one dataset. r: each image gets one of --nuisances fixed smooth random patterns (std "
       "--amplitude in normalised pixels), drawn uniformly and independently of its label, added to its pixels. "
       "Each estimate is the variational lower bound H(v) - CE, CE being the held-out cross-entropy of a probe "
-      "(linear unless --probe-hidden; Adam, fixed epochs, the same for every run and block) trained on frozen, "
-      "standardised features (conv outputs average-pooled to at most 2048 values). It is a lower bound: "
+      "(linear unless --probe-hidden; Adam for a fixed number of epochs, keeping the epoch that does best on a "
+      "held-out fifth of its training images; the same for every run and block) trained on frozen, centred "
+      "features (conv outputs average-pooled to at most 2048 values). It is a lower bound: "
       "information this probe cannot read with its budget is not counted, and on finite data it can fall slightly "
       "below 0; it is not an estimate of the true mutual information. Writes mi.png and mi.json (nats)");
   m->add_option("--runs", mi.runs, "Run directories (e.g. feat, contrast and dcl runs)")->required();

@@ -32,13 +32,15 @@ nlohmann::json analyze_saliency(const SaliencyOptions& o);
 struct EmbeddingsOptions {
   RunSelection run;
   int neighbours = 3;
+  int embedding_block = -1;  // -1: the embeddings t_z; L: block L's view of them, map_l(t_z)
 };
 nlohmann::json analyze_embeddings(const EmbeddingsOptions& o);
 
 struct ConfusionOptions {
   RunSelection run;
   int block = -1;     // -1: the run's reported prediction; L: block L's layer-wise prediction
-  int64_t limit = 0;  // test images (0: all)
+  int64_t limit = 0;  // test images (0: the run's --limit-test)
+  int embedding_block = -1;  // as EmbeddingsOptions
 };
 nlohmann::json analyze_confusion(const ConfusionOptions& o);
 
@@ -50,7 +52,7 @@ struct MutualInformationOptions {
   int64_t probe_train = 10000;  // training images the probes learn from
   int64_t probe_test = 5000;    // test images they are evaluated on
   int nuisances = 4;            // r takes this many values: H(r) = log(nuisances)
-  double amplitude = 0.5;       // the nuisance pattern's standard deviation, in normalised pixel units
+  double amplitude = 0.1;       // the nuisance pattern's standard deviation, in normalised pixel units
   ProbeBudget probe;
 };
 nlohmann::json analyze_mutual_information(const MutualInformationOptions& o);

@@ -29,8 +29,9 @@ torch::Tensor display_images(const data::ImageSet& set, const std::vector<int64_
 
 // The label embeddings t_z of a dictionary method ([Z, CD]); throws naming the method otherwise.
 torch::Tensor label_embeddings(Model& model, const std::string& method);
-// Their Z x Z cosine similarities (row-major); sets *classes to Z.
-std::vector<double> embedding_similarity(Model& model, const std::string& method, int* classes);
+// The Z x Z cosine similarities (row-major) of the embeddings t_z (block < 0), or of block
+// `block`'s view of them, map_l(t_z) (what its loss compares with); sets *classes to Z.
+std::vector<double> embedding_similarity(Model& model, const std::string& method, int block, int* classes);
 
 // Predicted labels (the model's reported prediction, or block `block`'s layer-wise one when
 // block >= 0) and true labels over the first `limit` (0: all) samples of `set`.
