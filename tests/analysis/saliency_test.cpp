@@ -27,7 +27,7 @@ TEST(Saliency, ConvMapIsTheInnerProductWithThePooledEmbeddingPerPosition) {
   // One image, 2 channels over 2x2 positions: v_k = (h[0][k], h[1][k]).
   torch::Tensor h = torch::tensor({3.0f, 0.0f, 1.0f, -1.0f, 0.0f, 1.0f, 2.0f, 0.5f}).view({1, 2, 2, 2});
   // <v_k, (1,0)> = (3, 0, 1, -1): mean 0.75; <v_k, (0,2)> = (0, 2, 4, 1): mean 1.75;
-  // <v_k, (-1,-1)> = (-3, -1, -3, -0.5): mean -1.875. Top-1 is label 1, top-2 label 0.
+  // <v_k, (-1,-1)> = (-3, -1, -3, 0.5): mean -1.625. Top-1 is label 1, top-2 label 0.
   analysis::Saliency s = analysis::dictionary_saliency(loss, h);
   EXPECT_EQ(s.labels[0][0].item<int64_t>(), 1);
   EXPECT_EQ(s.labels[0][1].item<int64_t>(), 0);
@@ -36,7 +36,7 @@ TEST(Saliency, ConvMapIsTheInnerProductWithThePooledEmbeddingPerPosition) {
   ASSERT_EQ(s.maps.sizes(), (std::vector<int64_t>{1, 2, 2, 2}));
   EXPECT_TRUE(torch::allclose(s.maps[0][0], torch::tensor({0.0f, 2.0f, 4.0f, 1.0f}).view({2, 2})));
   EXPECT_TRUE(torch::allclose(s.maps[0][1], torch::tensor({3.0f, 0.0f, 1.0f, -1.0f}).view({2, 2})));
-  double e1 = std::exp(1.75), e0 = std::exp(0.75), e2 = std::exp(-1.875);
+  double e1 = std::exp(1.75), e0 = std::exp(0.75), e2 = std::exp(-1.625);
   EXPECT_NEAR(s.probabilities[0][0].item<double>(), e1 / (e0 + e1 + e2), 1e-6);
   // The maps' means are the scores the loss trains with.
   EXPECT_TRUE(torch::allclose(loss.position_scores(h).mean(2), loss.scores(h), 1e-6, 1e-6));
