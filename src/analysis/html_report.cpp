@@ -146,7 +146,7 @@ std::vector<json> run_charts(const Run& r) {
   losses.push_back(dataset("train loss (total)", series([](const json& e) { return number_at(e, "train_loss"); }),
                            "#222222", false, 2.5));
   for (size_t l = 0; l < blocks; ++l)
-    losses.push_back(dataset("block " + std::to_string(l + 1),
+    losses.push_back(dataset("block" + std::to_string(l),
                              series([&](const json& e) { return element_at(e, "train_block_losses", l); }),
                              kPalette[l % std::size(kPalette)], false, 1.5));
 
@@ -155,7 +155,7 @@ std::vector<json> run_charts(const Run& r) {
                                series([&](const json& e) { return percent(number_at(test_of(e), "head_accuracy")); }),
                                "#222222", false, 2.5));
   for (size_t l = 0; l < layers; ++l)
-    accuracies.push_back(dataset("test, block " + std::to_string(l + 1), series([&](const json& e) {
+    accuracies.push_back(dataset("test, block" + std::to_string(l), series([&](const json& e) {
                                    return percent(element_at(test_of(e), "layer_accuracy", l));
                                  }),
                                  kPalette[l % std::size(kPalette)], false, 1.5));

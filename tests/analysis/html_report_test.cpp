@@ -256,14 +256,14 @@ TEST(HtmlReport, ChartsHaveOneLinePerBlock) {
   o.dirs = {f.dcl1};
   const std::string html = build_html_report(o);
   EXPECT_EQ(html.find("<nav class=\"toc\">"), std::string::npos);  // one run: no contents
-  EXPECT_NE(html.find("\"label\":\"block 2\""), std::string::npos);
-  EXPECT_NE(html.find("\"label\":\"test, block 2\""), std::string::npos);
+  EXPECT_NE(html.find("\"label\":\"block1\""), std::string::npos);  // blocks named as their stages: block0, block1
+  EXPECT_NE(html.find("\"label\":\"test, block1\""), std::string::npos);
   EXPECT_NE(html.find("\"label\":\"test, ensemble\""), std::string::npos);
   EXPECT_NE(html.find("\"y\":\"accuracy (%)\""), std::string::npos);
   EXPECT_NE(html.find("\"y\":\"loss\""), std::string::npos);
   o.dirs = {f.bp};
   const std::string bp = build_html_report(o);
-  EXPECT_EQ(bp.find("\"label\":\"block 1\""), std::string::npos);  // BP logs no block losses
+  EXPECT_EQ(bp.find("\"label\":\"block0\""), std::string::npos);  // BP logs no block losses
   EXPECT_NE(bp.find("\"label\":\"train loss (total)\""), std::string::npos);
   EXPECT_NE(bp.find("\"label\":\"test, head\""), std::string::npos);
 }
