@@ -87,9 +87,9 @@ nlohmann::json analyze_confusion(const ConfusionOptions& o) {
   std::snprintf(note, sizeof note, "Spearman rho = %.3f, %zu pairs", rho, pairs.size());
   plot::ScatterPlot sc;
   sc.title = "Confusion vs embedding similarity: " + what;
-  sc.x_label = o.embedding_block < 0 ? "cosine similarity of the two labels' embeddings"
-                                     : "cosine similarity of block " + std::to_string(o.embedding_block) +
-                                           "'s view of the embeddings";
+  sc.x_label = o.embedding_block < 0
+                   ? "cosine similarity of the two labels' embeddings"
+                   : "cosine similarity of block " + std::to_string(o.embedding_block) + "'s view of the embeddings";
   sc.y_label = "confusion rate (either way, share of the pair's images)";
   sc.note = note;
   sc.x = xs;

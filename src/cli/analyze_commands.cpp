@@ -29,8 +29,9 @@ std::string out_dir(const analysis::RunSelection& r) { return r.out.empty() ? r.
 }  // namespace
 
 void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
-  auto* analyze = app.add_subcommand("analyze", "What a trained network learned (spec section 6): saliency, "
-                                                "dictionary structure, confusion, mutual information");
+  auto* analyze = app.add_subcommand("analyze",
+                                     "What a trained network learned (spec section 6): saliency, "
+                                     "dictionary structure, confusion, mutual information");
   analyze->require_subcommand(1);
 
   static analysis::SaliencyOptions sal;
@@ -72,7 +73,9 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
   add_run_selection(c, conf.run);
   c->add_option("--block", conf.block,
                 "Use block L's layer-wise prediction instead of the run's reported one (default -1: reported)");
-  c->add_option("--limit", conf.limit, "Only the first N test images (0 = those the run was evaluated on: its --limit-test, or all)")->capture_default_str();
+  c->add_option("--limit", conf.limit,
+                "Only the first N test images (0 = those the run was evaluated on: its --limit-test, or all)")
+      ->capture_default_str();
   c->add_option("--embedding-block", conf.embedding_block,
                 "Similarities of block L's view of the embeddings, map_l(t_z), instead of t_z (default -1)");
   actions.emplace_back(c, [] { return print_result(analysis::analyze_confusion(conf), out_dir(conf.run)); });
@@ -95,13 +98,16 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
   m->add_option("--threads", mi.threads, "Intra-op threads (0 = all cores)");
   m->add_option("--probe-train", mi.probe_train, "Training images the probes learn from")->capture_default_str();
   m->add_option("--probe-test", mi.probe_test, "Test images the probes are evaluated on")->capture_default_str();
-  m->add_option("--nuisances", mi.nuisances, "Values of r (H(r) = log of this)")->capture_default_str()->check(at_least(2));
+  m->add_option("--nuisances", mi.nuisances, "Values of r (H(r) = log of this)")
+      ->capture_default_str()
+      ->check(at_least(2));
   m->add_option("--amplitude", mi.amplitude, "Standard deviation of a nuisance pattern")->capture_default_str();
   m->add_option("--probe-hidden", mi.probe.hidden, "Probe hidden width (0 = linear probe)")->capture_default_str();
   m->add_option("--probe-epochs", mi.probe.epochs, "Probe training epochs")->capture_default_str()->check(at_least(1));
   m->add_option("--probe-lr", mi.probe.lr, "Probe learning rate (Adam)")->capture_default_str();
   actions.emplace_back(m, [] {
-    return print_result(analysis::analyze_mutual_information(mi), mi.out.empty() ? mi.runs.front() + "/analysis" : mi.out);
+    return print_result(analysis::analyze_mutual_information(mi),
+                        mi.out.empty() ? mi.runs.front() + "/analysis" : mi.out);
   });
 
   static std::vector<std::string> report_dirs;

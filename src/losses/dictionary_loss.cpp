@@ -55,6 +55,15 @@ DictionaryLoss::DictionaryLoss(Dictionary dictionary, const DictionaryLossOption
   }
 }
 
+namespace {
+
+[[noreturn]] void bad_shape(const torch::Tensor& h, const BlockShape& shape) {
+  throw std::invalid_argument("dictionary loss: block output of shape " + c10::str(h.sizes()) +
+                              " is neither [N, C, H, W] nor [N, P*C] with P = " + std::to_string(shape.patches));
+}
+
+}  // namespace
+
 torch::Tensor DictionaryLoss::mapped_dictionary() {
   torch::Tensor t = dictionary_->embeddings;
   if (options_.similarity == Similarity::Cos) t = F::normalize(t, F::NormalizeFuncOptions().dim(1));
@@ -81,8 +90,7 @@ torch::Tensor DictionaryLoss::scores(const torch::Tensor& h) {
     torch::Tensor v = h.view({h.size(0), shape.patches, h.size(1) / shape.patches});
     pooled = (cos ? F::normalize(v, F::NormalizeFuncOptions().dim(2)) : v).mean(1);
   } else {
-    throw std::invalid_argument("dictionary loss: block output of shape " + c10::str(h.sizes()) +
-                                " is neither [N, C, H, W] nor [N, P*C] with P = " + std::to_string(shape.patches));
+    bad_shape(h, shape);
   }
   torch::Tensor s = torch::matmul(pooled, mapped_dictionary().t());  // [N, Z]
   return cos ? s / options_.temperature : s;
@@ -96,8 +104,7 @@ torch::Tensor DictionaryLoss::position_scores(const torch::Tensor& h) {
   } else if (h.dim() == 2 && shape.patches > 0 && h.size(1) % shape.patches == 0) {
     v = h.view({h.size(0), shape.patches, h.size(1) / shape.patches});
   } else {
-    throw std::invalid_argument("dictionary loss: block output of shape " + c10::str(h.sizes()) +
-                                " is neither [N, C, H, W] nor [N, P*C] with P = " + std::to_string(shape.patches));
+    bad_shape(h, shape);
   }
   const bool cos = options_.similarity == Similarity::Cos;
   if (cos) v = F::normalize(v, F::NormalizeFuncOptions().dim(2));

@@ -255,7 +255,7 @@ TEST(HtmlReport, ChartsHaveOneLinePerBlock) {
   ReportOptions o = f.options();
   o.dirs = {f.dcl1};
   const std::string html = build_html_report(o);
-  EXPECT_EQ(html.find("<nav class=\"toc\">"), std::string::npos);  // one run: no contents
+  EXPECT_EQ(html.find("<nav class=\"toc\">"), std::string::npos);   // one run: no contents
   EXPECT_NE(html.find("\"label\":\"block1\""), std::string::npos);  // blocks named as their stages: block0, block1
   EXPECT_NE(html.find("\"label\":\"test, block1\""), std::string::npos);
   EXPECT_NE(html.find("\"label\":\"test, ensemble\""), std::string::npos);

@@ -18,7 +18,8 @@ Dictionary hand_dictionary() {
   o.dim = 4;
   o.adaptive = false;
   Dictionary d(o);
-  d->embeddings.copy_(torch::tensor({{1.0f, 1.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 2.0f, 2.0f}, {-1.0f, -1.0f, -1.0f, -1.0f}}));
+  d->embeddings.copy_(
+      torch::tensor({{1.0f, 1.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 2.0f, 2.0f}, {-1.0f, -1.0f, -1.0f, -1.0f}}));
   return d;
 }
 

@@ -27,8 +27,7 @@ class AnalyzeCliE2E : public ::testing::Test {
     if (!have_fmnist()) return;
     root_ = temp_dir("analyze");
     const std::string common = " --data fmnist --epochs 1 --batch-size 128 --threads 2 --seed 5";
-    for (const auto& [name, args] :
-         std::vector<std::pair<std::string, std::string>>{
+    for (const auto& [name, args] : std::vector<std::pair<std::string, std::string>>{
              {"fc-dcl", "--arch fc --method dcl --limit-train 4096 --limit-test 1000 --tensorboard " + root_ + "/tb"},
              {"fc-feat", "--arch fc --method feat --limit-train 2048 --limit-test 500"},
              {"conv-dcl", "--arch simple256 --method dcl --limit-train 512 --limit-test 200"}}) {
@@ -191,8 +190,9 @@ TEST_F(AnalyzeCliE2E, TensorBoardReadsTheTrainingCurves) {
   int64_t steps = summary["steps"].get<int64_t>();  // 4096 / 128 = 32
   ASSERT_EQ(j["train/loss"].size(), size_t(steps));
   EXPECT_EQ(j["train/loss"].back()[0], steps);
-  for (const char* tag : {"train/block0_loss", "train/block1_loss", "train/lr", "test/block0_accuracy",
-                          "test/block1_accuracy", "test/ensemble_accuracy", "speed/images_per_second", "memory/peak_mib"})
+  for (const char* tag :
+       {"train/block0_loss", "train/block1_loss", "train/lr", "test/block0_accuracy", "test/block1_accuracy",
+        "test/ensemble_accuracy", "speed/images_per_second", "memory/peak_mib"})
     EXPECT_TRUE(j.contains(tag)) << tag;
   EXPECT_NEAR(j["test/head_accuracy"][0][1].get<double>(), summary["test_accuracy"].get<double>(), 1e-6);
   std::string metrics = read_file(run("fc-dcl") + "/metrics.jsonl");

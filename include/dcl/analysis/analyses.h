@@ -38,8 +38,8 @@ nlohmann::json analyze_embeddings(const EmbeddingsOptions& o);
 
 struct ConfusionOptions {
   RunSelection run;
-  int block = -1;     // -1: the run's reported prediction; L: block L's layer-wise prediction
-  int64_t limit = 0;  // test images (0: the run's --limit-test)
+  int block = -1;            // -1: the run's reported prediction; L: block L's layer-wise prediction
+  int64_t limit = 0;         // test images (0: the run's --limit-test)
   int embedding_block = -1;  // as EmbeddingsOptions
 };
 nlohmann::json analyze_confusion(const ConfusionOptions& o);

@@ -3,8 +3,8 @@
 // at all (write_file_atomic; figures are renamed into place by the plot writers).
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 namespace dcl::analysis {
 

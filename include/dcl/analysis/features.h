@@ -12,9 +12,9 @@
 namespace dcl::analysis {
 
 struct BlockOutput {
-  std::string name;            // the stage's name (BP: "block<l>")
-  torch::Tensor h;             // [N, C, H, W] or [N, F]
-  LocalLoss* loss = nullptr;   // the block's local loss; null for BP's blocks
+  std::string name;           // the stage's name (BP: "block<l>")
+  torch::Tensor h;            // [N, C, H, W] or [N, F]
+  LocalLoss* loss = nullptr;  // the block's local loss; null for BP's blocks
 };
 
 // Every block's output on x, as evaluation computes it (eval mode, no gradient): a local method's

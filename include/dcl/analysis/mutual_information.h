@@ -15,13 +15,13 @@ namespace dcl::analysis {
 
 // The probe and its training budget: the same for every method and block being compared.
 struct ProbeBudget {
-  int hidden = 0;        // 0: a linear (softmax) probe; > 0: one ReLU layer of this width
-  int epochs = 30;       // passes over the probe's training features (the best epoch on a held-out
-                         // fifth of them is kept)
+  int hidden = 0;   // 0: a linear (softmax) probe; > 0: one ReLU layer of this width
+  int epochs = 30;  // passes over the probe's training features (the best epoch on a held-out
+                    // fifth of them is kept)
   int64_t batch_size = 256;
-  double lr = 1e-2;      // Adam
+  double lr = 1e-2;  // Adam
   double weight_decay = 1e-4;
-  uint64_t seed = 0;     // the probe's initialisation and batch order
+  uint64_t seed = 0;  // the probe's initialisation and batch order
 };
 
 struct InformationEstimate {
@@ -32,7 +32,8 @@ struct InformationEstimate {
 };
 
 // Trains the probe on (train_f, train_v) (features centred and scaled by their overall standard
-// deviation, training statistics) and evaluates it on (test_f, test_v). Features [N, D] float, v [N] int64 in [0, classes).
+// deviation, training statistics) and evaluates it on (test_f, test_v). Features [N, D] float, v [N] int64 in [0,
+// classes).
 InformationEstimate probe_information(const torch::Tensor& train_f, const torch::Tensor& train_v,
                                       const torch::Tensor& test_f, const torch::Tensor& test_v, int classes,
                                       const ProbeBudget& budget);
