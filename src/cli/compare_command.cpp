@@ -1,4 +1,5 @@
 // `dcl compare`: methods x seeds trained alike, one table.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -22,7 +23,14 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       "command given again continues where it stopped.");
   std::string method_list;
   for (const auto& n : method_names()) method_list += (method_list.empty() ? "" : ", ") + n;
-  cmp->add_option("--methods", methods, "Comma-separated methods to compare: " + method_list)->required();
+  static bool dcl_variants = false;
+  cmp->add_option("--methods", methods,
+                  "Comma-separated rows: a method (" + method_list +
+                      "), or a method with settings of its own, METHOD:KEY=VALUE[:KEY=VALUE] with config.json keys "
+                      "(e.g. dcl-s:dict_init=orthogonal)");
+  cmp->add_flag("--dcl-variants", dcl_variants,
+                "Add the DCL variants of the paper's Table 5 and Figure 4 as rows: dcl-s (static random), "
+                "dcl-s:dict_init=orthogonal, dcl (adaptive), dcl:similarity=cos, dcl:dict_map=linear");
   cmp->add_option("--seeds", seeds, "Seeds per method: --seed, --seed+1, ... (mean and spread over them)")
       ->capture_default_str()
       ->check(at_least(1));
@@ -40,6 +48,9 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
     std::stringstream ss(methods);
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) o.methods.push_back(m);
+    if (dcl_variants)
+      for (const auto& row : dcl_variant_rows())
+        if (std::find(o.methods.begin(), o.methods.end(), row) == o.methods.end()) o.methods.push_back(row);
     o.seeds = seeds;
     o.reference = reference;
     o.out = c.out.empty() ? "runs/compare-" + c.data + "-" + name_of(c.arch) : c.out;

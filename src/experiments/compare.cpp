@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
+#include "dcl/training/build_model.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
 
@@ -56,8 +58,62 @@ std::optional<double> reference_memory_mib(const std::string& method, const std:
   return std::nullopt;
 }
 
+const std::vector<std::string>& dcl_variant_rows() {
+  static const std::vector<std::string> rows = {"dcl-s", "dcl-s:dict_init=orthogonal", "dcl", "dcl:similarity=cos",
+                                                "dcl:dict_map=linear"};
+  return rows;
+}
+
+RunConfig row_config(const RunConfig& base, const std::string& row) {
+  std::vector<std::string> parts;
+  std::stringstream ss(row);
+  for (std::string part; std::getline(ss, part, ':');) parts.push_back(part);
+  if (parts.empty() || parts[0].empty()) throw std::invalid_argument("--methods: an empty method in '" + row + "'");
+  method_info(parts[0]);  // the method's name is checked first
+  nlohmann::json j = base.to_json();
+  j["method"] = parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) {
+    size_t eq = parts[i].find('=');
+    std::string key = parts[i].substr(0, eq), text = eq == std::string::npos ? "" : parts[i].substr(eq + 1);
+    if (eq == std::string::npos || !j.contains(key) || key == "method" || key == "out" || key == "seed")
+      throw std::invalid_argument("--methods " + row + ": '" + parts[i] +
+                                  "' is not KEY=VALUE with KEY a setting of config.json (e.g. dict_init=orthogonal)");
+    // The value takes the type the setting has.
+    nlohmann::json& field = j[key];
+    try {
+      if (field.is_string()) {
+        field = text;
+      } else if (field.is_boolean()) {
+        if (text != "true" && text != "false") throw std::invalid_argument("");
+        field = text == "true";
+      } else if (field.is_number_integer()) {
+        size_t used = 0;
+        long long v = std::stoll(text, &used);
+        if (used != text.size()) throw std::invalid_argument("");
+        field = v;
+      } else if (field.is_number()) {
+        size_t used = 0;
+        double v = std::stod(text, &used);
+        if (used != text.size()) throw std::invalid_argument("");
+        field = v;
+      } else {
+        throw std::invalid_argument("");
+      }
+    } catch (const std::exception&) {
+      throw std::invalid_argument("--methods " + row + ": " + key + " cannot be '" + text + "' (it is " +
+                                  std::string(field.type_name()) + ", now " + field.dump() + ")");
+    }
+  }
+  RunConfig cfg = RunConfig::from_json(j);
+  cfg.stop_after_steps = base.stop_after_steps;  // a testing flag, not a setting config.json keeps
+  validate(cfg);
+  return cfg;
+}
+
 std::string compare_run_dir(const CompareOptions& o, const std::string& method, uint64_t seed) {
-  return (fs::path(o.out) / (method + "-seed" + std::to_string(seed))).string();
+  std::string name = method;
+  std::replace(name.begin(), name.end(), ':', '.');  // "dcl:dict_map=linear" -> "dcl.dict_map=linear"
+  return (fs::path(o.out) / (name + "-seed" + std::to_string(seed))).string();
 }
 
 namespace {
@@ -96,12 +152,15 @@ std::optional<double> mean_of(const std::vector<double>& v) {
 }  // namespace
 
 std::vector<CompareRow> run_compare(const CompareOptions& o) {
-  if (o.methods.empty()) throw std::invalid_argument("--methods: give at least one method");
+  if (o.methods.empty()) throw std::invalid_argument("--methods: give at least one method (or --dcl-variants)");
   if (o.seeds < 1) throw std::invalid_argument("--seeds must be at least 1");
   if (o.out.empty()) throw std::invalid_argument("--out: an output directory is required");
   validate(o.base);
-  data::dataset_info(o.base.data);
-  for (const auto& m : o.methods) method_info(m);  // every name is checked before the first run starts
+  // Every row is checked, down to its built model (e.g. an orthogonal dictionary needs Z <= CD),
+  // before the first run starts.
+  const data::DatasetInfo& info = data::dataset_info(o.base.data);
+  for (const auto& m : o.methods)
+    build_model(row_config(o.base, m), {info.channels, info.height, info.width}, info.classes, info.fc_patches);
   fs::create_directories(o.out);
   std::vector<CompareRow> rows;
   int total = int(o.methods.size()) * o.seeds, index = 0;
@@ -110,8 +169,7 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
     row.method = method;
     double seconds = 0;
     for (int k = 0; k < o.seeds; ++k) {
-      RunConfig cfg = o.base;
-      cfg.method = method;
+      RunConfig cfg = row_config(o.base, method);
       cfg.seed = o.base.seed + uint64_t(k);
       cfg.out = compare_run_dir(o, method, cfg.seed);
       ++index;

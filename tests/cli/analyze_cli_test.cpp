@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -199,3 +200,32 @@ TEST_F(AnalyzeCliE2E, TensorBoardReadsTheTrainingCurves) {
   EXPECT_NEAR(j["train/lr"][0][1].get<double>(), nlohmann::json::parse(metrics)["lr"].get<double>(), 1e-9);
 }
 #endif
+
+TEST(AnalyzeCifar100E2E, EmbeddingsAreOrderedBySuperclass) {
+  // A few CIFAR-100 records in the dataset's own binary format: coarse byte, fine byte, 3072 pixels.
+  std::string data = temp_dir("cifar100_data"), out = temp_dir("cifar100_run");
+  fs::create_directories(data + "/cifar-100-binary");
+  for (const auto& [name, count] : std::vector<std::pair<std::string, int>>{{"train.bin", 200}, {"test.bin", 100}}) {
+    std::string bytes;
+    for (int i = 0; i < count; ++i) {
+      bytes += char(0);  // the coarse byte (dcl reads the fine one for cifar100)
+      bytes += char(i % 100);
+      bytes += std::string(3072, char(37 * i % 256));
+    }
+    std::ofstream(data + "/cifar-100-binary/" + name, std::ios::binary) << bytes;
+  }
+  CliResult r = run_dcl("train --data cifar100 --data-dir " + data +
+                        " --arch fc --method dcl-s --epochs 1 --batch-size 50 --threads 2 --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_dcl("analyze embeddings --run " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto j = read_json(out + "/analysis/embeddings_similarity.json");
+  ASSERT_EQ(j["groups"].size(), 20u);
+  ASSERT_EQ(j["order"].size(), 100u);
+  // The heat map runs through the superclasses one after another, 5 labels each.
+  for (size_t k = 0; k < 100; ++k) EXPECT_EQ(j["class_group"][j["order"][k].get<size_t>()].get<int>(), int(k / 5)) << k;
+  // A random other label shares the superclass with probability 4 / 99.
+  EXPECT_NEAR(j["same_group_neighbour_share"]["chance"].get<double>(), 4.0 / 99.0, 1e-12);
+  fs::remove_all(data);
+  fs::remove_all(out);
+}

@@ -80,3 +80,34 @@ TEST(Compare, UnknownMethodIsAnErrorBeforeAnythingTrains) {
   EXPECT_FALSE(fs::exists(dir + "/bp-seed1"));
   fs::remove_all(dir);
 }
+
+TEST(CompareE2E, DclVariantsAreRowsWithTheirOwnSettings) {
+  if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::string dir = temp_dir("compare_variants");
+  CliResult r = run_dcl(
+      "compare --data fmnist --arch fc --fc-width 256 --dcl-variants --epochs 1 --batch-size 128 "
+      "--limit-train 512 --limit-test 256 --threads 2 --out " +
+      dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::string csv = read_file(dir + "/compare.csv");
+  for (const char* row :
+       {"\ndcl-s,", "\ndcl-s:dict_init=orthogonal,", "\ndcl,", "\ndcl:similarity=cos,", "\ndcl:dict_map=linear,"})
+    EXPECT_NE(csv.find(row), std::string::npos) << row << csv;
+  EXPECT_EQ(read_json(dir + "/dcl.dict_map=linear-seed1/config.json")["dict_map"], "linear");
+  EXPECT_EQ(read_json(dir + "/dcl-s.dict_init=orthogonal-seed1/config.json")["dict_init"], "orthogonal");
+  EXPECT_EQ(read_json(dir + "/dcl.similarity=cos-seed1/config.json")["similarity"], "cos");
+  // The linear map is trained state of its own: more auxiliary parameters than pooling's none.
+  EXPECT_GT(read_json(dir + "/dcl.dict_map=linear-seed1/summary.json")["auxiliary_params"].get<int64_t>(),
+            read_json(dir + "/dcl-seed1/summary.json")["auxiliary_params"].get<int64_t>());
+  fs::remove_all(dir);
+}
+
+TEST(Compare, ARowThatCannotBeBuiltIsAnErrorBeforeAnythingTrains) {
+  std::string dir = temp_dir("compare_bad_row");
+  CliResult r =
+      run_dcl("compare --data fmnist --arch fc --fc-width 64 --methods dcl,dcl-s:dict_init=orthogonal --out " + dir);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("--dict-init orthogonal needs Z <= CD (Z=10, CD=8)"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir + "/dcl-seed1"));
+  fs::remove_all(dir);
+}

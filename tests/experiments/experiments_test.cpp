@@ -47,3 +47,39 @@ TEST(Compare, StatisticsTablesAndReferenceNumbers) {
   EXPECT_FALSE(reference_error("ff", "cifar10").has_value());
   EXPECT_DOUBLE_EQ(*reference_memory_mib("dcl", "cifar10"), 747);
 }
+
+TEST(Compare, RowsWithSettingsOfTheirOwn) {
+  RunConfig base;
+  RunConfig c = row_config(base, "dcl-s:dict_init=orthogonal");
+  EXPECT_EQ(c.method, "dcl-s");
+  EXPECT_EQ(c.to_json()["dict_init"], "orthogonal");
+  c = row_config(base, "dcl:similarity=cos:temperature=0.5");
+  EXPECT_EQ(c.to_json()["similarity"], "cos");
+  EXPECT_DOUBLE_EQ(c.to_json()["temperature"].get<double>(), 0.5);
+  EXPECT_EQ(row_config(base, "dcl:epochs=3").epochs, 3);
+  EXPECT_EQ(row_config(base, "bp").to_json(), [&] {
+    RunConfig b = base;
+    b.method = "bp";
+    return b.to_json();
+  }());
+  auto message = [&](const std::string& row) {
+    try {
+      row_config(base, row);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message("dcl:bogus=1").find("'bogus=1' is not KEY=VALUE"), std::string::npos) << message("dcl:bogus=1");
+  EXPECT_NE(message("dcl:temperature").find("'temperature' is not KEY=VALUE"), std::string::npos);
+  EXPECT_NE(message("dcl:seed=4").find("'seed=4'"), std::string::npos);  // the seeds are compare's own
+  EXPECT_NE(message("dcl:temperature=warm").find("temperature cannot be 'warm'"), std::string::npos)
+      << message("dcl:temperature=warm");
+  EXPECT_NE(message("dcl:epochs=2.5").find("epochs cannot be '2.5'"), std::string::npos);
+  EXPECT_NE(message("dcl:dict_init=sideways").find("sideways"), std::string::npos) << message("dcl:dict_init=sideways");
+  EXPECT_NE(message("nope:dict_init=orthogonal").find("unknown method 'nope'"), std::string::npos);
+  for (const auto& row : dcl_variant_rows()) EXPECT_NO_THROW(row_config(base, row)) << row;
+  CompareOptions o;
+  o.out = "cmp";
+  EXPECT_EQ(compare_run_dir(o, "dcl:dict_map=linear", 2), "cmp/dcl.dict_map=linear-seed2");
+}

@@ -13,6 +13,8 @@ namespace dcl {
 
 struct CompareOptions {
   RunConfig base;  // data, arch, epochs, optimiser ...; base.seed is the first seed
+  // Rows: a method, or a method with settings of its own, "METHOD:key=value[:key=value...]"
+  // (config.json keys), e.g. "dcl-s:dict_init=orthogonal".
   std::vector<std::string> methods;
   int seeds = 1;           // seeds base.seed .. base.seed + seeds - 1
   std::string out;         // DIR
@@ -38,7 +40,15 @@ struct CompareRow {
 // Returns an empty vector when interrupted (SIGINT/SIGTERM): finished runs and checkpoints stay.
 std::vector<CompareRow> run_compare(const CompareOptions& options);
 
-// The run directory of one method and seed.
+// The DCL variants of the paper's Table 5 and Figure 4, as rows: the static dictionary random
+// (dcl-s) and orthogonal, the adaptive one (dcl), cos instead of dot, a linear map instead of pooling.
+const std::vector<std::string>& dcl_variant_rows();
+
+// The settings of one row: base with the row's method and its own key=value settings. Throws
+// std::invalid_argument naming an unknown method, an unknown key or a value of the wrong type.
+RunConfig row_config(const RunConfig& base, const std::string& row);
+
+// The run directory of one method (row) and seed.
 std::string compare_run_dir(const CompareOptions& options, const std::string& method, uint64_t seed);
 
 std::string format_compare_markdown(const CompareOptions& options, const std::vector<CompareRow>& rows);
