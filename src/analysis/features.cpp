@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "dcl/analysis/label_structure.h"
+#include "dcl/data/augment.h"
 #include "dcl/losses/dictionary_loss.h"
 #include "dcl/stages/readout.h"
 
@@ -42,15 +43,10 @@ torch::Tensor network_images(const data::ImageSet& set, const data::DatasetInfo&
                              const std::vector<int64_t>& indices) {
   check_indices(set, indices);
   torch::Tensor x = torch::empty({int64_t(indices.size()), set.channels, set.height, set.width});
-  auto a = x.accessor<float, 4>();
-  for (size_t n = 0; n < indices.size(); ++n) {
-    const uint8_t* p = set.image(indices[n]);
-    for (int c = 0; c < set.channels; ++c)
-      for (int i = 0; i < set.height; ++i)
-        for (int j = 0; j < set.width; ++j)
-          a[int64_t(n)][c][i][j] =
-              (float(p[(c * set.height + i) * set.width + j]) / 255.f - info.mean[size_t(c)]) / info.std[size_t(c)];
-  }
+  // The evaluation loader's own normalisation: augment_image with no shift and no flip.
+  for (size_t n = 0; n < indices.size(); ++n)
+    data::augment_image(set.image(indices[n]), set.channels, set.height, set.width, data::AugmentParams{},
+                        info.mean.data(), info.std.data(), x.data_ptr<float>() + int64_t(n) * set.image_size());
   return x;
 }
 
