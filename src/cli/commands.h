@@ -64,6 +64,8 @@ void add_field(CLI::App* cmd, OptionFields& fields, T& field, const std::string&
 // The names of the fields whose options were given.
 std::vector<std::string> explicit_fields(const OptionFields& fields);
 
+// How the stages run (`train`): --schedule, --pipeline-*, --nproc, --dist-timeout.
+void add_schedule_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
 // The model and its optimiser (`train`, `bench`, `compare`).
 void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
 // Every method's own settings (part of the model options).

@@ -1,10 +1,13 @@
 // `dcl train` and `dcl eval`.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
 #include "commands.h"
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
+#include "dcl/training/distributed.h"
+#include "dcl/training/launcher.h"
 #include "dcl/training/run_config.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
@@ -35,6 +38,8 @@ RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std:
       saved.epochs = given_cfg.epochs;
     } else if (name == "threads") {
       saved.threads = given_cfg.threads;
+    } else if (name == "dist_timeout") {
+      saved.dist_timeout = given_cfg.dist_timeout;
     } else if (name == "data_dir") {
       saved.data_dir = given_cfg.data_dir;
     } else if (name == "stop_after_steps") {
@@ -50,7 +55,7 @@ RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std:
     for (const auto& c : changed) list += (list.empty() ? "" : ", ") + c;
     throw std::invalid_argument("--resume " + dir +
                                 " continues the run as it was configured; these flags would change it: " + list +
-                                ". Only --epochs (upwards), --threads and --data-dir may change; start a new run "
+                                ". Only --epochs (upwards), --threads, --dist-timeout and --data-dir may change; start a new run "
                                 "with --out for other settings");
   }
   saved.out = dir;
@@ -82,6 +87,29 @@ void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.limit_test, "--limit-test", "limit_test", "Use only the first N test images (0 = all)");
   add(c.stop_after_steps, "--stop-after-steps", "stop_after_steps",
       "Stop as if interrupted after N optimiser steps (checkpoint, then exit; for testing resume)");
+}
+
+void add_schedule_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
+  auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
+  add(c.schedule, "--schedule", "schedule",
+      "How the stages of a local method run: sequential (one after another) | pipeline (concurrently, one thread "
+      "per group of stages, joined by bounded queues: stage l trains on batch t while stage l+1 trains on batch "
+      "t-1; DCL's shared dictionary is updated under a lock; evaluation waits for every batch in flight)");
+  add(c.pipeline_groups, "--pipeline-groups", "pipeline_groups",
+      "pipeline: threads, each running a contiguous run of stages (0 = one per stage); the intra-op threads "
+      "(--threads) are divided among them");
+  add(c.pipeline_depth, "--pipeline-depth", "pipeline_depth", "pipeline: batches that may wait between two threads");
+  add(c.pipeline_sync, "--pipeline-sync", "pipeline_sync",
+      "pipeline: admit a batch only when the previous one has left the last stage (the sequential result, bit for "
+      "bit; for checking)");
+  add(c.nproc, "--nproc", "nproc",
+      "Data-parallel worker processes on this machine (c10d, Gloo): each trains on its part of every batch of "
+      "N x --batch-size images, stage gradients are summed as soon as each stage's backward ends, rank 0 writes the "
+      "run directory. Jobs across machines: start dcl train under torchrun (or set RANK, WORLD_SIZE, LOCAL_RANK, "
+      "MASTER_ADDR, MASTER_PORT and optionally GLOO_SOCKET_IFNAME yourself) instead");
+  add(c.dist_timeout, "--dist-timeout", "dist_timeout",
+      "Data-parallel: seconds a collective waits for a peer before the job ends with an error naming the silent "
+      "rank");
 }
 
 void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
@@ -149,6 +177,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
   add(c.out, "--out", "out", "Run directory (config.json, metrics.jsonl, summary.json, checkpoint.pt)");
   add_run_options(train, c, f.fields);
   add_model_options(train, c, f.fields);
+  add_schedule_options(train, c, f.fields);
   train->add_option("--resume", f.resume,
                     "Continue the run saved in DIR with its own config.json; only --epochs (upwards), --threads and "
                     "--data-dir may be given with it, any other changed flag is refused");
@@ -171,11 +200,16 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
         cfg.out = "runs/" + cfg.data + "-" + name_of(cfg.arch) + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
       apply_preset(cfg, given);
     }
-    Trainer trainer(cfg, resume);
+    bool nproc_given = std::find(given.begin(), given.end(), "nproc") != given.end();
+    // --nproc N from a plain command line: this process becomes the launcher of N workers, which
+    // run this same command line as the ranks of one job.
+    if (cfg.nproc > 1 && distributed_env_from_environment().world_size == 1)
+      return launch_local_workers(cfg.nproc, own_command_line());
+    Trainer trainer(cfg, resume, nproc_given);
     if (!f.tensorboard.empty()) trainer.set_tensorboard(f.tensorboard);
     nlohmann::json summary = trainer.run();
     if (summary.is_null()) return 130;  // interrupted, checkpoint written
-    std::printf("test error: %.2f%%\n", summary.value("test_error", 0.0));
+    if (summary.contains("test_error")) std::printf("test error: %.2f%%\n", summary.value("test_error", 0.0));
     return 0;
   });
 

@@ -55,10 +55,20 @@ torch::Tensor Stage::forward(const torch::Tensor& input) {
 }
 
 StageResult Stage::update(const torch::Tensor& input, const Target& target) {
+  std::unique_lock<std::mutex> shared;
+  StageResult r = compute(input, target, [&] {
+    if (shared_lock_) shared = std::unique_lock<std::mutex>(*shared_lock_);
+  });
+  apply();
+  return r;
+}
+
+StageResult Stage::compute(const torch::Tensor& input, const Target& target, const std::function<void()>& before_loss) {
   // The detached input is the stage boundary: no gradient leaves the stage, and the block
   // computes no gradient for its input.
   notify(*this, StagePhase::Forward);
   torch::Tensor output = forward(input.detach());
+  if (before_loss) before_loss();
   notify(*this, StagePhase::Loss);
   LossOutput out = loss_->forward(output, target);
   StageResult r;
@@ -67,6 +77,12 @@ StageResult Stage::update(const torch::Tensor& input, const Target& target) {
   notify(*this, StagePhase::Backward);
   optimizer_->zero_grad();
   out.loss.backward();  // frees this stage's graph
+  r.output = output.detach();
+  if (out.scores.defined()) r.scores = out.scores.detach();
+  return r;
+}
+
+void Stage::apply() {
   notify(*this, StagePhase::Step);
   if (gradient_hook_) gradient_hook_(*this);
   optimizer_->step();
@@ -75,9 +91,6 @@ StageResult Stage::update(const torch::Tensor& input, const Target& target) {
   for (auto& group : optimizer_->param_groups())
     for (auto& p : group.params()) p.mutable_grad().reset();
   notify(*this, StagePhase::Done);
-  r.output = output.detach();
-  if (out.scores.defined()) r.scores = out.scores.detach();
-  return r;
 }
 
 std::vector<torch::Tensor> Stage::parameters() {

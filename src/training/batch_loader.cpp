@@ -35,7 +35,15 @@ BatchLoader::BatchLoader(const data::ImageSet& set, const data::DatasetInfo& inf
 BatchLoader::~BatchLoader() { stop(); }
 
 int64_t BatchLoader::batches_per_epoch() const {
-  return merges_last_sample() ? count_ / batch_size_ : (count_ + batch_size_ - 1) / batch_size_;
+  return merges_last_sample() ? count_ / global_batch() : (count_ + global_batch() - 1) / global_batch();
+}
+
+void BatchLoader::set_shard(int rank, int ranks) {
+  if (ranks < 1 || rank < 0 || rank >= ranks)
+    throw std::invalid_argument("shard " + std::to_string(rank) + " of " + std::to_string(ranks) + " does not exist");
+  stop();
+  shard_ = rank;
+  shards_ = ranks;
 }
 
 std::vector<int64_t> BatchLoader::epoch_order(int epoch) const {
@@ -54,22 +62,28 @@ std::vector<int64_t> BatchLoader::epoch_order(int epoch) const {
 }
 
 Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int epoch, int64_t b) const {
-  int64_t begin = b * batch_size_, end = std::min(count_, begin + batch_size_);
+  int64_t begin = b * global_batch(), end = std::min(count_, begin + global_batch());
   if (b + 1 == batches_per_epoch()) end = count_;  // the merged single sample, if any
-  int64_t n = end - begin;
+  // This rank's contiguous part of the global batch.
+  int64_t total = end - begin, base = total / shards_, extra = total % shards_;
+  int64_t first = shard_ * base + std::min<int64_t>(shard_, extra), n = base + (shard_ < extra ? 1 : 0);
   Batch batch;
   batch.index = b;
+  batch.global_size = total;
   batch.images = torch::empty({n, set_.channels, set_.height, set_.width});
   batch.labels = torch::empty({n}, torch::kInt64);
   float* dst = batch.images.data_ptr<float>();
   int64_t* labels = batch.labels.data_ptr<int64_t>();
   std::mt19937_64 rng(mix_seed(seed_, uint64_t(epoch), uint64_t(b) + 2));
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t s = order[size_t(begin + i)];
+  for (int64_t i = 0; i < first + n; ++i) {
+    // The draws of the parts before this rank's are made and dropped: each image gets the
+    // augmentation it gets in the single-process batch.
     data::AugmentParams p = train_ ? data::draw_augment(info_, rng) : data::AugmentParams{};
+    if (i < first) continue;
+    int64_t s = order[size_t(begin + i)];
     data::augment_image(set_.image(s), set_.channels, set_.height, set_.width, p, info_.mean.data(), info_.std.data(),
-                        dst + i * set_.image_size());
-    labels[i] = set_.labels[size_t(s)];
+                        dst + (i - first) * set_.image_size());
+    labels[i - first] = set_.labels[size_t(s)];
   }
   return batch;
 }

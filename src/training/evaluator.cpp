@@ -44,8 +44,8 @@ void check_ensemble_weights(Model& model, const InputShape& input, const std::ve
   require_weight_count(weights, blocks);
 }
 
-EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device,
-                    const std::vector<double>& weights) {
+EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device, const std::vector<double>& weights,
+                    const SumOverRanks& sum_over_ranks) {
   torch::NoGradGuard no_grad;
   model.train(false);
   EvalResult r;
@@ -71,6 +71,16 @@ EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& devi
     r.samples += y.size(0);
   }
   model.train(true);
+  if (sum_over_ranks) {
+    std::vector<double> counts = {double(r.samples), loss_sum, double(head_correct), double(ensemble_correct)};
+    for (int64_t c : layer_correct) counts.push_back(double(c));
+    counts = sum_over_ranks(counts);
+    r.samples = int64_t(counts[0]);
+    loss_sum = counts[1];
+    head_correct = int64_t(counts[2]);
+    ensemble_correct = int64_t(counts[3]);
+    for (size_t l = 0; l < layer_correct.size(); ++l) layer_correct[l] = int64_t(counts[4 + l]);
+  }
   if (r.samples == 0) return r;
   double n = double(r.samples);
   r.loss = loss_sum / n;

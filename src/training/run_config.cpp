@@ -54,6 +54,12 @@ namespace dcl {
   ENUM(amp, amp) \
   VALUE(cudnn_benchmark, cudnn_benchmark) \
   VALUE(memory_budget, memory_budget) \
+  ENUM(schedule, schedule) \
+  VALUE(pipeline_groups, pipeline_groups) \
+  VALUE(pipeline_depth, pipeline_depth) \
+  VALUE(pipeline_sync, pipeline_sync) \
+  VALUE(nproc, nproc) \
+  VALUE(dist_timeout, dist_timeout) \
   VALUE(out, out)
 // clang-format on
 
@@ -128,6 +134,13 @@ void validate(const RunConfig& cfg) {
   for (double w : cfg.ensemble_weights)
     require(std::isfinite(w) && w >= 0, "--ensemble-weights must be finite and >= 0");
   require(cfg.threads >= 0 && cfg.threads <= 1024, "--threads must be in [0, 1024] (0 = all cores)");
+  require(cfg.nproc >= 1 && cfg.nproc <= 1024, "--nproc must be in [1, 1024]");
+  require(cfg.dist_timeout >= 1 && cfg.dist_timeout <= 86400, "--dist-timeout must be in [1, 86400] seconds");
+  require(cfg.pipeline_groups >= 0 && cfg.pipeline_groups <= 1024,
+          "--pipeline-groups must be in [0, 1024] (0 = one thread per stage)");
+  require(cfg.pipeline_depth >= 1 && cfg.pipeline_depth <= 1024, "--pipeline-depth must be in [1, 1024]");
+  require(cfg.schedule == ScheduleKind::Sequential || cfg.nproc == 1,
+          "--schedule pipeline runs in one process; it cannot be combined with --nproc > 1 (yet)");
   validate(cfg.methods);
 }
 

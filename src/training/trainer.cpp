@@ -4,15 +4,18 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "dcl/analysis/tensorboard_writer.h"
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
+#include "dcl/stages/pipeline_schedule.h"
 #include "dcl/training/batch_loader.h"
 #include "dcl/training/build_model.h"
 #include "dcl/training/checkpoint.h"
 #include "dcl/training/device.h"
+#include "dcl/training/distributed.h"
 #include "dcl/training/divergence.h"
 #include "dcl/training/evaluator.h"
 #include "dcl/training/memory_plan.h"
@@ -67,14 +70,50 @@ struct Trainer::State {
   std::unique_ptr<RunLock> lock;  // held for the whole run
   nlohmann::json identity;        // recorded in every checkpoint
   std::unique_ptr<TensorBoardWriter> tensorboard;
+  // Data-parallel jobs: rank 0 writes every file; each rank trains on its shard of each batch.
+  DistributedEnv dist;
+  std::shared_ptr<ProcessGroup> group;
+  std::shared_ptr<DataParallelExchange> exchange;
 
   std::string checkpoint_path() const { return dir + "/checkpoint.pt"; }
+  bool writes() const { return dist.rank == 0; }
+  // Sums over the ranks (identity in a single process); a failure names the silent ranks.
+  std::vector<double> sum_over_ranks(const std::vector<double>& v, const std::string& during) {
+    if (!group) return v;
+    return with_peer_diagnosis(*group, during, [&] { return group->all_reduce_sum(v); });
+  }
 };
 
-Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
+namespace {
+
+// The job's shape from the environment (torchrun's variables, or dcl train --nproc's), checked
+// against the run's setting: --nproc, when given, must match WORLD_SIZE.
+DistributedEnv job_shape(RunConfig& cfg, bool nproc_given) {
+  DistributedEnv env = distributed_env_from_environment();
+  if (!env.active()) {
+    if (cfg.nproc > 1)
+      throw std::invalid_argument("--nproc " + std::to_string(cfg.nproc) +
+                                  ": this process was not started as one of the job's workers (dcl train starts "
+                                  "them itself; WORLD_SIZE is not set)");
+    return env;
+  }
+  if (nproc_given && cfg.nproc != env.world_size)
+    throw std::invalid_argument("--nproc " + std::to_string(cfg.nproc) + " but WORLD_SIZE=" +
+                                std::to_string(env.world_size) + " (the batch size is per process, so the run's "
+                                "results depend on the number of processes; make them agree)");
+  cfg.nproc = env.world_size;
+  if (cfg.threads == 0)  // the cores of this machine, divided among its workers
+    cfg.threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, env.local_world_size));
+  return env;
+}
+
+}  // namespace
+
+Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_unique<State>()) {
   if (cfg.out.empty()) throw std::invalid_argument("a run directory (--out DIR) is required");
   // Every setting is checked before the run directory is touched, any data is read or any thread
   // is started: names, ranges, the device, and what only the built model can tell.
+  s_->dist = job_shape(cfg, nproc_given);
   validate(cfg);
   method_info(cfg.method);
   s_->info = &data::dataset_info(cfg.data);
@@ -87,8 +126,22 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
   apply_memory_budget(s_->model, cfg, input);
   check_ensemble_weights(s_->model, input, cfg.ensemble_weights);
+  if (cfg.schedule == ScheduleKind::Pipeline) {
+    PipelineOptions po;
+    po.groups = cfg.pipeline_groups;
+    po.depth = cfg.pipeline_depth;
+    po.synchronous = cfg.pipeline_sync;
+    int groups = int(split_stages(s_->model.stages.size(), cfg.pipeline_groups).size());
+    po.intra_op_threads = std::max(1, torch::get_num_threads() / std::max(1, groups));
+    use_pipeline(s_->model, cfg.method, po);
+  }
 
   s_->dir = cfg.out;
+  if (!s_->writes()) {
+    // Other ranks only read the run directory (a resumed run's checkpoint); rank 0 owns it.
+    init_worker(cfg, resume);
+    return;
+  }
   s_->lock = std::make_unique<RunLock>(s_->dir);
   std::vector<std::string> files = existing_run_files(s_->dir);
   bool has_checkpoint = std::find(files.begin(), files.end(), "checkpoint.pt") != files.end();
@@ -112,12 +165,8 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   if (s_->train_loader->size() < 2)
     throw std::invalid_argument("the training set has " + std::to_string(s_->train_loader->size()) +
                                 " image(s); at least 2 are needed (check --limit-train and the data files)");
-  s_->model.to(s_->device);
-  s_->model.set_amp(cfg.amp, s_->device.type());
-  set_cudnn_benchmark(cfg.cudnn_benchmark);
-  s_->identity = checkpoint_identity(cfg);
+  load_state(cfg, resume);
   if (resume) {
-    s_->progress = load_checkpoint(s_->checkpoint_path(), s_->model, s_->identity);
     // Lines of an epoch whose checkpoint was never written (a kill in between) are dropped: that
     // epoch is trained again and logged once.
     truncate_metrics(s_->dir, s_->progress.epoch);
@@ -129,16 +178,62 @@ Trainer::Trainer(RunConfig cfg, bool resume) : s_(std::make_unique<State>()) {
   }
   write_file_atomic(s_->dir + "/config.json", cfg.to_json().dump(2) + "\n");
   s_->cfg = std::move(cfg);
+  join_job();
   std::fprintf(stderr,
                "%s %s on %s: %lld network + %lld auxiliary parameters, %lld train / %lld test images, device %s\n",
                s_->cfg.method.c_str(), name_of(s_->cfg.arch).c_str(), s_->cfg.data.c_str(),
                (long long)s_->model.network_parameters(), (long long)s_->model.auxiliary_parameters(),
                (long long)s_->train_loader->size(), (long long)s_->test_loader->size(), s_->cfg.device.c_str());
+  if (s_->dist.active())
+    std::fprintf(stderr, "data-parallel: %d processes x batch %d = %d images per step, %d threads each\n",
+                 s_->dist.world_size, s_->cfg.batch_size, s_->dist.world_size * s_->cfg.batch_size, s_->cfg.threads);
+}
+
+void Trainer::load_state(const RunConfig& cfg, bool resume) {
+  s_->model.to(s_->device);
+  s_->model.set_amp(cfg.amp, s_->device.type());
+  set_cudnn_benchmark(cfg.cudnn_benchmark);
+  s_->identity = checkpoint_identity(cfg);
+  if (resume) s_->progress = load_checkpoint(s_->checkpoint_path(), s_->model, s_->identity);
+}
+
+void Trainer::init_worker(RunConfig& cfg, bool resume) {
+  s_->splits = data::load_dataset(cfg.data, cfg.data_dir);
+  s_->train_loader =
+      std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
+  s_->test_loader = std::make_unique<BatchLoader>(s_->splits.test, *s_->info, std::max(cfg.batch_size, 256), false,
+                                                  cfg.seed, cfg.limit_test);
+  s_->memory = std::make_unique<MemoryTracker>(cfg.device);
+  load_state(cfg, resume);
+  s_->cfg = std::move(cfg);
+  join_job();
+}
+
+void Trainer::join_job() {
+  State& s = *s_;
+  if (!s.dist.active()) return;
+  s.group = std::make_shared<ProcessGroup>(s.dist, std::chrono::seconds(s.cfg.dist_timeout));
+  // Every rank starts from rank 0's tensors (the same seed builds the same model; this makes it
+  // so whatever the ranks' thread counts).
+  std::vector<torch::Tensor> tensors;
+  for (auto& [name, t] : s.model.named_state()) tensors.push_back(t);
+  with_peer_diagnosis(*s.group, "the broadcast of the initial weights", [&] { s.group->broadcast_from_rank0(tensors); });
+  s.train_loader->set_shard(s.dist.rank, s.dist.world_size);
+  s.test_loader->set_shard(s.dist.rank, s.dist.world_size);
+  s.exchange = std::make_shared<DataParallelExchange>(s.group);
+  if (!s.model.schedule->set_gradient_exchange(s.exchange))
+    for (auto& stage : s.model.stages)
+      stage->set_gradient_hook([exchange = s.exchange](Stage& st) {
+        exchange->start(st);
+        exchange->finish(st);
+      });
 }
 
 Trainer::~Trainer() = default;
 
-void Trainer::set_tensorboard(const std::string& dir) { s_->tensorboard = std::make_unique<TensorBoardWriter>(dir); }
+void Trainer::set_tensorboard(const std::string& dir) {
+  if (s_->writes()) s_->tensorboard = std::make_unique<TensorBoardWriter>(dir);
+}
 
 namespace {
 
@@ -163,7 +258,26 @@ void log_epoch(TensorBoardWriter& tb, const nlohmann::json& line, const EvalResu
   tb.flush();
 }
 
+void print_evaluation(const EvalResult& e) {
+  std::string layers;
+  for (double a : e.layer_accuracy) {
+    if (!layers.empty()) layers += ' ';
+    layers += percent(a);
+  }
+  std::fprintf(stderr, "  test: head %s", percent(e.head_accuracy).c_str());
+  if (!layers.empty())
+    std::fprintf(stderr, " | layer-wise %s | ensemble %s", layers.c_str(), percent(e.ensemble_accuracy).c_str());
+  std::fprintf(stderr, "\n");
+}
+
 }  // namespace
+
+EvalResult Trainer::evaluate_test_set() {
+  State& s = *s_;
+  if (!s.group) return evaluate(s.model, *s.test_loader, s.device, s.cfg.ensemble_weights);
+  return evaluate(s.model, *s.test_loader, s.device, s.cfg.ensemble_weights,
+                  [&s](const std::vector<double>& v) { return s.sum_over_ranks(v, "the evaluation"); });
+}
 
 nlohmann::json Trainer::run() {
   State& s = *s_;
@@ -182,7 +296,9 @@ nlohmann::json Trainer::run() {
     s.model.set_lr(lr);
     s.model.train(true);
     s.train_loader->start_epoch(p.epoch, p.batch);
-    ProgressBar bar("epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(cfg.epochs), total_batches);
+    std::optional<ProgressBar> bar;
+    if (s.writes())
+      bar.emplace("epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(cfg.epochs), total_batches);
     s.memory->reset_peak();
     auto t0 = std::chrono::steady_clock::now();
     double seconds_before = p.epoch_seconds;
@@ -194,42 +310,59 @@ nlohmann::json Trainer::run() {
                     secs > 0 ? double(p.seen) / secs : 0.0);
       return std::string(buf);
     };
-    Batch batch;
-    bool interrupted = false;
-    while (s.train_loader->next(batch)) {
-      torch::Tensor x = to_device(batch.images, s.device), y = to_device(batch.labels, s.device);
-      StepResult r = s.model.schedule->step(x, y);
+    bool stop_now = false;
+    // One finished batch: its sums over the ranks (the whole batch's loss and accuracy, as one
+    // process with the whole batch would report them) and the agreement to stop, which every
+    // rank must reach at the same step.
+    auto record = [&](const StepResult& local) {
+      std::vector<double> sums = {local.train_loss * double(local.samples), double(local.correct),
+                                  double(local.samples), should_stop() ? 1.0 : 0.0};
+      for (double l : local.block_losses) sums.push_back(l * double(local.samples));
+      sums = s.sum_over_ranks(sums, "the step's metrics (step " + std::to_string(p.step + 1) + ")");
+      StepResult r = local;
+      r.samples = int64_t(sums[2]);
+      r.train_loss = sums[0] / double(r.samples);
+      r.correct = int64_t(sums[1]);
+      for (size_t l = 0; l < r.block_losses.size(); ++l) r.block_losses[l] = sums[4 + l] / double(r.samples);
       divergence.observe_step(r.train_loss, r.block_losses, p.epoch, p.step + 1);
-      int64_t n = y.size(0);
+      int64_t n = r.samples;
       p.loss_sum += r.train_loss * double(n);
       p.correct += r.correct;
       p.has_accuracy = r.has_accuracy;
       p.seen += n;
       p.block_loss_sums.resize(r.block_losses.size(), 0.0);
       for (size_t l = 0; l < r.block_losses.size(); ++l) p.block_loss_sums[l] += r.block_losses[l] * double(n);
-      p.batch = batch.index + 1;
+      ++p.batch;
       ++p.step;
       ++steps_this_session;
       p.epoch_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (s.tensorboard) log_step(*s.tensorboard, r, lr, p.step);
-      bar.update(p.batch, status());
-      if (should_stop()) {
-        interrupted = true;
-        break;
-      }
+      if (bar) bar->update(p.batch, status());
+      if (sums[3] > 0) stop_now = true;
+    };
+    Batch batch;
+    while (!stop_now && s.train_loader->next(batch)) {
+      torch::Tensor x = to_device(batch.images, s.device), y = to_device(batch.labels, s.device);
+      if (s.exchange) s.exchange->set_batch_share(double(y.size(0)) / double(batch.global_size));
+      for (const StepResult& r : s.model.schedule->push(x, y)) record(r);
     }
+    // A pipeline still holds batches: they are finished before the checkpoint or the evaluation.
+    for (const StepResult& r : s.model.schedule->drain()) record(r);
+    bool interrupted = stop_now;
     p.peak_bytes = std::max(p.peak_bytes, s.memory->peak_bytes());
     p.train_seconds += p.epoch_seconds - seconds_before;
     if (interrupted && p.batch < total_batches) {
-      bar.finish(status() + " (interrupted)");
-      save_checkpoint(s.checkpoint_path(), s.model, p, s.identity);
-      std::fprintf(stderr, "stopped: checkpoint written to %s; continue with: dcl train --resume %s\n",
-                   s.checkpoint_path().c_str(), s.dir.c_str());
+      if (bar) bar->finish(status() + " (interrupted)");
+      if (s.writes()) {
+        save_checkpoint(s.checkpoint_path(), s.model, p, s.identity);
+        std::fprintf(stderr, "stopped: checkpoint written to %s; continue with: dcl train --resume %s\n",
+                     s.checkpoint_path().c_str(), s.dir.c_str());
+      }
       return nullptr;
     }
-    bar.finish(status());
+    if (bar) bar->finish(status());
 
-    last_eval = evaluate(s.model, *s.test_loader, s.device, cfg.ensemble_weights);
+    last_eval = evaluate_test_set();
     DivergenceCheck::check_evaluation(last_eval.loss, p.epoch);
     nlohmann::json line = {
         {"epoch", p.epoch + 1},
@@ -246,18 +379,11 @@ nlohmann::json Trainer::run() {
       for (double v : p.block_loss_sums) block_losses.push_back(v / double(std::max<int64_t>(1, p.seen)));
       line["train_block_losses"] = block_losses;
     }
-    append_metrics_line(s.dir, line);
-    if (s.tensorboard) log_epoch(*s.tensorboard, line, last_eval, p.step);
-    std::string layers;
-    for (double a : last_eval.layer_accuracy) {
-      if (!layers.empty()) layers += ' ';
-      layers += percent(a);
+    if (s.writes()) {
+      append_metrics_line(s.dir, line);
+      if (s.tensorboard) log_epoch(*s.tensorboard, line, last_eval, p.step);
+      print_evaluation(last_eval);
     }
-    std::fprintf(stderr, "  test: head %s", percent(last_eval.head_accuracy).c_str());
-    if (!layers.empty())
-      std::fprintf(stderr, " | layer-wise %s | ensemble %s", layers.c_str(),
-                   percent(last_eval.ensemble_accuracy).c_str());
-    std::fprintf(stderr, "\n");
 
     // The next epoch starts clean; the checkpoint marks this epoch as done.
     TrainingProgress next = p;
@@ -267,17 +393,19 @@ nlohmann::json Trainer::run() {
     next.correct = next.seen = 0;
     next.epoch_seconds = 0;
     next.block_loss_sums.clear();
-    save_checkpoint(s.checkpoint_path(), s.model, next, s.identity);
-    bool stop_now = should_stop();
+    if (s.writes()) save_checkpoint(s.checkpoint_path(), s.model, next, s.identity);
+    bool stop_after_epoch = stop_now || s.sum_over_ranks({should_stop() ? 1.0 : 0.0}, "the end of the epoch")[0] > 0;
     p = next;
-    if (stop_now && p.epoch < cfg.epochs) {
+    if (stop_after_epoch && p.epoch < cfg.epochs) {
+      if (!s.writes()) return nullptr;
       std::fprintf(stderr, "stopped after epoch %d; continue with: dcl train --resume %s\n", p.epoch, s.dir.c_str());
       return nullptr;
     }
   }
 
   // Resumed with every epoch already done: evaluate the checkpoint as it is.
-  if (last_eval.samples == 0) last_eval = evaluate(s.model, *s.test_loader, s.device, cfg.ensemble_weights);
+  if (last_eval.samples == 0) last_eval = evaluate_test_set();
+  if (!s.writes()) return nlohmann::json::object();  // rank 0 reports
   nlohmann::json summary = {{"data", cfg.data},
                             {"arch", name_of(cfg.arch)},
                             {"method", cfg.method},

@@ -8,15 +8,33 @@
 
 #include <torch/torch.h>
 
+#include "dcl/enum_names.h"
 #include "dcl/stages/stage.h"
 
 namespace dcl {
+
+// How a run's stages are driven: one after another, or concurrently (pipeline_schedule.h).
+enum class ScheduleKind { Sequential, Pipeline };
+template <>
+const std::vector<std::string>& names_of<ScheduleKind>();  // sequential, pipeline
 
 struct StepResult {
   std::vector<double> block_losses;  // per Block stage, in order (empty for BP)
   double train_loss = 0;             // the head's (or the network's) loss; else the mean block loss
   int64_t correct = 0;               // training predictions that were right, when has_accuracy
   bool has_accuracy = false;
+  int64_t samples = 0;  // images in the batch this result is for
+};
+
+// Data-parallel training's hook into a schedule: a stage's gradients are handed over as soon as
+// its backward ends and are waited for just before its step (training/distributed.h).
+class GradientExchange {
+ public:
+  virtual ~GradientExchange() = default;
+  // Starts combining `stage`'s gradients with the other processes'; returns at once.
+  virtual void start(Stage& stage) = 0;
+  // Waits until `stage`'s gradients are combined and written back in place.
+  virtual void finish(Stage& stage) = 0;
 };
 
 class Schedule {
@@ -24,6 +42,21 @@ class Schedule {
   virtual ~Schedule() = default;
   // One training step on images x [N, C, H, W] and labels y [N].
   virtual StepResult step(const torch::Tensor& x, const torch::Tensor& y) = 0;
+  // The trainer's entry: hands over one batch and returns the results of the batches that have
+  // finished, in order (a pipeline returns earlier batches', or none yet). drain() finishes every
+  // batch in flight; after it the weights are those of a schedule that trained every batch.
+  virtual std::vector<StepResult> push(const torch::Tensor& x, const torch::Tensor& y) {
+    StepResult r = step(x, y);
+    r.samples = y.size(0);
+    return {r};
+  }
+  virtual std::vector<StepResult> drain() { return {}; }
+  // Combines gradients across processes from now on; false when the schedule cannot overlap the
+  // exchange with its stages (the caller then exchanges in each stage's gradient hook).
+  virtual bool set_gradient_exchange(std::shared_ptr<GradientExchange> exchange) {
+    (void)exchange;
+    return false;
+  }
 };
 
 // What the first stage sees: by default the images themselves; FF writes labels into them.
@@ -36,10 +69,32 @@ class SequentialSchedule : public Schedule {
  public:
   explicit SequentialSchedule(std::vector<std::shared_ptr<Stage>> stages, InputEncoder encoder = nullptr);
   StepResult step(const torch::Tensor& x, const torch::Tensor& y) override;
+  // Stage l's exchange runs while stage l + 1 computes: l steps just before l + 1's loss when it
+  // writes shared state that loss reads, else after l + 1's backward. Either way every stage
+  // steps on the same gradients, in the same order, as without the exchange.
+  bool set_gradient_exchange(std::shared_ptr<GradientExchange> exchange) override;
+
+  const std::vector<std::shared_ptr<Stage>>& stages() const { return stages_; }
+  const InputEncoder& encoder() const { return encoder_; }
 
  private:
   std::vector<std::shared_ptr<Stage>> stages_;
   InputEncoder encoder_;
+  std::shared_ptr<GradientExchange> exchange_;
+};
+
+// Accumulates the results of a chain of stages on one batch into a StepResult: block losses,
+// the head's loss and the training prediction (chain_prediction).
+class StepAccumulator {
+ public:
+  void add(const Stage& stage, const StageResult& s);
+  StepResult finish(const torch::Tensor& y);
+
+ private:
+  StepResult r_;
+  torch::Tensor head_scores_;
+  std::vector<torch::Tensor> layer_scores_;
+  double block_loss_sum_ = 0;
 };
 
 // log((1/L) Σ_l softmax(s_l)): the distributions of several layer-wise scores averaged.

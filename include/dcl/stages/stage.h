@@ -11,6 +11,7 @@
 // or data-parallel (a gradient hook all-reduces a stage's gradients between backward and step).
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,19 @@ class Stage {
   // A frozen block is a fixed function: evaluated without gradient and always in eval mode.
   Stage(std::string name, StageKind kind, StageBlock block, std::shared_ptr<LocalLoss> loss, bool frozen);
 
-  // One local update; throws std::runtime_error naming the stage when the loss is not finite
-  // (before any weight changes).
+  // One local update, compute() then apply(); throws std::runtime_error naming the stage when the
+  // loss is not finite (before any weight changes). With a shared-state lock (set_shared_lock),
+  // the lock is held from the loss to the end of the step: the only span that reads or writes
+  // state shared with other stages.
   StageResult update(const torch::Tensor& input, const Target& target);
+  // The first half of update(): forward, loss, finite check and backward, leaving the gradients
+  // in place. `before_loss` runs between the block's forward and the loss (a data-parallel
+  // schedule finishes the previous stage's step there, so that this loss reads the state that
+  // step wrote).
+  StageResult compute(const torch::Tensor& input, const Target& target,
+                      const std::function<void()>& before_loss = nullptr);
+  // The second half: the gradient hook, the optimiser step and the release of the gradients.
+  void apply();
   // The block alone (evaluation, schedules that only need the output).
   torch::Tensor forward(const torch::Tensor& input);
 
@@ -86,6 +97,10 @@ class Stage {
   std::shared_ptr<LocalLoss> loss_ptr() { return loss_; }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
   const std::vector<std::string>& shared_state() const { return shared_names_; }
+
+  // Serialises this stage's use of its shared state with the other stages holding the same lock
+  // (the pipeline schedule's policy for DCL's adaptive dictionary).
+  void set_shared_lock(std::shared_ptr<std::mutex> lock) { shared_lock_ = std::move(lock); }
 
   // Called after this stage's backward and before its step, with the gradients in place (a
   // data-parallel schedule all-reduces them here).
@@ -113,6 +128,7 @@ class Stage {
   std::vector<std::string> shared_names_;
   std::vector<torch::Tensor> shared_;
   std::function<void(Stage&)> gradient_hook_;
+  std::shared_ptr<std::mutex> shared_lock_;
   Amp amp_ = Amp::None;
   c10::DeviceType amp_device_ = c10::DeviceType::CPU;
 };

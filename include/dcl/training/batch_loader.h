@@ -21,6 +21,7 @@ struct Batch {
   torch::Tensor images;  // [B, C, H, W] float
   torch::Tensor labels;  // [B] int64
   int64_t index = 0;     // batch number within the epoch
+  int64_t global_size = 0;  // images in the whole batch, over every rank of a data-parallel job
 };
 
 class BatchLoader {
@@ -36,6 +37,11 @@ class BatchLoader {
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   int64_t size() const { return count_; }
+
+  // Data-parallel: this loader yields rank `rank`'s share of batches `ranks` times as large. The
+  // global batch b is exactly the single-process loader's batch b at that size (same order, same
+  // augmentation draws); rank r takes its r-th contiguous part (sizes differ by at most one).
+  void set_shard(int rank, int ranks);
   int64_t batches_per_epoch() const;
 
   // Starts producing epoch `epoch`'s batches from batch `first_batch` on; stops any epoch in flight.
@@ -48,7 +54,8 @@ class BatchLoader {
 
  private:
   Batch make_batch(const std::vector<int64_t>& order, int epoch, int64_t b) const;
-  bool merges_last_sample() const { return train_ && count_ > 1 && count_ % batch_size_ == 1; }
+  int64_t global_batch() const { return int64_t(batch_size_) * shards_; }
+  bool merges_last_sample() const { return train_ && count_ > 1 && count_ % global_batch() == 1; }
   void stop();
 
   const data::ImageSet& set_;
@@ -57,6 +64,7 @@ class BatchLoader {
   bool train_;
   uint64_t seed_;
   int64_t count_;
+  int shard_ = 0, shards_ = 1;
   size_t capacity_;
 
   std::thread worker_;

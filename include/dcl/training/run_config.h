@@ -12,6 +12,7 @@
 #include "dcl/nn/network.h"
 #include "dcl/stages/mixed_precision.h"
 #include "dcl/stages/optimizer.h"
+#include "dcl/stages/schedule.h"
 
 namespace dcl {
 
@@ -46,6 +47,13 @@ struct RunConfig {
   std::string memory_budget;     // "" = none; else a size for training/memory_plan.h
   std::string out;               // run directory
   int64_t stop_after_steps = 0;  // testing/debugging: behave as if interrupted after N steps
+  // how the stages run: the schedule, the pipeline's shape, the data-parallel processes
+  ScheduleKind schedule = ScheduleKind::Sequential;
+  int pipeline_groups = 0;     // threads of the pipeline, each a contiguous run of stages; 0 = one per stage
+  int pipeline_depth = 1;      // batches that may wait between two pipeline threads
+  bool pipeline_sync = false;  // one batch in flight (bit-identical to sequential; for checks)
+  int nproc = 1;               // data-parallel processes (WORLD_SIZE); batch_size is per process
+  int dist_timeout = 120;      // seconds a collective may wait for a peer before the job ends
 
   // Flat keys, one per flag (a run written before a key existed gets that setting's default).
   nlohmann::json to_json() const;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dcl/training/evaluator.h"
 #include "dcl/training/run_config.h"
 
 namespace dcl {
@@ -20,8 +21,11 @@ int configure_threads(int threads);
 
 class Trainer {
  public:
-  // A new run in cfg.out, or (resume = true) the continuation of the run saved there.
-  Trainer(RunConfig cfg, bool resume);
+  // A new run in cfg.out, or (resume = true) the continuation of the run saved there. When the
+  // environment names a data-parallel job (WORLD_SIZE > 1; training/distributed.h), this process
+  // joins it as rank RANK: rank 0 owns the run directory, every rank trains on its shard of each
+  // batch. `nproc_given`: --nproc was on the command line, so it must equal WORLD_SIZE.
+  Trainer(RunConfig cfg, bool resume, bool nproc_given = false);
   ~Trainer();
   // Also writes TensorBoard event files into `dir` while training (dcl train --tensorboard):
   // per step the loss, each block's loss and the learning rate; per epoch the test accuracies
@@ -32,6 +36,10 @@ class Trainer {
   nlohmann::json run();
 
  private:
+  void load_state(const RunConfig& cfg, bool resume);
+  void init_worker(RunConfig& cfg, bool resume);
+  void join_job();
+  EvalResult evaluate_test_set();
   struct State;
   std::unique_ptr<State> s_;
 };
