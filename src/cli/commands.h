@@ -55,6 +55,8 @@ void add_field(CLI::App* cmd, OptionFields& fields, T& field, const std::string&
       }
     };
     option = cmd->add_option_function<std::string>(flag, parse, help)->type_name("NAME")->default_str(name_of(field));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    option = cmd->add_flag(flag, field, help);  // on when given (--flag=false turns it off)
   } else {
     option = cmd->add_option(flag, field, help)->capture_default_str();
   }

@@ -203,8 +203,10 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
     bool nproc_given = std::find(given.begin(), given.end(), "nproc") != given.end();
     // --nproc N from a plain command line: this process becomes the launcher of N workers, which
     // run this same command line as the ranks of one job.
-    if (cfg.nproc > 1 && distributed_env_from_environment().world_size == 1)
+    if (cfg.nproc > 1 && distributed_env_from_environment().world_size == 1) {
+      validate(cfg);  // one error here rather than one per worker
       return launch_local_workers(cfg.nproc, own_command_line());
+    }
     Trainer trainer(cfg, resume, nproc_given);
     if (!f.tensorboard.empty()) trainer.set_tensorboard(f.tensorboard);
     nlohmann::json summary = trainer.run();

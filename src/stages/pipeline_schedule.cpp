@@ -97,14 +97,17 @@ void PipelineSchedule::run_group(size_t g) {
         item->acc->add(*stage, s);
         item->h = s.output;
       }
-      double computed = seconds_since(t1);
+      {
+        // Counted before the hand-over: once the trainer holds a batch, every group has counted it.
+        std::lock_guard<std::mutex> lock(group.time_mutex);
+        group.time.input_wait_seconds += waited;
+        group.time.compute_seconds += seconds_since(t1);
+        ++group.time.batches;
+      }
       auto t2 = Clock::now();
       bool passed = queues_[g + 1]->push(std::move(*item));
       std::lock_guard<std::mutex> lock(group.time_mutex);
-      group.time.input_wait_seconds += waited;
-      group.time.compute_seconds += computed;
       group.time.output_wait_seconds += seconds_since(t2);
-      ++group.time.batches;
       if (!passed) return;
     }
   } catch (...) {

@@ -1,6 +1,8 @@
 #include "dcl/training/distributed.h"
 
 #include <atomic>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -40,6 +42,18 @@ int env_int(const char* name, int fallback, int min, int max) {
 std::string heartbeat_key(int rank) { return "dcl/heartbeat/" + std::to_string(rank); }
 
 }  // namespace
+
+void inject_fault(int rank, int64_t step) {
+  static const std::string spec = env_or("DCL_FAULT", "");
+  if (spec.empty()) return;
+  char what[8] = {0};
+  int r = -1;
+  long long s = -1;
+  if (std::sscanf(spec.c_str(), "%7[a-z]:%d:%lld", what, &r, &s) != 3 || r != rank || s != step) return;
+  std::fprintf(stderr, "rank %d: DCL_FAULT=%s: %s at step %lld\n", rank, spec.c_str(), what, s);
+  if (std::string(what) == "kill") raise(SIGKILL);
+  if (std::string(what) == "hang") raise(SIGSTOP);
+}
 
 std::string first_line(const std::string& message) { return message.substr(0, message.find('\n')); }
 

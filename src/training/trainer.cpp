@@ -339,6 +339,7 @@ nlohmann::json Trainer::run() {
       if (s.tensorboard) log_step(*s.tensorboard, r, lr, p.step);
       if (bar) bar->update(p.batch, status());
       if (sums[3] > 0) stop_now = true;
+      if (s.group) inject_fault(s.dist.rank, p.step);
     };
     Batch batch;
     while (!stop_now && s.train_loader->next(batch)) {

@@ -1,6 +1,7 @@
 // The batch loader: every sample once per epoch, reproducible from the seed.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <set>
 
 #include "dcl/training/batch_loader.h"
@@ -107,4 +108,46 @@ TEST(BatchLoader, ALastTrainingBatchOfOneSampleIsMergedIntoTheOneBefore) {
   // A last batch of two or more is left alone.
   auto thirty_four = numbered_images(34);
   EXPECT_EQ(BatchLoader(thirty_four, info, 16, true, 7).batches_per_epoch(), 3);
+}
+
+// Data-parallel shards: the ranks' parts of global batch b, side by side, are the single-process
+// loader's batch b at the global size: same images, same order, same augmentation draws.
+TEST(BatchLoader, ShardsOfEveryBatchTogetherAreTheSingleProcessBatch) {
+  const auto& info = data::dataset_info("cifar10");  // random crop and flip: the draws must line up
+  for (int n : {103, 46}) {                            // 46 = 3 x 15 + 1: the last sample is merged
+    auto set = numbered_images(n);
+    BatchLoader whole(set, info, 15, true, 7);
+    std::vector<std::unique_ptr<BatchLoader>> ranks;
+    for (int r = 0; r < 3; ++r) {
+      ranks.push_back(std::make_unique<BatchLoader>(set, info, 5, true, 7));
+      ranks.back()->set_shard(r, 3);
+      EXPECT_EQ(ranks.back()->batches_per_epoch(), whole.batches_per_epoch());
+    }
+    for (int epoch : {0, 1}) {
+      whole.start_epoch(epoch);
+      for (auto& r : ranks) r->start_epoch(epoch);
+      Batch b;
+      int64_t batches = 0;
+      while (whole.next(b)) {
+        std::vector<torch::Tensor> images, labels;
+        for (auto& r : ranks) {
+          Batch part;
+          ASSERT_TRUE(r->next(part));
+          EXPECT_EQ(part.index, b.index);
+          EXPECT_EQ(part.global_size, b.images.size(0));
+          images.push_back(part.images);
+          labels.push_back(part.labels);
+        }
+        EXPECT_TRUE(torch::equal(torch::cat(images), b.images)) << "n " << n << " batch " << b.index;
+        EXPECT_TRUE(torch::equal(torch::cat(labels), b.labels));
+        // Parts differ in size by at most one image.
+        EXPECT_LE(images.front().size(0) - images.back().size(0), 1);
+        ++batches;
+      }
+      EXPECT_EQ(batches, whole.batches_per_epoch());
+    }
+  }
+  auto set = numbered_images(10);
+  BatchLoader loader(set, info, 5, true, 7);
+  EXPECT_THROW(loader.set_shard(2, 2), std::invalid_argument);
 }

@@ -73,6 +73,10 @@ class ProcessGroup {
   std::unique_ptr<Impl> impl_;
 };
 
+// Fault injection for the tests of a failing job: DCL_FAULT="kill:R:S" makes rank R kill itself
+// (SIGKILL) when it finishes step S, "hang:R:S" stops it (SIGSTOP). Does nothing otherwise.
+void inject_fault(int rank, int64_t step);
+
 // The first line of a message (c10d's errors carry a backtrace after it).
 std::string first_line(const std::string& message);
 

@@ -1,0 +1,136 @@
+// Data-parallel jobs end to end through the dcl binary: the result of two ranks against one
+// process with the doubled batch, a killed and a hung rank, torchrun's variables.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "cli_test_util.h"
+#include "training/tiny_dataset.h"
+
+using namespace cli_test;
+
+namespace {
+
+std::vector<nlohmann::json> metrics(const std::string& dir) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(read_file(dir + "/metrics.jsonl"));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+struct TinyJob {
+  std::string data = temp_dir("dp_data");
+  TinyJob() {
+    std::filesystem::create_directories(data);
+    tiny_dataset::write(data, 1024, 256);  // 8 steps per epoch at 2 x 64
+  }
+  ~TinyJob() { std::filesystem::remove_all(data); }
+  std::string args(int epochs = 2) const {
+    return "train --data fmnist --data-dir " + data + " --arch fc --fc-width 64 --method dcl --threads 1 --seed 3" +
+           " --epochs " + std::to_string(epochs);
+  }
+};
+
+}  // namespace
+
+// Tolerance: the sums differ only in the order of float additions (each rank's mean gradient
+// weighted by its share, against one mean), so the losses agree to float rounding (relative 1e-5)
+// and the predictions of the 256 test images agree.
+TEST(DataParallelE2E, TwoRanksEqualOneProcessWithTheDoubledBatch) {
+  TinyJob job;
+  std::string one = temp_dir("dp_one"), two = temp_dir("dp_two");
+  CliResult a = run_dcl(job.args() + " --batch-size 128 --out " + one);
+  ASSERT_EQ(a.code, 0) << a.output;
+  CliResult b = run_dcl(job.args() + " --batch-size 64 --nproc 2 --out " + two);
+  ASSERT_EQ(b.code, 0) << b.output;
+  EXPECT_NE(b.output.find("2 processes x batch 64 = 128 images per step"), std::string::npos) << b.output;
+  auto ma = metrics(one), mb = metrics(two);
+  ASSERT_EQ(ma.size(), 2u);
+  ASSERT_EQ(mb.size(), 2u);
+  for (size_t e = 0; e < 2; ++e) {
+    double la = ma[e]["train_loss"], lb = mb[e]["train_loss"];
+    EXPECT_NEAR(la, lb, 1e-5 * la) << "epoch " << e + 1;
+    for (size_t l = 0; l < 2; ++l)
+      EXPECT_NEAR(double(ma[e]["train_block_losses"][l]), double(mb[e]["train_block_losses"][l]), 1e-5);
+    EXPECT_EQ(ma[e]["train_accuracy"], mb[e]["train_accuracy"]);
+    EXPECT_NEAR(double(ma[e]["test"]["loss"]), double(mb[e]["test"]["loss"]), 1e-5);
+    EXPECT_EQ(ma[e]["test"]["head_accuracy"], mb[e]["test"]["head_accuracy"]);
+    EXPECT_EQ(ma[e]["test"]["layer_accuracy"], mb[e]["test"]["layer_accuracy"]);
+    EXPECT_EQ(mb[e]["test"]["samples"], 256);  // every test image once, over both ranks
+  }
+  // One report, from rank 0.
+  EXPECT_EQ(read_json(two + "/config.json")["nproc"], 2);
+  size_t first = b.output.find("test error:");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(b.output.find("test error:", first + 1), std::string::npos) << b.output;
+  std::filesystem::remove_all(one);
+  std::filesystem::remove_all(two);
+}
+
+// Rank 1 is killed in the middle of epoch 2: the job ends with an error naming it, the checkpoint
+// of epoch 1 is intact, and --resume finishes the job exactly as an uninterrupted job does.
+TEST(DataParallelE2E, AKilledRankEndsTheJobNamingItAndResumeRestartsItExactly) {
+  TinyJob job;
+  std::string killed = temp_dir("dp_killed"), whole = temp_dir("dp_whole");
+  std::string args = job.args(3) + " --batch-size 64 --nproc 2";
+  CliResult r = run_dcl_raw("DCL_FAULT=kill:1:12 " + std::string(DCL_BINARY) + " " + args + " --out " + killed);
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("rank 1 (pid"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("killed by signal 9"), std::string::npos) << r.output;
+  EXPECT_EQ(metrics(killed).size(), 1u);
+  CliResult e = run_dcl("eval --run " + killed + " --data-dir " + job.data);
+  ASSERT_EQ(e.code, 0) << e.output;
+  EXPECT_NE(e.output.find("\"epochs_trained\": 1"), std::string::npos) << e.output;
+
+  CliResult resumed = run_dcl("train --resume " + killed);
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  CliResult straight = run_dcl(args + " --out " + whole);
+  ASSERT_EQ(straight.code, 0) << straight.output;
+  auto a = metrics(killed), b = metrics(whole);
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(a[2]["test"], b[2]["test"]);
+  EXPECT_EQ(a[2]["train_loss"], b[2]["train_loss"]);
+  std::filesystem::remove_all(killed);
+  std::filesystem::remove_all(whole);
+}
+
+// Rank 1 stops (SIGSTOP) without dying: rank 0's collective times out after --dist-timeout, and
+// the error names the silent rank. The bound checked is the failure detection, not speed.
+TEST(DataParallelE2E, AHungRankEndsTheJobWithinTheTimeoutNamingIt) {
+  TinyJob job;
+  std::string dir = temp_dir("dp_hung");
+  auto t0 = std::chrono::steady_clock::now();
+  CliResult r = run_dcl_raw("DCL_FAULT=hang:1:3 " + std::string(DCL_BINARY) + " " + job.args() +
+                            " --batch-size 64 --nproc 2 --dist-timeout 3 --out " + dir);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("rank 1 stopped answering"), std::string::npos) << r.output;
+  EXPECT_LT(seconds, 60.0) << r.output;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DataParallelCli, TorchrunVariablesAreCheckedByName) {
+  std::string env = "env WORLD_SIZE=2 RANK=0 MASTER_PORT=29999 ";
+  CliResult r = run_dcl_raw(env + DCL_BINARY + " train --out /tmp/dcl_never_written");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("MASTER_ADDR is not set"), std::string::npos) << r.output;
+  r = run_dcl_raw("env WORLD_SIZE=2 RANK=5 MASTER_ADDR=127.0.0.1 MASTER_PORT=29999 " + std::string(DCL_BINARY) +
+                  " train --out /tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("RANK='5'"), std::string::npos) << r.output;
+  r = run_dcl_raw("env WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=29999 " + std::string(DCL_BINARY) +
+                  " train --nproc 3 --out /tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("--nproc 3 but WORLD_SIZE=2"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/dcl_never_written"));
+}
+
+TEST(DataParallelCli, SchedulesThatCannotWorkAreRefused) {
+  CliResult r = run_dcl("train --method bp --schedule pipeline --out /tmp/dcl_never_written");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("one stage"), std::string::npos) << r.output;
+  r = run_dcl("train --method dcl --schedule pipeline --nproc 2 --out /tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("cannot be combined with --nproc"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/dcl_never_written"));
+}
