@@ -1,13 +1,79 @@
 // `dcl bench`: methods side by side on synthetic data.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "commands.h"
 #include "dcl/experiments/bench.h"
+#include "dcl/experiments/schedule_bench.h"
+#include "dcl/training/distributed.h"
+#include "dcl/training/launcher.h"
+#include "dcl/training/run_files.h"
 #include "dcl/methods/method.h"
 #include "dcl/training/trainer.h"
 
 namespace dcl::cli {
+
+namespace {
+
+// The schedule comparison of `dcl bench --schedule pipeline` / `--nproc N`. With --nproc, this
+// process measures the single-process rows, then starts N workers of this same command line; they
+// measure the data-parallel row and rank 0 hands its rows back through a file.
+int schedule_bench(const RunConfig& c, const std::string& input, const std::string& methods, int steps, int warmup,
+                   int classes, bool json, bool pipeline, int nproc, int groups, int depth) {
+  ScheduleBenchOptions o;
+  o.bench.base = c;
+  o.bench.input = parse_input_shape(input);
+  o.bench.classes = classes;
+  o.bench.steps = steps;
+  o.bench.warmup = warmup;
+  std::stringstream ss(methods);
+  for (std::string m; std::getline(ss, m, ',');)
+    if (!m.empty()) o.bench.methods.push_back(method_info(m).name);
+  o.threads = c.threads > 0 ? c.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  o.pipeline = pipeline;
+  o.pipeline_groups = groups;
+  o.pipeline_depth = depth;
+  o.nproc = nproc;
+  if (distributed_env_from_environment().active()) {
+    auto rows = run_data_parallel_bench(o);
+    const char* result = std::getenv("DCL_BENCH_RESULT");
+    if (distributed_env_from_environment().rank == 0 && result)
+      write_file_atomic(result, schedule_bench_json(rows).dump() + "\n");
+    return 0;
+  }
+  std::fprintf(stderr, "bench: %s, input %s, global batch %d, %d threads in all\n", name_of(c.arch).c_str(),
+               input.c_str(), c.batch_size, o.threads);
+  auto rows = run_schedule_bench(o);
+  if (nproc > 1) {
+    std::string result = std::filesystem::temp_directory_path() / ("dcl_bench_" + std::to_string(::getpid()) + ".json");
+    int code = launch_local_workers(nproc, own_command_line(), 10, {"DCL_BENCH_RESULT=" + result});
+    if (code != 0) throw std::runtime_error("the data-parallel workers failed (exit " + std::to_string(code) + ")");
+    std::ifstream in(result);
+    auto dp = schedule_bench_rows_from_json(nlohmann::json::parse(in));
+    std::filesystem::remove(result);
+    // Each method's rows together: sequential, pipeline, 1 rank alone, data-parallel.
+    for (const auto& r : dp) {
+      auto at = rows.end();
+      for (auto it = rows.begin(); it != rows.end(); ++it)
+        if (it->method == r.method) at = it + 1;
+      rows.insert(at, r);
+    }
+  }
+  relate_rows(rows, nproc);
+  if (json)
+    std::printf("%s\n", schedule_bench_json(rows).dump(2).c_str());
+  else
+    std::printf("%s", format_schedule_bench(rows).c_str());
+  return 0;
+}
+
+}  // namespace
 
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
   static RunConfig c;
@@ -35,7 +101,31 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
                   "loss, backward, optimiser step), the memory timeline (MiB held at each stage's start, peak in each "
                   "phase) and the operators of largest self time; with --json, every operator per stage and phase");
   bench->add_option("--profile-ops", top_ops, "Operators listed per method by --profile")->capture_default_str();
+  static std::string schedule = "sequential";
+  static int nproc = 1, groups = 2, depth = 1;
+  bench->add_option("--schedule", schedule,
+                    "sequential | pipeline: pipeline measures each method sequentially (all --threads) and as a block "
+                    "pipeline (--pipeline-groups threads, --threads divided among them), with the speed-up and each "
+                    "group's time (compute, waiting for input, waiting for room)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sequential", "pipeline"}));
+  bench->add_option("--nproc", nproc,
+                    "Also measure N data-parallel processes (c10d, Gloo, loopback), each with --threads/N threads and "
+                    "--batch-size/N images per step, against N x one such process alone (the ideal): efficiency, "
+                    "and rank 0's time in compute and in collectives")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  bench->add_option("--pipeline-groups", groups, "Pipeline threads (0 = one per stage)")->capture_default_str();
+  bench->add_option("--pipeline-depth", depth, "Batches that may wait between two pipeline threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   actions.emplace_back(bench, [] {
+    if (schedule == "pipeline" || nproc > 1) {
+      warn_if_reference_blas();
+      validate(c);
+      return schedule_bench(c, input, methods, steps, warmup, classes, json, schedule == "pipeline", nproc, groups,
+                            depth);
+    }
     warn_if_reference_blas();
     validate(c);
     BenchOptions o;

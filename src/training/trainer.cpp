@@ -10,6 +10,7 @@
 #include "dcl/analysis/tensorboard_writer.h"
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
+#include "dcl/stages/intra_op_threads.h"
 #include "dcl/stages/pipeline_schedule.h"
 #include "dcl/training/batch_loader.h"
 #include "dcl/training/build_model.h"
@@ -43,7 +44,7 @@ void install_stop_handlers() {
 
 int configure_threads(int threads) {
   int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(n);
+  set_intra_op_threads(n);
   return n;
 }
 

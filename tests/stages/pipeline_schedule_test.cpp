@@ -2,6 +2,7 @@
 // results in order, errors carried back to the trainer's thread.
 #include <gtest/gtest.h>
 
+#include "dcl/stages/intra_op_threads.h"
 #include "dcl/stages/pipeline_schedule.h"
 #include "test_models.h"
 
@@ -59,9 +60,18 @@ TEST(PipelineSchedule, StagesSplitIntoContiguousEvenRuns) {
   EXPECT_EQ(split_stages(2, 5), (Runs{{0}, {1}}));
 }
 
+TEST(PipelineSchedule, BalancedSplitMinimisesTheSlowestRun) {
+  using Runs = std::vector<std::vector<size_t>>;
+  EXPECT_EQ(balanced_split({1, 1, 0.2}, 2), (Runs{{0}, {1, 2}}));  // fc: two blocks and a small head
+  EXPECT_EQ(balanced_split({5, 1, 1, 1}, 2), (Runs{{0}, {1, 2, 3}}));
+  EXPECT_EQ(balanced_split({1, 1, 1, 1, 4}, 2), (Runs{{0, 1, 2, 3}, {4}}));
+  EXPECT_EQ(balanced_split({3, 1, 1, 1, 1, 1}, 3), (Runs{{0}, {1, 2, 3}, {4, 5}}));  // a tie: more stages early
+  EXPECT_EQ(balanced_split({1, 2}, 0), (Runs{{0}, {1}}));
+}
+
 // Queue depth 1, synchronous: bit for bit the sequential schedule, the adaptive dictionary included.
 TEST(PipelineSchedule, SynchronousModeEqualsSequentialBitForBit) {
-  torch::set_num_threads(1);
+  set_intra_op_threads(1);  // LibTorch and OpenBLAS: results depend on both counts
   Batches b = batches(5);
   for (int groups : {0, 2}) {
     Model sequential = model("dcl"), pipelined = model("dcl");
@@ -82,7 +92,7 @@ TEST(PipelineSchedule, SynchronousModeEqualsSequentialBitForBit) {
 // Stages that share nothing (DCL-S's dictionary is fixed) see the same inputs in the same order
 // however the batches overlap: the asynchronous pipeline is exact too.
 TEST(PipelineSchedule, AsynchronousModeIsExactWhenStagesShareNothing) {
-  torch::set_num_threads(1);
+  set_intra_op_threads(1);  // LibTorch and OpenBLAS: results depend on both counts
   Batches b = batches(6);
   Model sequential = model("dcl-s"), pipelined = model("dcl-s");
   auto want = train(sequential, b);
@@ -96,7 +106,7 @@ TEST(PipelineSchedule, AsynchronousModeIsExactWhenStagesShareNothing) {
 // The adaptive dictionary is updated under the lock: every batch is trained, in order, and the
 // dictionary moves; the results come back for every batch pushed.
 TEST(PipelineSchedule, AsynchronousAdaptiveDictionaryTrainsEveryBatch) {
-  torch::set_num_threads(1);
+  set_intra_op_threads(1);  // LibTorch and OpenBLAS: results depend on both counts
   Batches b = batches(8);
   Model m = model("dcl");
   torch::Tensor dict = m.shared[0].second->parameters()[0];

@@ -9,6 +9,10 @@
 // and leaves a consistent dictionary, and blocks still compute concurrently. The static DCL-S
 // dictionary is a buffer, so its stages share nothing and never wait for each other.
 //
+// With fewer groups than stages, the first batch runs through the stages one after another on the
+// caller's thread, timed per stage, and the stages are then split into the contiguous runs whose
+// slowest run is fastest (balanced_split); the threads start after it.
+//
 // synchronous = true admits a batch only after the previous one has left the last stage: the
 // same updates in the same order as SequentialSchedule, bit for bit (at equal intra-op threads).
 #include <atomic>
@@ -56,10 +60,13 @@ class PipelineSchedule : public Schedule {
  private:
   struct Item;
   struct Group;
+  void start_groups(const std::vector<std::vector<size_t>>& runs);
+  StepResult run_first_batch_timed(const torch::Tensor& x, const torch::Tensor& y);
   void run_group(size_t g);
   std::vector<StepResult> take_finished(bool wait_for_all);
   void fail(std::exception_ptr error);
 
+  std::vector<std::shared_ptr<Stage>> stages_;
   InputEncoder encoder_;
   PipelineOptions options_;
   std::vector<std::unique_ptr<Group>> groups_;
@@ -75,6 +82,10 @@ class PipelineSchedule : public Schedule {
 // std::invalid_argument naming `method` when its schedule is its own (PFF) or it has one stage (BP).
 struct Model;
 PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options);
+
+// The contiguous runs of stages, `groups` of them (at most one per stage), whose largest total
+// cost is smallest; ties go to the split with more stages early.
+std::vector<std::vector<size_t>> balanced_split(const std::vector<double>& costs, int groups);
 
 // Contiguous runs of stage indices, `groups` of them (0 or more than the stages: one per stage),
 // as even as the count allows, the longer runs first.
