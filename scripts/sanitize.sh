@@ -9,12 +9,13 @@
 #               are left out to keep CI within 90 minutes on 2 cores: they reach the same code as
 #               the unit tests, only slower.
 #   build-tsan  ThreadSanitizer (-DDCL_SANITIZE=thread), runs only the tests whose names match
-#               BatchLoader|Prefetch|Download: the batch loader with its prefetch thread is the one
-#               place where our code runs threads of its own; the download tests are cheap and
-#               cover the once-only libcurl initialisation and the callbacks libcurl calls back
-#               into. Everything else is single-threaded in our code, and LibTorch's intra-op
-#               threads run uninstrumented LibTorch/OpenMP code that TSan cannot check, so running
-#               more there would cost build and test time and find nothing.
+#               BatchLoader|Prefetch|Download|BoundedQueue: the batch loader with its prefetch
+#               thread, and the queue that joins the pipeline schedule's threads, are where our
+#               code synchronises threads of its own; the download tests are cheap and cover the
+#               once-only libcurl initialisation and the callbacks libcurl calls back into. The
+#               pipeline's stage threads otherwise run LibTorch, and LibTorch's intra-op and Gloo's
+#               threads run uninstrumented code that TSan cannot check, so running more there
+#               would cost build and test time and find nothing.
 #
 # Runtime options and why:
 #   ASan   detect_leaks=0: LibTorch keeps static allocations until exit, which LeakSanitizer would
@@ -35,7 +36,7 @@
 #   ASAN_LABELS      ctest -L regex for the ASan leg ['^(unit|data)$']
 #   ASAN_TESTS       ctest -R regex for the ASan leg [all that match ASAN_LABELS]
 #   TSAN_LABELS      ctest -L regex for the TSan leg [any label]
-#   TSAN_TESTS       ctest -R regex for the TSan leg ['BatchLoader|Prefetch|Download']
+#   TSAN_TESTS       ctest -R regex for the TSan leg ['BatchLoader|Prefetch|Download|BoundedQueue']
 #   ASAN_TARGETS, TSAN_TARGETS   targets to build [all]
 #   CTEST_JOBS       parallel tests [2]
 #   SANITIZE_OPT_FLAGS  CMAKE_CXX_FLAGS_RELWITHDEBINFO of both builds ['-O1 -g1 -DNDEBUG']
@@ -50,7 +51,7 @@ SANITIZERS=${SANITIZERS:-address thread}
 ASAN_LABELS=${ASAN_LABELS-'^(unit|data)$'}
 ASAN_TESTS=${ASAN_TESTS-}
 TSAN_LABELS=${TSAN_LABELS-}
-TSAN_TESTS=${TSAN_TESTS-'BatchLoader|Prefetch|Download'}
+TSAN_TESTS=${TSAN_TESTS-'BatchLoader|Prefetch|Download|BoundedQueue'}
 CTEST_JOBS=${CTEST_JOBS:-2}
 SANITIZE_OPT_FLAGS=${SANITIZE_OPT_FLAGS:--O1 -g1 -DNDEBUG}
 

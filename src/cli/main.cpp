@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
   // free space) they are reused as they are.
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // One arena for every thread: the pipeline's stage threads allocate those same tensors, and a
+  // thread's own arena grows in heaps of at most 64 MiB, which such a tensor does not fit (it
+  // would be mapped and unmapped every step again).
+  mallopt(M_ARENA_MAX, 1);
   CLI::App app{"dcl: local supervision with Dictionary Contrastive Learning (Choi et al., ICLR 2024)"};
   app.require_subcommand(1);
   app.fallthrough();  // --verbose is accepted after the subcommand too

@@ -77,6 +77,7 @@ DistributedEnv distributed_env_from_environment() {
   required("MASTER_PORT");
   env.master_port = env_int("MASTER_PORT", 0, 1, 65535);
   env.socket_interface = env_or("GLOO_SOCKET_IFNAME", "");
+  env.agent_store = env_or("TORCHELASTIC_USE_AGENT_STORE", "") == "True";
   return env;
 }
 
@@ -116,7 +117,9 @@ ProcessGroup::ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds 
   s.env = env;
   s.timeout = timeout;
   try {
-    s.store = s.connect(env.rank == 0);
+    // Under torchrun the agent already serves the store at MASTER_ADDR:MASTER_PORT and says so;
+    // otherwise rank 0 serves it.
+    s.store = s.connect(env.rank == 0 && !env.agent_store);
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     // Each rank binds to its own address: the named interface, or the address it reaches the
     // store through (loopback for a one-machine job).

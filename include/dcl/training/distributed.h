@@ -3,7 +3,8 @@
 // variables, a Gloo process group over a TCPStore rendezvous, and the gradient exchange the
 // schedules use. c10d's headers stay inside distributed.cpp.
 //
-// What the processes agree on: rank 0 hosts the store at MASTER_ADDR:MASTER_PORT; every rank
+// What the processes agree on: rank 0 hosts the store at MASTER_ADDR:MASTER_PORT (under torchrun,
+// its agent does); every rank
 // builds the same model from the seed and then takes rank 0's tensors (broadcast), so they start
 // identical; each stage's gradients are summed with weights n_rank / n_batch (the share of the
 // global batch each rank holds), which is the gradient of the global batch's mean loss.
@@ -26,11 +27,12 @@ struct DistributedEnv {
   std::string master_addr;
   int master_port = 0;
   std::string socket_interface;  // GLOO_SOCKET_IFNAME: the network interface Gloo binds to
+  bool agent_store = false;      // TORCHELASTIC_USE_AGENT_STORE=True: torchrun's agent serves the store
   bool active() const { return world_size > 1; }
 };
 
-// Reads RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT and
-// GLOO_SOCKET_IFNAME. Without WORLD_SIZE (or with 1) the run is a single process. Throws
+// Reads RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT,
+// GLOO_SOCKET_IFNAME and TORCHELASTIC_USE_AGENT_STORE. Without WORLD_SIZE (or with 1) the run is a single process. Throws
 // std::invalid_argument naming the variable that is missing or malformed.
 DistributedEnv distributed_env_from_environment();
 
