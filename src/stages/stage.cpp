@@ -55,10 +55,47 @@ torch::Tensor Stage::forward(const torch::Tensor& input) {
 }
 
 StageResult Stage::update(const torch::Tensor& input, const Target& target) {
-  std::unique_lock<std::mutex> shared;
-  StageResult r = compute(input, target, [&] {
-    if (shared_lock_) shared = std::unique_lock<std::mutex>(*shared_lock_);
-  });
+  if (shared_lock_) return update_sharing(input, target);
+  StageResult r = compute(input, target);
+  apply();
+  return r;
+}
+
+StageResult Stage::update_sharing(const torch::Tensor& input, const Target& target) {
+  notify(*this, StagePhase::Forward);
+  torch::Tensor output = forward(input.detach());  // the block alone: no shared state
+  std::unique_lock<std::mutex> shared(*shared_lock_);
+  notify(*this, StagePhase::Loss);
+  LossOutput out = loss_->forward(output, target);
+  StageResult r;
+  r.loss = out.loss.item<double>();
+  check_finite(r.loss, "stage " + name_);
+  notify(*this, StagePhase::Backward);
+  optimizer_->zero_grad();
+  // Under the lock, the backward through the loss only: the gradients of the loss's and the shared
+  // tensors, and the one the block's output receives. The block's own backward (most of the work)
+  // then runs outside it, concurrently with the other stages.
+  std::vector<torch::Tensor> sides, inputs;
+  for (auto& t : loss_->parameters())
+    if (t.requires_grad()) sides.push_back(t);
+  for (auto& t : shared_)
+    if (t.requires_grad()) sides.push_back(t);
+  bool block_learns = output.requires_grad();
+  if (block_learns) inputs.push_back(output);
+  inputs.insert(inputs.end(), sides.begin(), sides.end());
+  std::vector<torch::Tensor> grads =
+      torch::autograd::grad({out.loss}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                            /*allow_unused=*/true);
+  shared.unlock();
+  if (block_learns && grads[0].defined()) output.backward(grads[0]);
+  r.output = output.detach();
+  if (out.scores.defined()) r.scores = out.scores.detach();
+  // The step writes the shared state: under the lock again. The shared tensors' gradient slots are
+  // shared too, so this stage's gradients enter them only now, and the step releases them.
+  shared.lock();
+  size_t first_side = block_learns ? 1 : 0;
+  for (size_t i = 0; i < sides.size(); ++i)
+    if (grads[first_side + i].defined()) sides[i].mutable_grad() = grads[first_side + i].contiguous();
   apply();
   return r;
 }

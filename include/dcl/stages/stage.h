@@ -65,8 +65,8 @@ class Stage {
 
   // One local update, compute() then apply(); throws std::runtime_error naming the stage when the
   // loss is not finite (before any weight changes). With a shared-state lock (set_shared_lock),
-  // the lock is held from the loss to the end of the step: the only span that reads or writes
-  // state shared with other stages.
+  // the lock is held while the loss reads the shared state and its backward runs, released for
+  // the block's own backward, and taken again for the optimiser step, which writes it.
   StageResult update(const torch::Tensor& input, const Target& target);
   // The first half of update(): forward, loss, finite check and backward, leaving the gradients
   // in place. `before_loss` runs between the block's forward and the loss (a data-parallel
@@ -119,6 +119,8 @@ class Stage {
   }
 
  private:
+  StageResult update_sharing(const torch::Tensor& input, const Target& target);
+
   std::string name_;
   StageKind kind_;
   StageBlock block_;
