@@ -1,5 +1,6 @@
 #include "dcl/experiments/schedule_bench.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -52,6 +53,17 @@ double seconds_per_step(Schedule& schedule, const Workload& w, int warmup, int s
   return std::chrono::duration<double>(Clock::now() - t0).count() / double(steps);
 }
 
+ScheduleBenchRow make_row(const std::string& method, const std::string& variant, int processes, int threads,
+                          int batch) {
+  ScheduleBenchRow r;
+  r.method = method;
+  r.variant = variant;
+  r.processes = processes;
+  r.threads = threads;
+  r.batch = batch;
+  return r;
+}
+
 int per_process_batch(const ScheduleBenchOptions& o) {
   if (o.bench.base.batch_size % o.nproc != 0)
     throw std::invalid_argument("--batch-size " + std::to_string(o.bench.base.batch_size) +
@@ -70,7 +82,7 @@ std::vector<ScheduleBenchRow> run_schedule_bench(const ScheduleBenchOptions& o) 
     Workload w = synthetic(b, b.base.batch_size);
     {
       Model m = build(b, method);
-      ScheduleBenchRow r{method, "sequential", 1, o.threads, b.base.batch_size};
+      ScheduleBenchRow r = make_row(method, "sequential", 1, o.threads, b.base.batch_size);
       r.images_per_second = b.base.batch_size / seconds_per_step(*m.schedule, w, b.warmup, b.steps);
       rows.push_back(r);
     }
@@ -82,7 +94,7 @@ std::vector<ScheduleBenchRow> run_schedule_bench(const ScheduleBenchOptions& o) 
       int groups = int(split_stages(m.stages.size(), o.pipeline_groups).size());
       po.intra_op_threads = std::max(1, o.threads / groups);
       PipelineSchedule& pipeline = use_pipeline(m, method, po);
-      ScheduleBenchRow r{method, "pipeline", 1, po.intra_op_threads, b.base.batch_size};
+      ScheduleBenchRow r = make_row(method, "pipeline", 1, po.intra_op_threads, b.base.batch_size);
       // The timeline covers the measured steps only.
       seconds_per_step(pipeline, w, b.warmup, 0);
       pipeline.reset_timeline();
@@ -97,7 +109,7 @@ std::vector<ScheduleBenchRow> run_schedule_bench(const ScheduleBenchOptions& o) 
       set_intra_op_threads(threads);
       Model m = build(b, method);
       Workload part = synthetic(b, batch);
-      ScheduleBenchRow r{method, "1 rank alone", 1, threads, batch};
+      ScheduleBenchRow r = make_row(method, "1 rank alone", 1, threads, batch);
       r.images_per_second = batch / seconds_per_step(*m.schedule, part, b.warmup, b.steps);
       rows.push_back(r);
     }
@@ -136,7 +148,7 @@ std::vector<ScheduleBenchRow> run_data_parallel_bench(const ScheduleBenchOptions
     group->barrier();
     group->take_communication_seconds();
     double seconds = seconds_per_step(*m.schedule, w, 0, b.steps, metrics);
-    ScheduleBenchRow r{method, "data-parallel", env.world_size, threads, batch};
+    ScheduleBenchRow r = make_row(method, "data-parallel", env.world_size, threads, batch);
     r.images_per_second = double(batch) * env.world_size / seconds;
     r.communication_seconds = group->take_communication_seconds() / b.steps;
     r.compute_seconds = seconds - r.communication_seconds;
@@ -168,6 +180,17 @@ std::string format_schedule_bench(const std::vector<ScheduleBenchRow>& rows) {
     std::snprintf(line, sizeof line, "%-10s %-14s %6d %8d %6d %10.0f %8.2fx %11s\n", r.method.c_str(),
                   r.variant.c_str(), r.processes, r.threads, r.batch, r.images_per_second, r.speedup, eff.c_str());
     out += line;
+  }
+  // A pipeline's steady state: one batch per period of its slowest group. The measured rate also
+  // pays for filling and draining the pipeline once over the measured steps.
+  for (const auto& r : rows) {
+    double period = 0;
+    for (const auto& g : r.groups) period = std::max(period, g.compute_seconds / double(std::max<int64_t>(1, g.batches)));
+    if (period > 0) {
+      std::snprintf(line, sizeof line, "%-10s pipeline steady state (batch / slowest group's compute): %.0f img/s\n",
+                    r.method.c_str(), r.batch / period);
+      out += line;
+    }
   }
   out += "\nwhere the time goes (per step):\n";
   for (const auto& r : rows) {

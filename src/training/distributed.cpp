@@ -77,7 +77,13 @@ DistributedEnv distributed_env_from_environment() {
   required("MASTER_PORT");
   env.master_port = env_int("MASTER_PORT", 0, 1, 65535);
   env.socket_interface = env_or("GLOO_SOCKET_IFNAME", "");
-  env.agent_store = env_or("TORCHELASTIC_USE_AGENT_STORE", "") == "True";
+  // Under torchrun, its agent already serves a store at MASTER_PORT, in the protocol of the
+  // launcher's PyTorch, which need not be this build's LibTorch: the job's own store (served by
+  // rank 0) is then at MASTER_PORT + 1.
+  if (env_or("TORCHELASTIC_USE_AGENT_STORE", "") == "True") {
+    if (env.master_port == 65535) throw std::invalid_argument("MASTER_PORT=65535 leaves no port for the job's store");
+    env.master_port += 1;
+  }
   return env;
 }
 
@@ -117,9 +123,7 @@ ProcessGroup::ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds 
   s.env = env;
   s.timeout = timeout;
   try {
-    // Under torchrun the agent already serves the store at MASTER_ADDR:MASTER_PORT and says so;
-    // otherwise rank 0 serves it.
-    s.store = s.connect(env.rank == 0 && !env.agent_store);
+    s.store = s.connect(env.rank == 0);
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     // Each rank binds to its own address: the named interface, or the address it reaches the
     // store through (loopback for a one-machine job).

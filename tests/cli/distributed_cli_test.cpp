@@ -69,6 +69,28 @@ TEST(DataParallelE2E, TwoRanksEqualOneProcessWithTheDoubledBatch) {
   std::filesystem::remove_all(two);
 }
 
+#ifdef DCL_TORCHRUN
+// The same job under PyTorch's own launcher (torchrun from the PyPI wheel, when scripts/setup-torch2.sh
+// has installed it): what a cluster's launcher does on each machine.
+TEST(DataParallelE2E, UnderTorchrunTheJobEqualsOneProcessWithTheDoubledBatch) {
+  TinyJob job;
+  std::string one = temp_dir("tr_one"), two = temp_dir("tr_two");
+  ASSERT_EQ(run_dcl(job.args() + " --batch-size 128 --out " + one).code, 0);
+  std::string port = std::to_string(20000 + ::getpid() % 20000);
+  CliResult r = run_dcl_raw(std::string(DCL_TORCHRUN) + " --nproc-per-node 2 --master-port " + port +
+                            " --no-python " + DCL_BINARY + " " + job.args() + " --batch-size 64 --out " + two);
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto ma = metrics(one), mb = metrics(two);
+  ASSERT_EQ(mb.size(), 2u);
+  for (size_t e = 0; e < 2; ++e) {
+    EXPECT_NEAR(double(ma[e]["train_loss"]), double(mb[e]["train_loss"]), 1e-5 * double(ma[e]["train_loss"]));
+    EXPECT_EQ(ma[e]["test"]["head_accuracy"], mb[e]["test"]["head_accuracy"]);
+  }
+  std::filesystem::remove_all(one);
+  std::filesystem::remove_all(two);
+}
+#endif
+
 // Rank 1 is killed in the middle of epoch 2: the job ends with an error naming it, the checkpoint
 // of epoch 1 is intact, and --resume finishes the job exactly as an uninterrupted job does.
 TEST(DataParallelE2E, AKilledRankEndsTheJobNamingItAndResumeRestartsItExactly) {

@@ -4,7 +4,7 @@
 // schedules use. c10d's headers stay inside distributed.cpp.
 //
 // What the processes agree on: rank 0 hosts the store at MASTER_ADDR:MASTER_PORT (under torchrun,
-// its agent does); every rank
+// whose agent serves MASTER_PORT itself, at MASTER_PORT + 1); every rank
 // builds the same model from the seed and then takes rank 0's tensors (broadcast), so they start
 // identical; each stage's gradients are summed with weights n_rank / n_batch (the share of the
 // global batch each rank holds), which is the gradient of the global batch's mean loss.
@@ -27,7 +27,6 @@ struct DistributedEnv {
   std::string master_addr;
   int master_port = 0;
   std::string socket_interface;  // GLOO_SOCKET_IFNAME: the network interface Gloo binds to
-  bool agent_store = false;      // TORCHELASTIC_USE_AGENT_STORE=True: torchrun's agent serves the store
   bool active() const { return world_size > 1; }
 };
 
