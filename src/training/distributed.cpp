@@ -9,6 +9,10 @@
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef DCL_WITH_NCCL  // a LibTorch built with CUDA and NCCL (the PyPI wheel; CMakeLists.txt)
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include "dcl/stages/stage.h"
 
@@ -92,6 +96,9 @@ struct ProcessGroup::Impl {
   std::chrono::milliseconds timeout;
   c10::intrusive_ptr<c10d::TCPStore> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+#ifdef DCL_WITH_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // for CUDA tensors, when the job trains on CUDA
+#endif
   // Liveness: each rank increments its own key in the store twice a second, on a connection of
   // its own, so that a survivor can tell which peer stopped.
   c10::intrusive_ptr<c10d::TCPStore> heartbeat_store;
@@ -109,6 +116,21 @@ struct ProcessGroup::Impl {
     return c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
   }
 
+  // CUDA tensors go through NCCL where it is built in; everything else (and CUDA tensors
+  // without NCCL, staged through the host) through Gloo.
+  c10::intrusive_ptr<c10d::Work> all_reduce(std::vector<torch::Tensor>& tensors) {
+#ifdef DCL_WITH_NCCL
+    if (nccl && tensors.front().is_cuda()) return nccl->allreduce(tensors);
+#endif
+    return group->allreduce(tensors);
+  }
+  c10::intrusive_ptr<c10d::Work> broadcast(std::vector<torch::Tensor>& tensors) {
+#ifdef DCL_WITH_NCCL
+    if (nccl && tensors.front().is_cuda()) return nccl->broadcast(tensors);
+#endif
+    return group->broadcast(tensors);
+  }
+
   template <typename W>
   void wait(W& work) {
     auto t0 = Clock::now();
@@ -117,7 +139,7 @@ struct ProcessGroup::Impl {
   }
 };
 
-ProcessGroup::ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds timeout)
+ProcessGroup::ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds timeout, bool cuda)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.env = env;
@@ -134,6 +156,16 @@ ProcessGroup::ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds 
     else
       options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     s.group = c10::make_intrusive<c10d::ProcessGroupGloo>(s.store, env.rank, env.world_size, options);
+#ifdef DCL_WITH_NCCL
+    if (cuda) {
+      auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
+      nccl_options->timeout = timeout;
+      s.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl", s.store),
+                                                          env.rank, env.world_size, nccl_options);
+    }
+#else
+    (void)cuda;
+#endif
     s.heartbeat_store = s.connect(false);
   } catch (const std::exception& e) {
     throw std::runtime_error("rank " + std::to_string(env.rank) + " of " + std::to_string(env.world_size) +
@@ -162,7 +194,7 @@ int ProcessGroup::world_size() const { return impl_->env.world_size; }
 
 void ProcessGroup::all_reduce_sum(torch::Tensor& t) {
   std::vector<torch::Tensor> tensors{t};
-  auto work = impl_->group->allreduce(tensors);
+  auto work = impl_->all_reduce(tensors);
   impl_->wait(work);
 }
 
@@ -177,7 +209,7 @@ void ProcessGroup::broadcast_from_rank0(std::vector<torch::Tensor>& tensors) {
     torch::NoGradGuard no_grad;
     torch::Tensor dense = t.contiguous();
     std::vector<torch::Tensor> one{dense};
-    auto work = impl_->group->broadcast(one);
+    auto work = impl_->broadcast(one);
     impl_->wait(work);
     if (!dense.is_same(t)) t.copy_(dense);
   }
@@ -211,7 +243,7 @@ class PendingWork : public ProcessGroup::Pending {
 
 std::unique_ptr<ProcessGroup::Pending> ProcessGroup::all_reduce_sum_async(torch::Tensor& t) {
   std::vector<torch::Tensor> tensors{t};
-  auto work = impl_->group->allreduce(tensors);
+  auto work = impl_->all_reduce(tensors);
   return std::make_unique<PendingWork<decltype(work)>>(std::move(work), impl_->timeout, impl_->communication_seconds);
 }
 

@@ -119,6 +119,9 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   method_info(cfg.method);
   s_->info = &data::dataset_info(cfg.data);
   s_->device = parse_device(cfg.device);
+  // One GPU per worker on a machine: "cuda" is the worker's own, cuda:LOCAL_RANK.
+  if (s_->dist.active() && s_->device.is_cuda() && !s_->device.has_index())
+    s_->device = torch::Device(torch::kCUDA, c10::DeviceIndex(s_->dist.local_rank));
   // Before the model is built: its initialisation may run matrix products, whose summation order
   // (and so their last bits) depends on the thread count.
   configure_threads(cfg.threads);
@@ -158,11 +161,7 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   s_->memory = std::make_unique<MemoryTracker>(cfg.device);
   std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(),
                data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
-  s_->splits = data::load_dataset(cfg.data, cfg.data_dir);
-  s_->train_loader =
-      std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
-  s_->test_loader = std::make_unique<BatchLoader>(s_->splits.test, *s_->info, std::max(cfg.batch_size, 256), false,
-                                                  cfg.seed, cfg.limit_test);
+  open_data(cfg);
   if (s_->train_loader->size() < 2)
     throw std::invalid_argument("the training set has " + std::to_string(s_->train_loader->size()) +
                                 " image(s); at least 2 are needed (check --limit-train and the data files)");
@@ -190,6 +189,14 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
                  s_->dist.world_size, s_->cfg.batch_size, s_->dist.world_size * s_->cfg.batch_size, s_->cfg.threads);
 }
 
+void Trainer::open_data(const RunConfig& cfg) {
+  s_->splits = data::load_dataset(cfg.data, cfg.data_dir);
+  s_->train_loader =
+      std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
+  s_->test_loader = std::make_unique<BatchLoader>(s_->splits.test, *s_->info, std::max(cfg.batch_size, 256), false,
+                                                  cfg.seed, cfg.limit_test);
+}
+
 void Trainer::load_state(const RunConfig& cfg, bool resume) {
   s_->model.to(s_->device);
   s_->model.set_amp(cfg.amp, s_->device.type());
@@ -199,11 +206,7 @@ void Trainer::load_state(const RunConfig& cfg, bool resume) {
 }
 
 void Trainer::init_worker(RunConfig& cfg, bool resume) {
-  s_->splits = data::load_dataset(cfg.data, cfg.data_dir);
-  s_->train_loader =
-      std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
-  s_->test_loader = std::make_unique<BatchLoader>(s_->splits.test, *s_->info, std::max(cfg.batch_size, 256), false,
-                                                  cfg.seed, cfg.limit_test);
+  open_data(cfg);
   s_->memory = std::make_unique<MemoryTracker>(cfg.device);
   load_state(cfg, resume);
   s_->cfg = std::move(cfg);
@@ -213,7 +216,7 @@ void Trainer::init_worker(RunConfig& cfg, bool resume) {
 void Trainer::join_job() {
   State& s = *s_;
   if (!s.dist.active()) return;
-  s.group = std::make_shared<ProcessGroup>(s.dist, std::chrono::seconds(s.cfg.dist_timeout));
+  s.group = std::make_shared<ProcessGroup>(s.dist, std::chrono::seconds(s.cfg.dist_timeout), s.device.is_cuda());
   // Every rank starts from rank 0's tensors (the same seed builds the same model; this makes it
   // so whatever the ranks' thread counts).
   std::vector<torch::Tensor> tensors;
@@ -316,15 +319,20 @@ nlohmann::json Trainer::run() {
     // process with the whole batch would report them) and the agreement to stop, which every
     // rank must reach at the same step.
     auto record = [&](const StepResult& local) {
-      std::vector<double> sums = {local.train_loss * double(local.samples), double(local.correct),
-                                  double(local.samples), should_stop() ? 1.0 : 0.0};
-      for (double l : local.block_losses) sums.push_back(l * double(local.samples));
-      sums = s.sum_over_ranks(sums, "the step's metrics (step " + std::to_string(p.step + 1) + ")");
       StepResult r = local;
-      r.samples = int64_t(sums[2]);
-      r.train_loss = sums[0] / double(r.samples);
-      r.correct = int64_t(sums[1]);
-      for (size_t l = 0; l < r.block_losses.size(); ++l) r.block_losses[l] = sums[4 + l] / double(r.samples);
+      ++steps_this_session;
+      bool stop = should_stop();
+      if (s.group) {
+        std::vector<double> sums = {local.train_loss * double(local.samples), double(local.correct),
+                                    double(local.samples), stop ? 1.0 : 0.0};
+        for (double l : local.block_losses) sums.push_back(l * double(local.samples));
+        sums = s.sum_over_ranks(sums, "the step's metrics (step " + std::to_string(p.step + 1) + ")");
+        r.samples = int64_t(sums[2]);
+        r.train_loss = sums[0] / double(r.samples);
+        r.correct = int64_t(sums[1]);
+        for (size_t l = 0; l < r.block_losses.size(); ++l) r.block_losses[l] = sums[4 + l] / double(r.samples);
+        stop = sums[3] > 0;
+      }
       divergence.observe_step(r.train_loss, r.block_losses, p.epoch, p.step + 1);
       int64_t n = r.samples;
       p.loss_sum += r.train_loss * double(n);
@@ -335,11 +343,10 @@ nlohmann::json Trainer::run() {
       for (size_t l = 0; l < r.block_losses.size(); ++l) p.block_loss_sums[l] += r.block_losses[l] * double(n);
       ++p.batch;
       ++p.step;
-      ++steps_this_session;
       p.epoch_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (s.tensorboard) log_step(*s.tensorboard, r, lr, p.step);
       if (bar) bar->update(p.batch, status());
-      if (sums[3] > 0) stop_now = true;
+      if (stop) stop_now = true;
       if (s.group) inject_fault(s.dist.rank, p.step);
     };
     Batch batch;

@@ -38,8 +38,9 @@ DistributedEnv distributed_env_from_environment();
 class ProcessGroup {
  public:
   // Joins the job: rank 0 starts the store, every rank connects within `timeout`. Collectives
-  // that wait longer than `timeout` for a peer fail (a hung rank ends the job).
-  ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds timeout);
+  // that wait longer than `timeout` for a peer fail (a hung rank ends the job). `cuda`: the job
+  // trains on CUDA, so CUDA tensors are reduced by NCCL where LibTorch has it (Gloo otherwise).
+  ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds timeout, bool cuda = false);
   ~ProcessGroup();
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;

@@ -36,6 +36,7 @@ class Trainer {
   nlohmann::json run();
 
  private:
+  void open_data(const RunConfig& cfg);
   void load_state(const RunConfig& cfg, bool resume);
   void init_worker(RunConfig& cfg, bool resume);
   void join_job();
