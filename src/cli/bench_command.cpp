@@ -11,10 +11,10 @@
 #include "commands.h"
 #include "dcl/experiments/bench.h"
 #include "dcl/experiments/schedule_bench.h"
+#include "dcl/methods/method.h"
 #include "dcl/training/distributed.h"
 #include "dcl/training/launcher.h"
 #include "dcl/training/run_files.h"
-#include "dcl/methods/method.h"
 #include "dcl/training/trainer.h"
 
 namespace dcl::cli {
@@ -103,16 +103,18 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   bench->add_option("--profile-ops", top_ops, "Operators listed per method by --profile")->capture_default_str();
   static std::string schedule = "sequential";
   static int nproc = 1, groups = 2, depth = 1;
-  bench->add_option("--schedule", schedule,
-                    "sequential | pipeline: pipeline measures each method sequentially (all --threads) and as a block "
-                    "pipeline (--pipeline-groups threads, --threads divided among them), with the speed-up and each "
-                    "group's time (compute, waiting for input, waiting for room)")
+  bench
+      ->add_option("--schedule", schedule,
+                   "sequential | pipeline: pipeline measures each method sequentially (all --threads) and as a block "
+                   "pipeline (--pipeline-groups threads, --threads divided among them), with the speed-up and each "
+                   "group's time (compute, waiting for input, waiting for room)")
       ->capture_default_str()
       ->check(CLI::IsMember({"sequential", "pipeline"}));
-  bench->add_option("--nproc", nproc,
-                    "Also measure N data-parallel processes (c10d, Gloo, loopback), each with --threads/N threads and "
-                    "--batch-size/N images per step, against N x one such process alone (the ideal): efficiency, "
-                    "and rank 0's time in compute and in collectives")
+  bench
+      ->add_option("--nproc", nproc,
+                   "Also measure N data-parallel processes (c10d, Gloo, loopback), each with --threads/N threads and "
+                   "--batch-size/N images per step, against N x one such process alone (the ideal): efficiency, "
+                   "and rank 0's time in compute and in collectives")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   bench->add_option("--pipeline-groups", groups, "Pipeline threads (0 = one per stage)")->capture_default_str();

@@ -53,10 +53,10 @@ RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std:
   if (!changed.empty()) {
     std::string list;
     for (const auto& c : changed) list += (list.empty() ? "" : ", ") + c;
-    throw std::invalid_argument("--resume " + dir +
-                                " continues the run as it was configured; these flags would change it: " + list +
-                                ". Only --epochs (upwards), --threads, --dist-timeout and --data-dir may change; start a new run "
-                                "with --out for other settings");
+    throw std::invalid_argument(
+        "--resume " + dir + " continues the run as it was configured; these flags would change it: " + list +
+        ". Only --epochs (upwards), --threads, --dist-timeout and --data-dir may change; start a new run "
+        "with --out for other settings");
   }
   saved.out = dir;
   return saved;
@@ -178,9 +178,10 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
   add_run_options(train, c, f.fields);
   add_model_options(train, c, f.fields);
   add_schedule_options(train, c, f.fields);
-  train->add_option("--resume", f.resume,
-                    "Continue the run saved in DIR with its own config.json; only --epochs (upwards), --threads and "
-                    "--data-dir may be given with it, any other changed flag is refused");
+  train->add_option(
+      "--resume", f.resume,
+      "Continue the run saved in DIR with its own config.json; only --epochs (upwards), --threads, --dist-timeout and "
+      "--data-dir may be given with it, any other changed flag is refused");
   train->add_option("--tensorboard", f.tensorboard,
                     "Also write TensorBoard event files into DIR (per step: loss, each block's loss, lr; per "
                     "epoch: test accuracies of the head, each block and the ensemble, test loss, images/s, peak "

@@ -172,8 +172,8 @@ void relate_rows(std::vector<ScheduleBenchRow>& rows, int nproc) {
 std::string format_schedule_bench(const std::vector<ScheduleBenchRow>& rows) {
   std::string out;
   char line[320];
-  std::snprintf(line, sizeof line, "%-10s %-14s %6s %8s %6s %10s %9s %11s\n", "method", "schedule", "procs",
-                "threads", "batch", "img/s", "vs seq", "efficiency");
+  std::snprintf(line, sizeof line, "%-10s %-14s %6s %8s %6s %10s %9s %11s\n", "method", "schedule", "procs", "threads",
+                "batch", "img/s", "vs seq", "efficiency");
   out += line;
   for (const auto& r : rows) {
     std::string eff = r.variant == "data-parallel" ? std::to_string(int(100 * r.efficiency + 0.5)) + "%" : "-";
@@ -185,7 +185,8 @@ std::string format_schedule_bench(const std::vector<ScheduleBenchRow>& rows) {
   // pays for filling and draining the pipeline once over the measured steps.
   for (const auto& r : rows) {
     double period = 0;
-    for (const auto& g : r.groups) period = std::max(period, g.compute_seconds / double(std::max<int64_t>(1, g.batches)));
+    for (const auto& g : r.groups)
+      period = std::max(period, g.compute_seconds / double(std::max<int64_t>(1, g.batches)));
     if (period > 0) {
       std::snprintf(line, sizeof line, "%-10s pipeline steady state (batch / slowest group's compute): %.0f img/s\n",
                     r.method.c_str(), r.batch / period);
@@ -198,13 +199,15 @@ std::string format_schedule_bench(const std::vector<ScheduleBenchRow>& rows) {
       std::string stages;
       for (const auto& s : g.stages) stages += (stages.empty() ? "" : "+") + s;
       double n = double(std::max<int64_t>(1, g.batches));
-      std::snprintf(line, sizeof line, "  %-10s pipeline %-28s compute %7.1f ms  wait input %7.1f ms  wait room %7.1f ms\n",
+      std::snprintf(line, sizeof line,
+                    "  %-10s pipeline %-28s compute %7.1f ms  wait input %7.1f ms  wait room %7.1f ms\n",
                     r.method.c_str(), stages.c_str(), 1e3 * g.compute_seconds / n, 1e3 * g.input_wait_seconds / n,
                     1e3 * g.output_wait_seconds / n);
       out += line;
     }
     if (r.variant == "data-parallel") {
-      std::snprintf(line, sizeof line, "  %-10s data-parallel rank 0: compute %7.1f ms  collectives (incl. waiting) %7.1f ms\n",
+      std::snprintf(line, sizeof line,
+                    "  %-10s data-parallel rank 0: compute %7.1f ms  collectives (incl. waiting) %7.1f ms\n",
                     r.method.c_str(), 1e3 * r.compute_seconds, 1e3 * r.communication_seconds);
       out += line;
     }
@@ -215,11 +218,16 @@ std::string format_schedule_bench(const std::vector<ScheduleBenchRow>& rows) {
 nlohmann::json schedule_bench_json(const std::vector<ScheduleBenchRow>& rows) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& r : rows) {
-    nlohmann::json row = {{"method", r.method},         {"schedule", r.variant},
-                          {"processes", r.processes},   {"threads", r.threads},
-                          {"batch", r.batch},           {"images_per_second", r.images_per_second},
-                          {"speedup", r.speedup},       {"efficiency", r.efficiency},
-                          {"compute_seconds", r.compute_seconds}, {"communication_seconds", r.communication_seconds}};
+    nlohmann::json row = {{"method", r.method},
+                          {"schedule", r.variant},
+                          {"processes", r.processes},
+                          {"threads", r.threads},
+                          {"batch", r.batch},
+                          {"images_per_second", r.images_per_second},
+                          {"speedup", r.speedup},
+                          {"efficiency", r.efficiency},
+                          {"compute_seconds", r.compute_seconds},
+                          {"communication_seconds", r.communication_seconds}};
     for (const auto& g : r.groups)
       row["groups"].push_back({{"stages", g.stages},
                                {"batches", g.batches},

@@ -38,8 +38,8 @@ int env_int(const char* name, int fallback, int min, int max) {
     used = 0;
   }
   if (used != text.size() || v < min || v > max)
-    throw std::invalid_argument("environment variable " + std::string(name) + "='" + text +
-                                "' is not an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    throw std::invalid_argument("environment variable " + std::string(name) + "='" + text + "' is not an integer in [" +
+                                std::to_string(min) + ", " + std::to_string(max) + "]");
   return v;
 }
 
@@ -69,8 +69,9 @@ DistributedEnv distributed_env_from_environment() {
     std::string v = env_or(name, "");
     if (v.empty())
       throw std::invalid_argument("WORLD_SIZE is set, so this process joins a distributed job, but " +
-                                  std::string(name) + " is not set (torchrun sets RANK, WORLD_SIZE, LOCAL_RANK, "
-                                                      "MASTER_ADDR and MASTER_PORT)");
+                                  std::string(name) +
+                                  " is not set (torchrun sets RANK, WORLD_SIZE, LOCAL_RANK, "
+                                  "MASTER_ADDR and MASTER_PORT)");
     return v;
   };
   required("RANK");
@@ -161,7 +162,7 @@ ProcessGroup::ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds 
       auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
       nccl_options->timeout = timeout;
       s.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl", s.store),
-                                                          env.rank, env.world_size, nccl_options);
+                                                           env.rank, env.world_size, nccl_options);
     }
 #else
     (void)cuda;

@@ -99,8 +99,9 @@ DistributedEnv job_shape(RunConfig& cfg, bool nproc_given) {
     return env;
   }
   if (nproc_given && cfg.nproc != env.world_size)
-    throw std::invalid_argument("--nproc " + std::to_string(cfg.nproc) + " but WORLD_SIZE=" +
-                                std::to_string(env.world_size) + " (the batch size is per process, so the run's "
+    throw std::invalid_argument("--nproc " + std::to_string(cfg.nproc) +
+                                " but WORLD_SIZE=" + std::to_string(env.world_size) +
+                                " (the batch size is per process, so the run's "
                                 "results depend on the number of processes; make them agree)");
   cfg.nproc = env.world_size;
   if (cfg.threads == 0)  // the cores of this machine, divided among its workers
@@ -221,7 +222,8 @@ void Trainer::join_job() {
   // so whatever the ranks' thread counts).
   std::vector<torch::Tensor> tensors;
   for (auto& [name, t] : s.model.named_state()) tensors.push_back(t);
-  with_peer_diagnosis(*s.group, "the broadcast of the initial weights", [&] { s.group->broadcast_from_rank0(tensors); });
+  with_peer_diagnosis(*s.group, "the broadcast of the initial weights",
+                      [&] { s.group->broadcast_from_rank0(tensors); });
   s.train_loader->set_shard(s.dist.rank, s.dist.world_size);
   s.test_loader->set_shard(s.dist.rank, s.dist.world_size);
   s.exchange = std::make_shared<DataParallelExchange>(s.group);

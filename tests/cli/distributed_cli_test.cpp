@@ -77,8 +77,8 @@ TEST(DataParallelE2E, UnderTorchrunTheJobEqualsOneProcessWithTheDoubledBatch) {
   std::string one = temp_dir("tr_one"), two = temp_dir("tr_two");
   ASSERT_EQ(run_dcl(job.args() + " --batch-size 128 --out " + one).code, 0);
   std::string port = std::to_string(20000 + ::getpid() % 20000);
-  CliResult r = run_dcl_raw(std::string(DCL_TORCHRUN) + " --nproc-per-node 2 --master-port " + port +
-                            " --no-python " + DCL_BINARY + " " + job.args() + " --batch-size 64 --out " + two);
+  CliResult r = run_dcl_raw(std::string(DCL_TORCHRUN) + " --nproc-per-node 2 --master-port " + port + " --no-python " +
+                            DCL_BINARY + " " + job.args() + " --batch-size 64 --out " + two);
   ASSERT_EQ(r.code, 0) << r.output;
   auto ma = metrics(one), mb = metrics(two);
   ASSERT_EQ(mb.size(), 2u);

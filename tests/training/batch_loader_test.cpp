@@ -114,7 +114,7 @@ TEST(BatchLoader, ALastTrainingBatchOfOneSampleIsMergedIntoTheOneBefore) {
 // loader's batch b at the global size: same images, same order, same augmentation draws.
 TEST(BatchLoader, ShardsOfEveryBatchTogetherAreTheSingleProcessBatch) {
   const auto& info = data::dataset_info("cifar10");  // random crop and flip: the draws must line up
-  for (int n : {103, 46}) {                            // 46 = 3 x 15 + 1: the last sample is merged
+  for (int n : {103, 46}) {                          // 46 = 3 x 15 + 1: the last sample is merged
     auto set = numbered_images(n);
     BatchLoader whole(set, info, 15, true, 7);
     std::vector<std::unique_ptr<BatchLoader>> ranks;

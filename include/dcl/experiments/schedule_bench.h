@@ -28,11 +28,11 @@ struct ScheduleBenchRow {
   std::string method;
   std::string variant;  // "sequential", "pipeline", "1 rank alone", "data-parallel"
   int processes = 1;
-  int threads = 1;  // intra-op threads per process (per pipeline group for the pipeline)
-  int batch = 0;    // images per step per process
-  double images_per_second = 0;  // all processes together
-  double speedup = 0;            // against the sequential row of the method
-  double efficiency = 0;         // data-parallel: against N x "1 rank alone"; else 0
+  int threads = 1;                        // intra-op threads per process (per pipeline group for the pipeline)
+  int batch = 0;                          // images per step per process
+  double images_per_second = 0;           // all processes together
+  double speedup = 0;                     // against the sequential row of the method
+  double efficiency = 0;                  // data-parallel: against N x "1 rank alone"; else 0
   std::vector<PipelineGroupTime> groups;  // pipeline: per group, over the measured steps
   double compute_seconds = 0, communication_seconds = 0;  // data-parallel, rank 0, per step
 };

@@ -29,10 +29,10 @@
 namespace dcl {
 
 struct PipelineOptions {
-  int groups = 0;              // threads; 0 = one per stage. Stages are split into contiguous runs
-  int depth = 1;               // batches that may wait between two groups
-  bool synchronous = false;    // one batch in flight at a time (exactness checks)
-  int intra_op_threads = 1;    // LibTorch threads of each group's thread
+  int groups = 0;            // threads; 0 = one per stage. Stages are split into contiguous runs
+  int depth = 1;             // batches that may wait between two groups
+  bool synchronous = false;  // one batch in flight at a time (exactness checks)
+  int intra_op_threads = 1;  // LibTorch threads of each group's thread
 };
 
 // Where one group's time went since construction (or the last reset_timeline()).

@@ -18,9 +18,9 @@
 namespace dcl {
 
 struct Batch {
-  torch::Tensor images;  // [B, C, H, W] float
-  torch::Tensor labels;  // [B] int64
-  int64_t index = 0;     // batch number within the epoch
+  torch::Tensor images;     // [B, C, H, W] float
+  torch::Tensor labels;     // [B] int64
+  int64_t index = 0;        // batch number within the epoch
   int64_t global_size = 0;  // images in the whole batch, over every rank of a data-parallel job
 };
 

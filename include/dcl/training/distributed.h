@@ -31,8 +31,8 @@ struct DistributedEnv {
 };
 
 // Reads RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT,
-// GLOO_SOCKET_IFNAME and TORCHELASTIC_USE_AGENT_STORE. Without WORLD_SIZE (or with 1) the run is a single process. Throws
-// std::invalid_argument naming the variable that is missing or malformed.
+// GLOO_SOCKET_IFNAME and TORCHELASTIC_USE_AGENT_STORE. Without WORLD_SIZE (or with 1) the run is a single process.
+// Throws std::invalid_argument naming the variable that is missing or malformed.
 DistributedEnv distributed_env_from_environment();
 
 class ProcessGroup {
@@ -88,8 +88,8 @@ auto with_peer_diagnosis(ProcessGroup& group, const std::string& during, F&& bod
   try {
     return body();
   } catch (const std::exception& e) {
-    throw std::runtime_error("rank " + std::to_string(group.rank()) + ": " + during + " failed: " +
-                             group.diagnose_failure() + " (" + first_line(e.what()) + ")");
+    throw std::runtime_error("rank " + std::to_string(group.rank()) + ": " + during +
+                             " failed: " + group.diagnose_failure() + " (" + first_line(e.what()) + ")");
   }
 }
 
