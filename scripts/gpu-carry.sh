@@ -9,7 +9,7 @@ bash scripts/install-deps.sh >&2
 dest=gpu-carry
 rm -rf "$dest"
 mkdir -p "$dest/include" "$dest/zlib/include" "$dest/fashion-mnist"
-cp -r /usr/include/CLI /usr/include/nlohmann "$dest/include/"
+cp -r /usr/include/CLI /usr/include/nlohmann /usr/include/gloo "$dest/include/"  # gloo: c10d's ProcessGroupGloo
 cp -r /usr/src/googletest "$dest/googletest"
 cp /usr/include/zlib.h /usr/include/zconf.h "$dest/zlib/include/"
 cp /usr/share/datasets/fashion-mnist/*-ubyte.gz "$dest/fashion-mnist/"

@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev                 # LibTorch 1.13 (CPU)
+  libgloo-dev                  # Gloo's headers: c10d's ProcessGroupGloo (data-parallel jobs)
+  iproute2                     # ip netns: the two-namespace data-parallel test
   libopenblas0-pthread         # optimised BLAS: ~10x faster than the reference libblas3
   libcli11-dev nlohmann-json3-dev libfmt-dev
   zlib1g-dev libmatio-dev libcurl4-openssl-dev libssl-dev libarchive-dev
