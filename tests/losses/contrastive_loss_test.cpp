@@ -71,13 +71,16 @@ TEST(SupCon, FeatUsesTheSpatialMeanOfConvOutputs) {
 }
 
 TEST(SupCon, ContrastProjectsEveryBlockTo128DimsThroughItsOwnHead) {
-  SupConBlockLoss conv({8, 0}, true), fc({16, 4}, true);
-  EXPECT_EQ(conv.features(torch::randn({2, 8, 6, 6})).sizes(), (std::vector<int64_t>{2, 128}));
+  torch::manual_seed(5);
+  // 32 channels: the head's hidden layer is as wide as the block, and with 8 units every ReLU could
+  // be dead for a handful of samples (a zero gradient that depends on the last bits of BatchNorm).
+  SupConBlockLoss conv({32, 0}, true), fc({16, 4}, true);
+  EXPECT_EQ(conv.features(torch::randn({2, 32, 6, 6})).sizes(), (std::vector<int64_t>{2, 128}));
   EXPECT_EQ(fc.features(torch::randn({2, 64})).sizes(), (std::vector<int64_t>{2, 128}));
   EXPECT_FALSE(conv.parameters().empty());
   EXPECT_EQ(fc.parameters()[0].sizes(), (std::vector<int64_t>{512, 64}));
   // The loss's gradient reaches the block output through the head.
-  torch::Tensor h = torch::randn({4, 8, 6, 6}, torch::requires_grad());
-  conv.forward(h, Target{torch::tensor({0, 0, 1, 1}, torch::kInt64), {}}).loss.backward();
+  torch::Tensor h = torch::randn({8, 32, 6, 6}, torch::requires_grad());
+  conv.forward(h, Target{torch::tensor({0, 0, 1, 1, 2, 2, 3, 3}, torch::kInt64), {}}).loss.backward();
   EXPECT_GT(h.grad().abs().sum().item<double>(), 0);
 }
