@@ -19,7 +19,17 @@ fi
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 have=$("$VENV/bin/python" -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null || true)
 if [ "$have" != "$TORCH_VERSION" ]; then
-  echo "setup-torch2: installing torch==$TORCH_VERSION into $VENV (about 3 GB with its CUDA libraries)" >&2
+  # The wheel and its CUDA wheels take about 5 GB installed and as much again while pip downloads
+  # and caches them: say so plainly rather than fail in the middle of pip with ENOSPC.
+  need_kb=$((10 * 1024 * 1024))
+  for dir in "$VENV" "${TMPDIR:-/tmp}" "$HOME"; do
+    free_kb=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
+    if [ "${free_kb:-0}" -lt "$need_kb" ]; then
+      echo "setup-torch2: installing torch==$TORCH_VERSION needs about 10 GB free; $dir has $((free_kb / 1024)) MB" >&2
+      exit 1
+    fi
+  done
+  echo "setup-torch2: installing torch==$TORCH_VERSION into $VENV (about 5 GB with its CUDA libraries)" >&2
   "$VENV/bin/pip" install --quiet --progress-bar off "torch==$TORCH_VERSION" >&2
 fi
 "$VENV/bin/python" -W ignore -c 'import torch; print(torch.utils.cmake_prefix_path)'
