@@ -44,7 +44,7 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
     install_stop_handlers();
     CompareOptions o;
     o.base = c;
-    apply_preset(o.base, explicit_fields(fields));
+    o.given = explicit_fields(fields);
     std::stringstream ss(methods);
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) o.methods.push_back(m);

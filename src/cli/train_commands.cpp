@@ -81,6 +81,9 @@ void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.batch_size, "--batch-size", "batch_size",
       "Batch size (training: a last batch that would hold one image is merged into the one before, so every image "
       "is seen and BatchNorm never normalises a single sample)");
+  add(c.lr_schedule, "--lr-schedule", "lr_schedule",
+      "step (MultiStep: times --gamma after each of --milestones) | cooldown (constant for the first half of "
+      "--epochs, then linearly down: Hinton's FF) | cosine (half a cosine from --lr towards 0: InfoPro)");
   add(c.gamma, "--gamma", "gamma", "MultiStep learning-rate decay factor");
   add(c.milestones, "--milestones", "milestones", "Epochs after which the learning rate is multiplied by gamma");
   add(c.limit_train, "--limit-train", "limit_train", "Use only the first N training images (0 = all)");
@@ -150,7 +153,7 @@ void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) 
       "ll-contrec: weight of the reconstruction loss");
   add(m.supcon.temperature, "--supcon-temperature", "supcon_temperature",
       "feat, contrast, ll-cont, ll-contrec: temperature T of the SupCon loss");
-  add(m.ff.threshold, "--ff-threshold", "ff_threshold", "ff: goodness threshold on the mean squared activation");
+  add(m.ff.threshold, "--ff-threshold", "ff_threshold", "ff: goodness threshold per unit (the logit is the sum of squares minus units x threshold, as Hinton's)");
   add(m.ff.symba_alpha, "--symba-alpha", "symba_alpha", "symba: alpha of softplus(-alpha (g_pos - g_neg))");
   add(m.ff.negatives, "--ff-negatives", "ff_negatives",
       "ff, symba: negative labels, random (uniform wrong label) | hardest (the wrong label of highest goodness)");
@@ -163,7 +166,7 @@ void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) 
       "pff: scale s_y of the label context of the top block");
   add(m.pff.latent_rate, "--pff-latent-rate", "pff_latent_rate", "pff: step beta of the generative latent's inference");
   add(m.drtp.feedback_scale, "--drtp-feedback-scale", "drtp_feedback_scale",
-      "drtp: feedback matrices B ~ U[-s/sqrt(Z), s/sqrt(Z)]");
+      "drtp: feedback matrices B ~ U[-s sqrt(6/S), s sqrt(6/S)], S = the block's outputs per sample (the authors' kaiming_uniform_)");
 }
 
 void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {

@@ -64,20 +64,30 @@ const std::vector<std::string>& dcl_variant_rows() {
   return rows;
 }
 
-RunConfig row_config(const RunConfig& base, const std::string& row) {
+RunConfig row_config(const RunConfig& base, const std::string& row, const std::vector<std::string>& given) {
   std::vector<std::string> parts;
   std::stringstream ss(row);
   for (std::string part; std::getline(ss, part, ':');) parts.push_back(part);
   if (parts.empty() || parts[0].empty()) throw std::invalid_argument("--methods: an empty method in '" + row + "'");
   method_info(parts[0]);  // the method's name is checked first
-  nlohmann::json j = base.to_json();
-  j["method"] = parts[0];
+  std::vector<std::pair<std::string, std::string>> settings;  // the row's own KEY=VALUE
+  const nlohmann::json keys = base.to_json();
   for (size_t i = 1; i < parts.size(); ++i) {
     size_t eq = parts[i].find('=');
     std::string key = parts[i].substr(0, eq), text = eq == std::string::npos ? "" : parts[i].substr(eq + 1);
-    if (eq == std::string::npos || !j.contains(key) || key == "method" || key == "out" || key == "seed")
+    if (eq == std::string::npos || !keys.contains(key) || key == "method" || key == "out" || key == "seed")
       throw std::invalid_argument("--methods " + row + ": '" + parts[i] +
                                   "' is not KEY=VALUE with KEY a setting of config.json (e.g. dict_init=orthogonal)");
+    settings.emplace_back(key, text);
+  }
+  // The row's method brings its own preset; the command line's flags and the row's settings win.
+  RunConfig with_preset = base;
+  with_preset.method = parts[0];
+  std::vector<std::string> kept = given;
+  for (const auto& [key, text] : settings) kept.push_back(key);
+  apply_preset(with_preset, kept);
+  nlohmann::json j = with_preset.to_json();
+  for (const auto& [key, text] : settings) {
     // The value takes the type the setting has.
     nlohmann::json& field = j[key];
     try {
@@ -151,6 +161,25 @@ std::optional<double> mean_of(const std::vector<double>& v) {
 
 }  // namespace
 
+std::string schedule_text(const RunConfig& c) {
+  auto g = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  std::string out = name_of(c.optimizer.kind) + " lr " + g(c.optimizer.lr) + " wd " + g(c.optimizer.weight_decay);
+  if (c.optimizer.kind == OptimizerKind::Sgd) out += " momentum " + g(c.optimizer.momentum);
+  out += ", batch " + std::to_string(c.batch_size) + ", " + std::to_string(c.epochs) + " epochs";
+  if (c.lr_schedule == LrSchedule::Cooldown) {
+    out += " (linear cool-down)";
+  } else if (!c.milestones.empty()) {
+    std::string at;
+    for (int m : c.milestones) at += (at.empty() ? "" : ",") + std::to_string(m);
+    out += " (x" + g(c.gamma) + " at " + at + ")";
+  }
+  return out;
+}
+
 std::vector<CompareRow> run_compare(const CompareOptions& o) {
   if (o.methods.empty()) throw std::invalid_argument("--methods: give at least one method (or --dcl-variants)");
   if (o.seeds < 1) throw std::invalid_argument("--seeds must be at least 1");
@@ -160,7 +189,7 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
   // before the first run starts.
   const data::DatasetInfo& info = data::dataset_info(o.base.data);
   for (const auto& m : o.methods)
-    build_model(row_config(o.base, m), {info.channels, info.height, info.width}, info.classes, info.fc_patches);
+    build_model(row_config(o.base, m, o.given), {info.channels, info.height, info.width}, info.classes, info.fc_patches);
   fs::create_directories(o.out);
   std::vector<CompareRow> rows;
   int total = int(o.methods.size()) * o.seeds, index = 0;
@@ -169,7 +198,8 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
     row.method = method;
     double seconds = 0;
     for (int k = 0; k < o.seeds; ++k) {
-      RunConfig cfg = row_config(o.base, method);
+      RunConfig cfg = row_config(o.base, method, o.given);
+      row.schedule = schedule_text(cfg);
       cfg.seed = o.base.seed + uint64_t(k);
       cfg.out = compare_run_dir(o, method, cfg.seed);
       ++index;
@@ -214,16 +244,19 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
                                    : std::to_string(c.seed) + ".." + std::to_string(c.seed + uint64_t(o.seeds) - 1);
   std::string out = "# " + c.data + ", " + name_of(c.arch) + ": " + std::to_string(c.epochs) + " epoch" +
                     (c.epochs == 1 ? "" : "s") + ", seeds " + seeds + "\n\n";
-  out += "Same data, data order and budget for every method: batch " + std::to_string(c.batch_size) + ", lr " +
-         fixed(c.optimizer.lr, 6) + " (" + name_of(c.optimizer.kind) + ")";
+  if (c.preset == Preset::None)
+    out += "Same data, data order and budget for every method: " + schedule_text(c);
+  else
+    out += "Same data and data order; each method with its own `--preset " + name_of(c.preset) +
+           "` (its schedule column) under the flags given";
   if (c.limit_train > 0) out += ", first " + std::to_string(c.limit_train) + " training images";
   if (c.limit_test > 0) out += ", first " + std::to_string(c.limit_test) + " test images";
   out += ", device " + c.device + ".\n\n";
   out +=
       "| method | test error % (mean ± sd) | per seed | last-block error % | params (network) | "
-      "params (auxiliary) | peak training memory (MiB) | time / epoch (s) |";
+      "params (auxiliary) | peak training memory (MiB) | time / epoch (s) | schedule |";
   if (o.reference) out += " paper error % (VGG8B) | paper memory (MiB, VGG8B) |";
-  out += "\n|---|---|---|---|---|---|---|---|";
+  out += "\n|---|---|---|---|---|---|---|---|---|";
   if (o.reference) out += "---|---|";
   out += "\n";
   for (const auto& r : rows) {
@@ -234,7 +267,7 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
     out += "| " + r.method + " | " + error + " | " + (per_seed.empty() ? "-" : per_seed) + " | " +
            optional_text(mean_of(r.layer_errors), 2) + " | " + std::to_string(r.params) + " | " +
            std::to_string(r.auxiliary_params) + " | " + fixed(r.peak_memory_mib, 1) + " | " +
-           fixed(r.seconds_per_epoch, 1) + " |";
+           fixed(r.seconds_per_epoch, 1) + " | " + r.schedule + " |";
     if (o.reference)
       out += " " + optional_text(r.reference_error, 2) + " | " + optional_text(r.reference_memory_mib, 0) + " |";
     out += "\n";
@@ -257,7 +290,7 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
 std::string format_compare_csv(const std::vector<CompareRow>& rows) {
   std::string out =
       "method,seeds,test_error_mean,test_error_sd,test_errors,last_block_error_mean,params,auxiliary_params,"
-      "peak_memory_mib,seconds_per_epoch,reference_error,reference_memory_mib\n";
+      "peak_memory_mib,seconds_per_epoch,reference_error,reference_memory_mib,schedule\n";
   for (const auto& r : rows) {
     std::string per_seed;
     for (double e : r.test_errors) per_seed += (per_seed.empty() ? "" : ";") + fixed(e, 4);
@@ -267,7 +300,7 @@ std::string format_compare_csv(const std::vector<CompareRow>& rows) {
            (r.layer_errors.empty() ? "" : fixed(*mean_of(r.layer_errors), 4)) + "," + std::to_string(r.params) + "," +
            std::to_string(r.auxiliary_params) + "," + fixed(r.peak_memory_mib, 2) + "," +
            fixed(r.seconds_per_epoch, 3) + "," + (r.reference_error ? fixed(*r.reference_error, 2) : "") + "," +
-           (r.reference_memory_mib ? fixed(*r.reference_memory_mib, 0) : "") + "\n";
+           (r.reference_memory_mib ? fixed(*r.reference_memory_mib, 0) : "") + ",\"" + r.schedule + "\"\n";
   }
   return out;
 }

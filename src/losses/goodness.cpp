@@ -49,9 +49,11 @@ GoodnessLoss::GoodnessLoss(GoodnessRule rule, double parameter) : rule_(rule), p
 LossOutput GoodnessLoss::forward(const torch::Tensor& h, const Target&) {
   int64_t n = h.size(0) / 2;
   if (rule_ == GoodnessRule::Pff) return {pff_goodness_loss(h, n, parameter_), {}};
-  torch::Tensor g = goodness(h);
+  // Hinton's logit is on the sum of squares: D g against D θ (SymBa's α too multiplies sums).
+  const double units = double(h[0].numel());
+  torch::Tensor g = goodness(h) * units;
   torch::Tensor pos = g.narrow(0, 0, n), neg = g.narrow(0, n, n);
-  return {rule_ == GoodnessRule::FF ? ff_loss(pos, neg, parameter_) : symba_loss(pos, neg, parameter_), {}};
+  return {rule_ == GoodnessRule::FF ? ff_loss(pos, neg, parameter_ * units) : symba_loss(pos, neg, parameter_), {}};
 }
 
 }  // namespace dcl

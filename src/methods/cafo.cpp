@@ -17,6 +17,36 @@
 
 namespace dcl {
 
+namespace {
+
+// --preset paper (fc): the authors' CE variant (Graph-ZKY/CaFo README command and block.py
+// train_gradient_descent): plain gradient descent on the batch-mean cross-entropy, step 0.01, no
+// regularisation, over the whole training set at once (their one batch of 50,000 images; here
+// every training image) for 5000 epochs. Conv nets: the DCL paper's schedule (spec section 4) with
+// the same optimiser, since the full-batch features of a conv net do not fit in memory. Kept ours:
+// predictors with a bias and LibTorch's default init (theirs bias-free, initialised to ones).
+TrainingSchedule cafo_preset(Preset preset, Arch arch, const std::string& data) {
+  TrainingSchedule s = paper_schedule(arch, data);
+  s.optimizer = OptimizerKind::Sgd;
+  s.lr = 0.01;
+  s.momentum = 0;
+  s.weight_decay = 0;
+  s.dropout = 0;
+  if (arch == Arch::Fc) {
+    s.batch = 60000;
+    s.epochs = 5000;
+    s.milestones = {};
+  }
+  s.source = "Graph-ZKY/CaFo README (--loss CE --num_epochs 5000 --step 0.01) and block.py (full-batch gradient "
+             "descent)";
+  s = preset_form(preset, arch, s);
+  // Quick, fc: 200 full-batch steps, about the time 5 epochs of another method take.
+  if (preset == Preset::Quick && arch == Arch::Fc) s.epochs = 200, s.milestones = {150};
+  return s;
+}
+
+}  // namespace
+
 MethodInfo method_cafo() {
   return {"cafo",
           "Cascaded Forward: frozen random blocks, a linear cross-entropy predictor per block",
@@ -27,7 +57,8 @@ MethodInfo method_cafo() {
               ctx.add_stage(m, "block" + std::to_string(l), StageKind::Block, stage_block(m.net->blocks[l]),
                             std::make_shared<PredictorLoss>(ctx.classes, sizes[l]), /*frozen=*/true);
             ctx.run_sequentially(m);
-          }};
+          },
+          cafo_preset};
 }
 
 }  // namespace dcl

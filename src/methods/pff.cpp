@@ -256,13 +256,32 @@ void build(Model& m, const BuildContext& ctx) {
   m.readout = std::make_unique<PffReadout>(p);
 }
 
+// --preset paper: the authors' run script (ago109/predictive-forward-forward src/sim_train.py,
+// src/run.sh, for MNIST and K-MNIST): Adam, lr 2.5e-4, no weight decay, batch 500, 60 epochs at a
+// constant lr, K = 12 settling steps, two hidden layers of 2000 units. Kept ours: θ = 1 on the mean
+// squared activation of unit-RMS inputs (theirs: 10 on the sum over unit-length inputs).
+TrainingSchedule pff_preset(Preset preset, Arch arch, const std::string& data) {
+  TrainingSchedule s = paper_schedule(arch, data);
+  s.optimizer = OptimizerKind::Adam;
+  s.lr = 2.5e-4;
+  s.weight_decay = 0;
+  s.batch = 500;
+  s.epochs = 60;
+  s.milestones = {};
+  s.fc_width = 2000;
+  s.settings = {{"pff_steps", 12}};
+  s.source = "ago109/predictive-forward-forward src/sim_train.py (Adam 2.5e-4, batch 500, 60 epochs, K 12, 2 x 2000)";
+  return preset_form(preset, arch, s);
+}
+
 }  // namespace
 
 MethodInfo method_pff() {
   return {"pff",
           "Predictive Forward-Forward (Ororbia & Mali 2023): FF representation + generative circuit (fc only)",
           {"pff_steps", "pff_damping", "pff_threshold", "pff_label_scale", "pff_latent_rate"},
-          build};
+          build,
+          pff_preset};
 }
 
 }  // namespace dcl

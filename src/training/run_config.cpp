@@ -25,6 +25,7 @@ namespace dcl {
   VALUE(momentum, optimizer.momentum) \
   VALUE(gamma, gamma) \
   VALUE(milestones, milestones) \
+  ENUM(lr_schedule, lr_schedule) \
   VALUE(dropout, dropout) \
   VALUE(fc_width, fc_width) \
   VALUE(fc_patches, fc_patches) \
@@ -145,9 +146,7 @@ void validate(const RunConfig& cfg) {
 }
 
 double scheduled_lr(const RunConfig& cfg, int epoch) {
-  int passed = 0;
-  for (int m : cfg.milestones) passed += epoch >= m ? 1 : 0;
-  return cfg.optimizer.lr * std::pow(cfg.gamma, passed);
+  return scheduled_lr(cfg.optimizer.lr, cfg.lr_schedule, cfg.gamma, cfg.milestones, epoch, cfg.epochs);
 }
 
 }  // namespace dcl

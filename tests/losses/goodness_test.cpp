@@ -75,12 +75,13 @@ TEST(WrongLabels, AreNeverTheTrueOneAndCoverTheOthers) {
   EXPECT_EQ(counts.gt(0).sum().item<int64_t>(), 9);
 }
 
-TEST(GoodnessLoss, SplitsTheBatchIntoPositivesThenNegatives) {
+TEST(GoodnessLoss, SplitsTheBatchIntoPositivesThenNegativesWithLogitsOnTheSumOfSquares) {
   torch::Tensor pos = torch::randn({4, 6}, torch::kFloat64), neg = torch::randn({4, 6}, torch::kFloat64);
   torch::Tensor h = torch::cat({pos, neg});
   GoodnessLoss ff(GoodnessRule::FF, 1.5), symba(GoodnessRule::SymBa, 4.0);
-  EXPECT_NEAR(ff.forward(h, Target{}).loss.item<double>(), ff_loss(goodness(pos), goodness(neg), 1.5).item<double>(),
+  // Hinton's goodness is the sum of squares over the D = 6 units, against θ per unit times D.
+  torch::Tensor sum_pos = pos.pow(2).sum(1), sum_neg = neg.pow(2).sum(1);
+  EXPECT_NEAR(ff.forward(h, Target{}).loss.item<double>(), ff_loss(sum_pos, sum_neg, 1.5 * 6).item<double>(), 1e-12);
+  EXPECT_NEAR(symba.forward(h, Target{}).loss.item<double>(), symba_loss(sum_pos, sum_neg, 4.0).item<double>(),
               1e-12);
-  EXPECT_NEAR(symba.forward(h, Target{}).loss.item<double>(),
-              symba_loss(goodness(pos), goodness(neg), 4.0).item<double>(), 1e-12);
 }

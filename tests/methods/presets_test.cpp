@@ -1,6 +1,7 @@
 // Presets: the paper's schedule (spec section 4), the quick preset, and flags that win over both.
 #include <gtest/gtest.h>
 
+#include "dcl/experiments/compare.h"
 #include "dcl/methods/method.h"
 #include "dcl/methods/presets.h"
 #include "dcl/training/run_config.h"
@@ -48,7 +49,7 @@ TEST(Presets, NoneChangesNothingAndEveryMethodHasAPreset) {
     p.method = m.name;
     p.preset = Preset::Paper;
     apply_preset(p, {});
-    EXPECT_GE(p.epochs, 100) << m.name;  // a full schedule, the method's own or the paper's
+    EXPECT_GE(p.epochs, 60) << m.name;  // a full schedule, the method's own or the paper's
   }
 }
 
@@ -62,4 +63,84 @@ TEST(Presets, AMethodsOwnRuleWinsOverThePapersSchedule) {
   EXPECT_EQ(method_preset(own, Preset::Paper, Arch::Fc, "mnist").epochs, 60);
   EXPECT_EQ(method_preset(own, Preset::Quick, Arch::Fc, "mnist").optimizer, OptimizerKind::Sgd);
   EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, Arch::Fc, "mnist").epochs, 150);  // spec section 4
+}
+
+TEST(Presets, EveryMethodsPresetsAreValidSettingsOnEveryArchAndDataset) {
+  for (const auto& m : methods())
+    for (Arch arch : {Arch::Fc, Arch::Simple256, Arch::Vgg8b})
+      for (const std::string data : {"mnist", "fmnist", "cifar10", "cifar100", "svhn", "stl10"}) {
+        RunConfig paper, quick;
+        paper.method = quick.method = m.name;
+        paper.arch = quick.arch = arch;
+        paper.data = quick.data = data;
+        paper.preset = Preset::Paper;
+        quick.preset = Preset::Quick;
+        ASSERT_NO_THROW(apply_preset(paper, {})) << m.name << " " << data;
+        ASSERT_NO_THROW(apply_preset(quick, {})) << m.name << " " << data;
+        EXPECT_NO_THROW(validate(paper)) << m.name << " " << data;
+        EXPECT_NO_THROW(validate(quick)) << m.name << " " << data;
+        EXPECT_LT(quick.epochs, paper.epochs) << m.name << " " << data;
+        // Quick keeps the method's own optimiser and method settings.
+        EXPECT_EQ(quick.optimizer.kind, paper.optimizer.kind) << m.name;
+        EXPECT_EQ(quick.optimizer.lr, paper.optimizer.lr) << m.name;
+        EXPECT_EQ(quick.batch_size, paper.batch_size) << m.name;
+        EXPECT_EQ(quick.methods.local_learning.beta, paper.methods.local_learning.beta) << m.name;
+      }
+}
+
+TEST(Presets, FFTakesHintonsScheduleOnFcAndTheFlagsGivenStillWin) {
+  RunConfig c;
+  c.method = "ff";
+  c.preset = Preset::Paper;
+  c.methods.ff.negatives = NegativeLabels::Hardest;
+  c.optimizer.lr = 0.5;
+  apply_preset(c, {"lr", "ff_negatives"});
+  EXPECT_EQ(c.optimizer.kind, OptimizerKind::Sgd);
+  EXPECT_DOUBLE_EQ(c.optimizer.momentum, 0.9);
+  EXPECT_DOUBLE_EQ(c.optimizer.weight_decay, 3e-4);
+  EXPECT_EQ(c.batch_size, 100);
+  EXPECT_EQ(c.epochs, 100);
+  EXPECT_EQ(c.lr_schedule, LrSchedule::Cooldown);
+  EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.5);                     // given
+  EXPECT_EQ(c.methods.ff.negatives, NegativeLabels::Hardest);  // given
+  RunConfig pff;
+  pff.method = "pff";
+  pff.preset = Preset::Paper;
+  apply_preset(pff, {});
+  EXPECT_EQ(pff.fc_width, 2000);
+  EXPECT_EQ(pff.methods.pff.steps, 12);
+  EXPECT_EQ(pff.optimizer.kind, OptimizerKind::Adam);
+}
+
+TEST(Presets, CompareRowsTakeTheirOwnMethodsPresetUnderTheFlagsAndTheRowsSettings) {
+  RunConfig base;
+  base.preset = Preset::Quick;
+  base.epochs = 2;
+  RunConfig ff = row_config(base, "ff", {"epochs"});
+  EXPECT_EQ(ff.optimizer.kind, OptimizerKind::Sgd);
+  EXPECT_EQ(ff.batch_size, 100);
+  EXPECT_EQ(ff.epochs, 2);  // given on the command line
+  RunConfig bpf = row_config(base, "ll-bpf:ll_beta=0.5", {"epochs"});
+  EXPECT_EQ(bpf.optimizer.kind, OptimizerKind::Adam);
+  EXPECT_DOUBLE_EQ(bpf.methods.local_learning.beta, 0.5);  // the row's own setting over the preset's 0.01
+  EXPECT_DOUBLE_EQ(row_config(base, "ll-bpf", {"epochs"}).methods.local_learning.beta, 0.01);
+  RunConfig dcl = row_config(base, "dcl", {"epochs"});
+  EXPECT_EQ(dcl.optimizer.kind, OptimizerKind::AdamW);
+  EXPECT_EQ(dcl.batch_size, 512);
+  base.preset = Preset::None;  // no preset: every row the same settings
+  EXPECT_EQ(row_config(base, "ff").optimizer.kind, OptimizerKind::AdamW);
+}
+
+TEST(Presets, LearningRateSchedules) {
+  // step: x gamma after each milestone
+  EXPECT_DOUBLE_EQ(scheduled_lr(1.0, LrSchedule::Step, 0.5, {2, 4}, 3, 10), 0.5);
+  // cooldown: constant for the first half, then linear towards 0
+  EXPECT_DOUBLE_EQ(scheduled_lr(1.0, LrSchedule::Cooldown, 0.5, {}, 4, 10), 1.0);
+  EXPECT_DOUBLE_EQ(scheduled_lr(1.0, LrSchedule::Cooldown, 0.5, {}, 5, 10), 1.0);
+  EXPECT_DOUBLE_EQ(scheduled_lr(1.0, LrSchedule::Cooldown, 0.5, {}, 8, 10), 0.4);
+  EXPECT_DOUBLE_EQ(scheduled_lr(1.0, LrSchedule::Cooldown, 0.5, {}, 9, 10), 0.2);
+  // cosine: half a cosine, ignoring the milestones
+  EXPECT_DOUBLE_EQ(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 0, 160), 0.8);
+  EXPECT_NEAR(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 80, 160), 0.4, 1e-12);
+  EXPECT_NEAR(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 120, 160), 0.4 * (1 - std::sqrt(0.5)), 1e-12);
 }

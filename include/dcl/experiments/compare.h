@@ -13,6 +13,9 @@ namespace dcl {
 
 struct CompareOptions {
   RunConfig base;  // data, arch, epochs, optimiser ...; base.seed is the first seed
+  // The config keys given on the command line: with base.preset, each row takes its own method's
+  // preset for every other setting.
+  std::vector<std::string> given;
   // Rows: a method, or a method with settings of its own, "METHOD:key=value[:key=value...]"
   // (config.json keys), e.g. "dcl-s:dict_init=orthogonal".
   std::vector<std::string> methods;
@@ -23,6 +26,7 @@ struct CompareOptions {
 
 struct CompareRow {
   std::string method;
+  std::string schedule;              // optimiser, lr, batch, epochs (schedule_text)
   std::vector<double> test_errors;   // %, one per finished seed: the method's prediction
   std::vector<double> layer_errors;  // %, the last scoring block alone (dictionary argmax, CaFo's last predictor)
   int64_t params = 0;
@@ -44,9 +48,13 @@ std::vector<CompareRow> run_compare(const CompareOptions& options);
 // (dcl-s) and orthogonal, the adaptive one (dcl), cos instead of dot, a linear map instead of pooling.
 const std::vector<std::string>& dcl_variant_rows();
 
-// The settings of one row: base with the row's method and its own key=value settings. Throws
+// The settings of one row: base with the row's method, that method's preset (when base.preset is
+// set) for every setting not in `given`, and the row's own key=value settings. Throws
 // std::invalid_argument naming an unknown method, an unknown key or a value of the wrong type.
-RunConfig row_config(const RunConfig& base, const std::string& row);
+RunConfig row_config(const RunConfig& base, const std::string& row, const std::vector<std::string>& given = {});
+
+// "adamw lr 0.0005 wd 0.01, batch 512, 5 epochs (step at 4, x0.5)": how a run is optimised.
+std::string schedule_text(const RunConfig& cfg);
 
 // The run directory of one method (row) and seed.
 std::string compare_run_dir(const CompareOptions& options, const std::string& method, uint64_t seed);

@@ -10,13 +10,15 @@
 //   norm(h)      =  h / (||h||_2 / sqrt(D) + eps), per sample over its D values: every block input
 //                   has the same length sqrt(D) (unit RMS, as Hinton's reference code), so a block
 //                   cannot read the previous block's goodness, only the direction of its activity.
-//   g(h)         =  (1/D) Σ_j h_j^2, the mean squared activation (Hinton's sum of squares divided
-//                   by the unit count, so one threshold fits every width).
-//   FF:     L = mean_n [ softplus(-(g_pos,n - θ)) + softplus(g_neg,n - θ) ],  θ = 1: the goodness
-//           of unit-RMS activity, i.e. Hinton's sum of squares against θ = the number of units.
-//           (θ = 2, common in PyTorch ports, learned slower here: 0.47 vs 0.50 test accuracy
-//           after one epoch on 4096 Fashion-MNIST images.)
-//   SymBa:  L = mean_n softplus(-α (g_pos,n - g_neg,n)),  α = 4.
+//   g(h)         =  (1/D) Σ_j h_j^2, the mean squared activation; G = D g is Hinton's goodness,
+//                   the sum of squares. The prediction sums g, the losses' logits are on G:
+//   FF:     L = mean_n [ softplus(-(G_pos,n - D θ)) + softplus(G_neg,n - D θ) ],  θ = 1 per unit:
+//           Hinton's logistic((Σ h² - number of units) / temp) with temp 1 (his Matlab code,
+//           mirrored by loeweX/Forward-Forward ff_model.py). A logit on the mean instead is D times
+//           flatter: under the paper's SGD (lr 1e-3) nothing learned (91% test error after 2 epochs
+//           of Fashion-MNIST fc against 24.7% with the sum).
+//   SymBa:  L = mean_n softplus(-α (G_pos,n - G_neg,n)),  α = 4, on the same sums (18.6% against
+//           22.7% test error with α on the means, 2 epochs, AdamW, batch 100).
 //   PFF:    positives are driven BELOW θ and negatives above it (the reference's "minus the sum of
 //           squares" goodness): L = mean over the 2N samples of softplus(g - θ) (positives),
 //           softplus(θ - g) (negatives).

@@ -49,7 +49,7 @@ struct PffSettings {
 
 // drtp (spec section 5).
 struct DrtpSettings {
-  double feedback_scale = 1.0;  // B_l entries ~ U[-s/sqrt(Z), s/sqrt(Z)]
+  double feedback_scale = 1.0;  // B_l entries ~ U[-s sqrt(6/S), s sqrt(6/S)], S = outputs per sample
 };
 
 struct MethodSettings {

@@ -27,6 +27,7 @@ struct RunConfig {
   int epochs = 5;
   int batch_size = 512;
   OptimizerOptions optimizer;
+  LrSchedule lr_schedule = LrSchedule::Step;
   double gamma = 0.5;           // MultiStep decay factor
   std::vector<int> milestones;  // epochs (0-based count of finished epochs) where lr *= gamma
   double dropout = 0.0;
@@ -74,11 +75,13 @@ constexpr uint64_t kMaxSeed = (uint64_t(1) << 63) - 1;
 // std::invalid_argument naming the flag. Method and dataset names are checked by their registries.
 void validate(const RunConfig& cfg);
 
-// Applies cfg.preset (quick | paper), as the method defines it, to every field of the schedule the
-// user did not give (`given` names the fields given on the command line).
+// Applies cfg.preset (quick | paper), as cfg.method defines it, to every setting it names that the
+// user did not give (`given` names the config keys given on the command line).
 void apply_preset(RunConfig& cfg, const std::vector<std::string>& given);
+// A preset as config.json keys and values: its schedule, optimiser and method settings.
+nlohmann::json preset_values(const TrainingSchedule& schedule);
 
-// Learning rate at the start of `epoch` (0-based) under the MultiStep schedule.
+// Learning rate at the start of `epoch` (0-based) under the run's lr schedule.
 double scheduled_lr(const RunConfig& cfg, int epoch);
 
 }  // namespace dcl
