@@ -106,4 +106,26 @@ void truncate_metrics(const std::string& dir, int epochs) {
   write_file_atomic(path, kept);
 }
 
+nlohmann::json best_test_results(const std::string& dir) {
+  std::istringstream in(read_text_file(dir + "/metrics.jsonl"));
+  nlohmann::json best = nlohmann::json::object();
+  double head = -1, layer = -1;
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("test") || !j["test"].is_object()) continue;
+    const nlohmann::json& test = j["test"];
+    if (test.contains("head_accuracy") && test["head_accuracy"].is_number() && test["head_accuracy"].get<double>() > head) {
+      head = test["head_accuracy"].get<double>();
+      best["best_test_error"] = 100.0 * (1.0 - head);
+      best["best_test_epoch"] = j.value("epoch", 0);
+    }
+    if (test.contains("layer_accuracy") && test["layer_accuracy"].is_array() && !test["layer_accuracy"].empty() &&
+        test["layer_accuracy"].back().is_number() && test["layer_accuracy"].back().get<double>() > layer) {
+      layer = test["layer_accuracy"].back().get<double>();
+      best["best_last_layer_accuracy"] = layer;
+    }
+  }
+  return best;
+}
+
 }  // namespace dcl

@@ -434,6 +434,7 @@ nlohmann::json Trainer::run() {
     summary["last_layer_accuracy"] = last_eval.layer_accuracy.back();
     summary["ensemble_accuracy"] = last_eval.ensemble_accuracy;
   }
+  summary.update(best_test_results(s.dir));
   write_file_atomic(s.dir + "/summary.json", summary.dump(2) + "\n");
   std::fprintf(stderr, "done: test error %.2f%% after %d epochs (%s); results in %s\n",
                summary.value("test_error", 0.0), cfg.epochs, format_duration(p.train_seconds).c_str(), s.dir.c_str());

@@ -39,6 +39,23 @@ TEST(RunFiles, MetricsOfEpochsWithoutACheckpointAreDroppedOnResume) {
   EXPECT_EQ(read_text_file(dir.path() + "/metrics.jsonl"), "{\"epoch\":1,\"lr\":0.1}\n{\"epoch\":2,\"lr\":0.1}\n");
 }
 
+TEST(RunFiles, TheBestEpochIsFoundAsTheAuthorsCodeKeepsIt) {
+  dcl::data::test::TempDir dir;
+  EXPECT_TRUE(best_test_results(dir.path()).empty());
+  auto line = [&](int epoch, double head, double layer) {
+    append_metrics_line(dir.path(), {{"epoch", epoch}, {"test", {{"head_accuracy", head}, {"layer_accuracy", {0.1, layer}}}}});
+  };
+  line(1, 0.80, 0.70);
+  line(2, 0.86, 0.84);
+  line(3, 0.85, 0.87);  // the head's best is epoch 2, the last layer's epoch 3
+  nlohmann::json best = best_test_results(dir.path());
+  EXPECT_NEAR(best.at("best_test_error").get<double>(), 14.0, 1e-9);
+  EXPECT_EQ(best.at("best_test_epoch").get<int>(), 2);
+  EXPECT_DOUBLE_EQ(best.at("best_last_layer_accuracy").get<double>(), 0.87);
+  append_metrics_line(dir.path(), {{"epoch", 4}, {"lr", 0.1}});  // a line without a test result
+  EXPECT_EQ(best_test_results(dir.path()), best);
+}
+
 TEST(RunFiles, ExistingRunFilesAreListed) {
   dcl::data::test::TempDir dir;
   EXPECT_TRUE(existing_run_files(dir.path()).empty());

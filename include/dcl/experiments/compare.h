@@ -28,6 +28,7 @@ struct CompareRow {
   std::string method;
   std::string schedule;              // optimiser, lr, batch, epochs (schedule_text)
   std::vector<double> test_errors;   // %, one per finished seed: the method's prediction
+  std::vector<double> best_errors;   // %, one per finished seed: the lowest over its epochs
   std::vector<double> layer_errors;  // %, the last scoring block alone (dictionary argmax, CaFo's last predictor)
   int64_t params = 0;
   int64_t auxiliary_params = 0;

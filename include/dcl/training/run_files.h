@@ -31,5 +31,10 @@ void append_metrics_line(const std::string& dir, const nlohmann::json& line);
 // Keeps only the lines of DIR/metrics.jsonl of epochs <= `epochs`: after a kill between an epoch's
 // metrics line and its checkpoint, the resumed run does not log that epoch twice.
 void truncate_metrics(const std::string& dir, int epochs);
+// The best test results over the epochs of DIR/metrics.jsonl, as the authors' DCL code keeps them
+// (trainer.py best_acc, best_acc_layer): best_test_error (% of the head's prediction) with its
+// best_test_epoch, and best_last_layer_accuracy where the method has layer-wise predictions.
+// Empty when no epoch was evaluated.
+nlohmann::json best_test_results(const std::string& dir);
 
 }  // namespace dcl
