@@ -125,6 +125,8 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.dropout, "--dropout", "dropout", "Dropout probability in every block");
   add(c.fc_width, "--fc-width", "fc_width", "fc network width W (0 = spec default: 1024 for 28x28, 3072 for colour)");
   add(c.fc_patches, "--fc-patches", "fc_patches", "fc patch count P for the dictionary loss (0 = the dataset's)");
+  add(c.fc_head_relu, "--fc-head-relu", "fc_head_relu",
+      "fc: a ReLU after the classifier, as the authors' code has it (logits never negative)");
   add(c.seed, "--seed", "seed", "Random seed (weights, data order, augmentation, dropout)");
   add(c.threads, "--threads", "threads", "Intra-op threads (0 = all cores)");
   add(c.device, "--device", "device", "cpu | cuda | cuda:N");

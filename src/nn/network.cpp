@@ -60,6 +60,7 @@ NetworkImpl::NetworkImpl(const NetworkOptions& o) : options(o) {
               fc_block(width, width, true, dropout)};
     shapes = {{width / patches, patches}, {width / patches, patches}};
     head = nn::Sequential(nn::LayerNorm(nn::LayerNormOptions({width})), nn::Linear(width, classes));
+    if (o.fc_head_relu) head->push_back(nn::ReLU());
   } else if (o.arch == Arch::Simple256 || o.arch == Arch::Simple512) {
     int top = o.arch == Arch::Simple256 ? 256 : 512;
     blocks = {conv_block(in.channels, 64, 3, 1, false, dropout), conv_block(64, 256, 3, 2, false, dropout)};

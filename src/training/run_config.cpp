@@ -29,6 +29,7 @@ namespace dcl {
   VALUE(dropout, dropout) \
   VALUE(fc_width, fc_width) \
   VALUE(fc_patches, fc_patches) \
+  VALUE(fc_head_relu, fc_head_relu) \
   ENUM(dict_init, methods.dictionary.init) \
   ENUM(dict_map, methods.dictionary.map) \
   ENUM(similarity, methods.dictionary.similarity) \

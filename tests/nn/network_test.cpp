@@ -58,3 +58,18 @@ TEST(Networks, OutputSizesDescribeEveryBlock) {
   EXPECT_EQ(net->output_sizes[1], (std::vector<int64_t>{256, 8, 8}));
   EXPECT_EQ(net->block_output_sizes()[1], 256 * 8 * 8);
 }
+
+TEST(Networks, TheFcHeadReluOfTheAuthorsCodeMakesEveryLogitNonNegative) {
+  NetworkOptions o;
+  o.input = {1, 28, 28};
+  torch::manual_seed(3);
+  Network plain(o);
+  o.fc_head_relu = true;
+  torch::manual_seed(3);
+  Network relu(o);
+  EXPECT_EQ(plain->parameter_count(), relu->parameter_count());  // no parameters of its own
+  torch::Tensor x = torch::randn({64, 1, 28, 28});
+  torch::Tensor a = plain->forward(x), b = relu->forward(x);
+  EXPECT_TRUE(a.lt(0).any().item<bool>());  // without it some logits are negative ...
+  EXPECT_TRUE(torch::equal(b, a.clamp_min(0)));  // ... with it they are clipped at 0, nothing else
+}

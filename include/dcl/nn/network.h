@@ -34,6 +34,9 @@ struct NetworkOptions {
   double dropout = 0;
   int fc_width = 0;    // 0: 1024 for 1x28x28 inputs, 3072 otherwise (spec section 2)
   int fc_patches = 0;  // 0: 8 for one-channel inputs, 48 otherwise; datasets give their own
+  // fc: a ReLU after the classifier, as in the authors' code (their last layer is an FCBlock,
+  // model/modules.py), so the logits are never negative.
+  bool fc_head_relu = false;
 };
 
 class NetworkImpl : public torch::nn::Module {
