@@ -159,6 +159,9 @@ void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) 
   add(m.ff.symba_alpha, "--symba-alpha", "symba_alpha", "symba: alpha of softplus(-alpha (g_pos - g_neg))");
   add(m.ff.negatives, "--ff-negatives", "ff_negatives",
       "ff, symba: negative labels, random (uniform wrong label) | hardest (the wrong label of highest goodness)");
+  add(m.ff.peer_norm, "--ff-peer-norm", "ff_peer_norm",
+      "ff, symba: weight of peer normalisation, each unit's running mean activity on the positives pulled "
+      "towards the layer's mean (Hinton 2022; 0 = off)");
   add(m.ff.first_scoring_block, "--ff-first-scoring-block", "ff_first_scoring_block",
       "ff, symba: first block whose goodness votes in the prediction");
   add(m.pff.steps, "--pff-steps", "pff_steps", "pff: settling steps K per batch");

@@ -44,7 +44,10 @@ torch::Tensor pff_goodness_loss(const torch::Tensor& z, int64_t positives, doubl
   return torch::cat({pos, neg}).mean();
 }
 
-GoodnessLoss::GoodnessLoss(GoodnessRule rule, double parameter) : rule_(rule), parameter_(parameter) {}
+GoodnessLoss::GoodnessLoss(GoodnessRule rule, double parameter, double peer_weight, int64_t units)
+    : rule_(rule), parameter_(parameter), peer_weight_(peer_weight) {
+  if (peer_weight_ > 0) running_means = register_buffer("running_means", torch::full({units}, 0.5));
+}
 
 LossOutput GoodnessLoss::forward(const torch::Tensor& h, const Target&) {
   int64_t n = h.size(0) / 2;
@@ -53,7 +56,20 @@ LossOutput GoodnessLoss::forward(const torch::Tensor& h, const Target&) {
   const double units = double(h[0].numel());
   torch::Tensor g = goodness(h) * units;
   torch::Tensor pos = g.narrow(0, 0, n), neg = g.narrow(0, n, n);
-  return {rule_ == GoodnessRule::FF ? ff_loss(pos, neg, parameter_ * units) : symba_loss(pos, neg, parameter_), {}};
+  torch::Tensor loss = rule_ == GoodnessRule::FF ? ff_loss(pos, neg, parameter_ * units) : symba_loss(pos, neg, parameter_);
+  if (peer_weight_ > 0) {
+    torch::Tensor activity = h.narrow(0, 0, n).reshape({n, -1}).mean(0);
+    if (activity.size(0) != running_means.size(0))
+      throw std::invalid_argument("ff: peer normalisation of " + std::to_string(running_means.size(0)) +
+                                  " units got a block output of " + std::to_string(activity.size(0)));
+    torch::Tensor running = running_means.detach() * 0.9 + activity * 0.1;
+    {
+      torch::NoGradGuard no_grad;
+      running_means.copy_(running);
+    }
+    loss = loss + peer_weight_ * (running.mean() - running).pow(2).mean();
+  }
+  return {loss, {}};
 }
 
 }  // namespace dcl

@@ -62,12 +62,13 @@ void build(Model& m, const BuildContext& ctx, GoodnessRule rule) {
     throw std::invalid_argument("--ff-first-scoring-block " + std::to_string(s.first_scoring_block) +
                                 ": the network has only " + std::to_string(m.net->blocks.size()) + " blocks");
   double parameter = rule == GoodnessRule::FF ? s.threshold : s.symba_alpha;
+  auto sizes = m.net->block_output_sizes();
   for (size_t l = 0; l < m.net->blocks.size(); ++l) {
     torch::nn::Sequential block = m.net->blocks[l];
     StageBlock normalised{block.ptr(),
                           [block](const torch::Tensor& x) mutable { return block->forward(normalise_length(x)); }};
     ctx.add_stage(m, "block" + std::to_string(l), StageKind::Block, normalised,
-                  std::make_shared<GoodnessLoss>(rule, parameter));
+                  std::make_shared<GoodnessLoss>(rule, parameter, s.peer_norm, sizes[l]));
   }
   auto readout = std::make_shared<GoodnessReadout>(m.stages, ctx.classes, s.first_scoring_block);
   int classes = ctx.classes;
@@ -95,7 +96,7 @@ void build(Model& m, const BuildContext& ctx, GoodnessRule rule) {
 // from a softmax side-predictor we do not train; the argmax form, --ff-negatives hardest, measured
 // 28.0% against 24.7% test error after 2 epochs of Fashion-MNIST fc). Every block votes: Hinton
 // skips the first of his 3-4 hidden layers, which on our 2-block fc leaves one voter (27.9% against
-// 24.7%, same runs). Not here: peer normalisation (0.03 in both sources). SymBa (no public code; its paper builds on FF's setting) takes the same
+// 24.7%, same runs). Peer normalisation 0.03, as both sources. SymBa (no public code; its paper builds on FF's setting) takes the same
 // schedule with its α = 4. Conv nets: FF's sources have none, so the DCL paper's schedule (spec
 // section 4) with these method settings.
 TrainingSchedule ff_preset(Preset preset, Arch arch, const std::string& data, bool symba) {
@@ -113,10 +114,12 @@ TrainingSchedule ff_preset(Preset preset, Arch arch, const std::string& data, bo
                "linear cool-down)";
   }
   s.settings = {{"ff_negatives", "random"}, {"ff_first_scoring_block", 0}};
-  if (symba)
+  if (symba) {
     s.settings["symba_alpha"] = 4.0;
-  else
+  } else {
     s.settings["ff_threshold"] = 1.0;
+    s.settings["ff_peer_norm"] = 0.03;
+  }
   return preset_form(preset, arch, s);
 }
 
@@ -125,7 +128,7 @@ TrainingSchedule ff_preset(Preset preset, Arch arch, const std::string& data, bo
 MethodInfo method_ff() {
   return {"ff",
           "Forward-Forward (Hinton 2022): goodness of label-embedded inputs, local updates",
-          {"ff_threshold", "ff_negatives", "ff_first_scoring_block"},
+          {"ff_threshold", "ff_negatives", "ff_first_scoring_block", "ff_peer_norm"},
           [](Model& m, const BuildContext& ctx) { build(m, ctx, GoodnessRule::FF); },
           [](Preset p, Arch arch, const std::string& data) { return ff_preset(p, arch, data, false); }};
 }
@@ -134,7 +137,7 @@ MethodInfo method_symba() {
   return {
       "symba",
       "SymBa (Lee & Song 2023): Forward-Forward with the symmetric loss softplus(-alpha (g_pos - g_neg)), alpha = 4",
-      {"symba_alpha", "ff_negatives", "ff_first_scoring_block"},
+      {"symba_alpha", "ff_negatives", "ff_first_scoring_block", "ff_peer_norm"},
       [](Model& m, const BuildContext& ctx) { build(m, ctx, GoodnessRule::SymBa); },
       [](Preset p, Arch arch, const std::string& data) { return ff_preset(p, arch, data, true); }};
 }

@@ -30,6 +30,7 @@ void validate(const MethodSettings& s) {
   require(non_negative(s.ff.threshold), "--ff-threshold", s.ff.threshold, ">= 0");
   require(positive(s.ff.symba_alpha), "--symba-alpha", s.ff.symba_alpha, "a positive number");
   require(s.ff.first_scoring_block >= 0, "--ff-first-scoring-block", s.ff.first_scoring_block, ">= 0");
+  require(s.ff.peer_norm >= 0 && std::isfinite(s.ff.peer_norm), "--ff-peer-norm", s.ff.peer_norm, ">= 0");
   require(s.pff.steps >= 1 && s.pff.steps <= 1000, "--pff-steps", s.pff.steps, "in [1, 1000]");
   require(s.pff.damping >= 0 && s.pff.damping < 1, "--pff-damping", s.pff.damping, "in [0, 1)");
   require(non_negative(s.pff.threshold), "--pff-threshold", s.pff.threshold, ">= 0");

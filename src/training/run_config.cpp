@@ -42,6 +42,7 @@ namespace dcl {
   VALUE(symba_alpha, methods.ff.symba_alpha) \
   ENUM(ff_negatives, methods.ff.negatives) \
   VALUE(ff_first_scoring_block, methods.ff.first_scoring_block) \
+  VALUE(ff_peer_norm, methods.ff.peer_norm) \
   VALUE(pff_steps, methods.pff.steps) \
   VALUE(pff_damping, methods.pff.damping) \
   VALUE(pff_threshold, methods.pff.threshold) \

@@ -85,3 +85,18 @@ TEST(GoodnessLoss, SplitsTheBatchIntoPositivesThenNegativesWithLogitsOnTheSumOfS
   EXPECT_NEAR(symba.forward(h, Target{}).loss.item<double>(), symba_loss(sum_pos, sum_neg, 4.0).item<double>(),
               1e-12);
 }
+
+TEST(GoodnessLoss, PeerNormalisationPullsEveryUnitsRunningMeanTowardsTheLayersMean) {
+  torch::Tensor pos = torch::rand({4, 3}, torch::kFloat64), neg = torch::rand({4, 3}, torch::kFloat64);
+  torch::Tensor h = torch::cat({pos, neg});
+  GoodnessLoss plain(GoodnessRule::FF, 1.0), peer(GoodnessRule::FF, 1.0, 0.03, 3);
+  peer.to(torch::kFloat64);
+  ASSERT_TRUE(peer.running_means.defined());
+  EXPECT_TRUE(torch::equal(peer.running_means, torch::full({3}, 0.5, torch::kFloat64)));
+  // By hand: r = 0.9 * 0.5 + 0.1 * (mean activity of each unit over the positives only).
+  torch::Tensor r = 0.45 + 0.1 * pos.mean(0);
+  double want = plain.forward(h, Target{}).loss.item<double>() + 0.03 * (r.mean() - r).pow(2).mean().item<double>();
+  EXPECT_NEAR(peer.forward(h, Target{}).loss.item<double>(), want, 1e-12);
+  EXPECT_TRUE(torch::allclose(peer.running_means, r));  // kept for the next step
+  EXPECT_THROW(peer.forward(torch::rand({8, 5}, torch::kFloat64), Target{}), std::invalid_argument);
+}

@@ -19,6 +19,10 @@
 //           of Fashion-MNIST fc against 24.7% with the sum).
 //   SymBa:  L = mean_n softplus(-α (G_pos,n - G_neg,n)),  α = 4, on the same sums (18.6% against
 //           22.7% test error with α on the means, 2 epochs, AdamW, batch 100).
+//   Peer normalisation (FF, SymBa; Hinton's code, loeweX/Forward-Forward ff_model.py): with r_j
+//           the running mean of unit j's activity on the positives (momentum 0.9, from 0.5),
+//           r = 0.9 r.detach() + 0.1 mean_n h_pos,n:  L += w mean_j (mean_k r_k - r_j)^2,
+//           which keeps every unit in use; w = 0.03 in both sources, 0 (off) by default.
 //   PFF:    positives are driven BELOW θ and negatives above it (the reference's "minus the sum of
 //           squares" goodness): L = mean over the 2N samples of softplus(g - θ) (positives),
 //           softplus(θ - g) (negatives).
@@ -47,12 +51,15 @@ enum class GoodnessRule { FF, SymBa, Pff };
 // The block loss of one of the rules above on a block output h of 2N samples (N positives first).
 class GoodnessLoss : public LocalLoss {
  public:
-  GoodnessLoss(GoodnessRule rule, double threshold_or_alpha);
+  // `units`: values per sample of the block output (the size of the running means).
+  GoodnessLoss(GoodnessRule rule, double threshold_or_alpha, double peer_weight = 0, int64_t units = 0);
   LossOutput forward(const torch::Tensor& h, const Target& target) override;
+
+  torch::Tensor running_means;  // [units], a buffer (saved with the model) when peer_weight > 0
 
  private:
   GoodnessRule rule_;
-  double parameter_;
+  double parameter_, peer_weight_;
 };
 
 // norm(h): FF blocks see their input length-normalised.

@@ -36,6 +36,7 @@ struct ForwardForwardSettings {
   double symba_alpha = 4.0;                           // α of SymBa's softplus(-α (g_pos - g_neg))
   NegativeLabels negatives = NegativeLabels::Random;  // hardest: the wrong label of highest goodness
   int first_scoring_block = 0;                        // blocks before it do not vote in the prediction
+  double peer_norm = 0;                               // weight of Hinton's peer normalisation (0 = off)
 };
 
 // pff (spec section 5).
