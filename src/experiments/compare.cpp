@@ -237,6 +237,15 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
   }
   write_file_atomic(o.out + "/compare.md", format_compare_markdown(o, rows));
   write_file_atomic(o.out + "/compare.csv", format_compare_csv(rows));
+  try {
+    plot::LinePlot curves = learning_curves(o);
+    if (!curves.series.empty()) {
+      plot::write_line_png(o.out + "/learning_curves.png", curves);
+      std::fprintf(stderr, "learning curves: %s/learning_curves.png\n", o.out.c_str());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "no learning curves: %s\n", e.what());  // the tables stand without them
+  }
   return rows;
 }
 

@@ -1,6 +1,10 @@
 // bench and compare without training a real dataset: the bench rows and their ratios to BP, the
 // compare statistics, tables and the paper's reference numbers.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "dcl/experiments/bench.h"
 #include "dcl/experiments/compare.h"
@@ -82,4 +86,31 @@ TEST(Compare, RowsWithSettingsOfTheirOwn) {
   CompareOptions o;
   o.out = "cmp";
   EXPECT_EQ(compare_run_dir(o, "dcl:dict_map=linear", 2), "cmp/dcl.dict_map=linear-seed2");
+}
+
+TEST(Compare, LearningCurvesAreTheMeanTestErrorPerEpochOverTheSeeds) {
+  CompareOptions o;
+  o.methods = {"dcl", "ff", "bp"};
+  o.seeds = 2;
+  o.out = (std::filesystem::temp_directory_path() / ("dcl-curves-" + std::to_string(::getpid()))).string();
+  auto write = [&](const std::string& method, uint64_t seed, const std::vector<double>& accuracies) {
+    std::string dir = compare_run_dir(o, method, seed);
+    std::filesystem::create_directories(dir);
+    std::ofstream out(dir + "/metrics.jsonl");
+    for (size_t e = 0; e < accuracies.size(); ++e)
+      out << nlohmann::json{{"epoch", e + 1}, {"test", {{"head_accuracy", accuracies[e]}}}}.dump() << "\n";
+  };
+  write("dcl", 1, {0.80, 0.90});
+  write("dcl", 2, {0.70, 0.86});
+  write("ff", 1, {0.5});  // the second seed has not finished an epoch yet
+  // bp has no runs: no series
+  plot::LinePlot p = learning_curves(o);
+  std::filesystem::remove_all(o.out);
+  ASSERT_EQ(p.series.size(), 2u);
+  EXPECT_EQ(p.series[0].name, "dcl");
+  EXPECT_EQ(p.series[0].x, (std::vector<double>{1, 2}));
+  EXPECT_NEAR(p.series[0].y[0], 25.0, 1e-9);  // (20 + 30) / 2
+  EXPECT_NEAR(p.series[0].y[1], 12.0, 1e-9);  // (10 + 14) / 2
+  EXPECT_EQ(p.series[1].name, "ff");
+  EXPECT_NEAR(p.series[1].y.at(0), 50.0, 1e-9);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dcl/analysis/plots.h"
 #include "dcl/training/run_config.h"
 
 namespace dcl {
@@ -59,6 +60,11 @@ std::string schedule_text(const RunConfig& cfg);
 
 // The run directory of one method (row) and seed.
 std::string compare_run_dir(const CompareOptions& options, const std::string& method, uint64_t seed);
+
+// Every row's test error (the method's prediction) per epoch, the mean over the seeds that reached
+// that epoch, from the runs' metrics.jsonl; rows with no evaluated epoch are left out. run_compare
+// draws it as DIR/learning_curves.png.
+plot::LinePlot learning_curves(const CompareOptions& options);
 
 std::string format_compare_markdown(const CompareOptions& options, const std::vector<CompareRow>& rows);
 std::string format_compare_csv(const std::vector<CompareRow>& rows);
