@@ -155,7 +155,8 @@ void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) 
       "ll-contrec: weight of the reconstruction loss");
   add(m.supcon.temperature, "--supcon-temperature", "supcon_temperature",
       "feat, contrast, ll-cont, ll-contrec: temperature T of the SupCon loss");
-  add(m.ff.threshold, "--ff-threshold", "ff_threshold", "ff: goodness threshold per unit (the logit is the sum of squares minus units x threshold, as Hinton's)");
+  add(m.ff.threshold, "--ff-threshold", "ff_threshold",
+      "ff: goodness threshold per unit (the logit is the sum of squares minus units x threshold, as Hinton's)");
   add(m.ff.symba_alpha, "--symba-alpha", "symba_alpha", "symba: alpha of softplus(-alpha (g_pos - g_neg))");
   add(m.ff.negatives, "--ff-negatives", "ff_negatives",
       "ff, symba: negative labels, random (uniform wrong label) | hardest (the wrong label of highest goodness)");
@@ -171,7 +172,8 @@ void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) 
       "pff: scale s_y of the label context of the top block");
   add(m.pff.latent_rate, "--pff-latent-rate", "pff_latent_rate", "pff: step beta of the generative latent's inference");
   add(m.drtp.feedback_scale, "--drtp-feedback-scale", "drtp_feedback_scale",
-      "drtp: feedback matrices B ~ U[-s sqrt(6/S), s sqrt(6/S)], S = the block's outputs per sample (the authors' kaiming_uniform_)");
+      "drtp: feedback matrices B ~ U[-s sqrt(6/S), s sqrt(6/S)], S = the block's outputs per sample (the authors' "
+      "kaiming_uniform_)");
 }
 
 void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {

@@ -69,7 +69,7 @@ RunConfig row_config(const RunConfig& base, const std::string& row, const std::v
   std::stringstream ss(row);
   for (std::string part; std::getline(ss, part, ':');) parts.push_back(part);
   if (parts.empty() || parts[0].empty()) throw std::invalid_argument("--methods: an empty method in '" + row + "'");
-  method_info(parts[0]);  // the method's name is checked first
+  method_info(parts[0]);                                      // the method's name is checked first
   std::vector<std::pair<std::string, std::string>> settings;  // the row's own KEY=VALUE
   const nlohmann::json keys = base.to_json();
   for (size_t i = 1; i < parts.size(); ++i) {
@@ -189,7 +189,8 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
   // before the first run starts.
   const data::DatasetInfo& info = data::dataset_info(o.base.data);
   for (const auto& m : o.methods)
-    build_model(row_config(o.base, m, o.given), {info.channels, info.height, info.width}, info.classes, info.fc_patches);
+    build_model(row_config(o.base, m, o.given), {info.channels, info.height, info.width}, info.classes,
+                info.fc_patches);
   fs::create_directories(o.out);
   std::vector<CompareRow> rows;
   int total = int(o.methods.size()) * o.seeds, index = 0;
@@ -276,9 +277,9 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
     std::string error = r.test_errors.empty() ? "-" : fixed(r.mean_error(), 2);
     if (r.test_errors.size() > 1) error += " ± " + fixed(r.error_spread(), 2);
     out += "| " + r.method + " | " + error + " | " + (per_seed.empty() ? "-" : per_seed) + " | " +
-           optional_text(mean_of(r.best_errors), 2) + " | " + optional_text(mean_of(r.layer_errors), 2) + " | " + std::to_string(r.params) + " | " +
-           std::to_string(r.auxiliary_params) + " | " + fixed(r.peak_memory_mib, 1) + " | " +
-           fixed(r.seconds_per_epoch, 1) + " | " + r.schedule + " |";
+           optional_text(mean_of(r.best_errors), 2) + " | " + optional_text(mean_of(r.layer_errors), 2) + " | " +
+           std::to_string(r.params) + " | " + std::to_string(r.auxiliary_params) + " | " + fixed(r.peak_memory_mib, 1) +
+           " | " + fixed(r.seconds_per_epoch, 1) + " | " + r.schedule + " |";
     if (o.reference)
       out += " " + optional_text(r.reference_error, 2) + " | " + optional_text(r.reference_memory_mib, 0) + " |";
     out += "\n";
@@ -301,7 +302,8 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
 
 std::string format_compare_csv(const std::vector<CompareRow>& rows) {
   std::string out =
-      "method,seeds,test_error_mean,test_error_sd,test_errors,best_error_mean,last_block_error_mean,params,auxiliary_params,"
+      "method,seeds,test_error_mean,test_error_sd,test_errors,best_error_mean,last_block_error_mean,params,auxiliary_"
+      "params,"
       "peak_memory_mib,seconds_per_epoch,reference_error,reference_memory_mib,schedule\n";
   for (const auto& r : rows) {
     std::string per_seed;

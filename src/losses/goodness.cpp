@@ -56,7 +56,8 @@ LossOutput GoodnessLoss::forward(const torch::Tensor& h, const Target&) {
   const double units = double(h[0].numel());
   torch::Tensor g = goodness(h) * units;
   torch::Tensor pos = g.narrow(0, 0, n), neg = g.narrow(0, n, n);
-  torch::Tensor loss = rule_ == GoodnessRule::FF ? ff_loss(pos, neg, parameter_ * units) : symba_loss(pos, neg, parameter_);
+  torch::Tensor loss =
+      rule_ == GoodnessRule::FF ? ff_loss(pos, neg, parameter_ * units) : symba_loss(pos, neg, parameter_);
   if (peer_weight_ > 0) {
     torch::Tensor activity = h.narrow(0, 0, n).reshape({n, -1}).mean(0);
     if (activity.size(0) != running_means.size(0))

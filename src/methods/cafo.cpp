@@ -37,8 +37,9 @@ TrainingSchedule cafo_preset(Preset preset, Arch arch, const std::string& data) 
     s.epochs = 5000;
     s.milestones = {};
   }
-  s.source = "Graph-ZKY/CaFo README (--loss CE --num_epochs 5000 --step 0.01) and block.py (full-batch gradient "
-             "descent)";
+  s.source =
+      "Graph-ZKY/CaFo README (--loss CE --num_epochs 5000 --step 0.01) and block.py (full-batch gradient "
+      "descent)";
   s = preset_form(preset, arch, s);
   // Quick, fc: 200 full-batch steps, about the time 5 epochs of another method take.
   if (preset == Preset::Quick && arch == Arch::Fc) s.epochs = 200, s.milestones = {150};

@@ -32,8 +32,9 @@ TrainingSchedule drtp_preset(Preset preset, Arch arch, const std::string& data) 
     s.dropout = 0.05;
   }
   s.settings = {{"drtp_feedback_scale", 1.0}};
-  s.source = "ChFrenkel/DirectRandomTargetProjection main.py defaults (lr 1e-4, batch 100, 100 epochs; colour data: "
-             "lr 5e-4, 200 epochs, dropout 0.05), with Adam for their Nesterov SGD (ReLU blocks)";
+  s.source =
+      "ChFrenkel/DirectRandomTargetProjection main.py defaults (lr 1e-4, batch 100, 100 epochs; colour data: "
+      "lr 5e-4, 200 epochs, dropout 0.05), with Adam for their Nesterov SGD (ReLU blocks)";
   return preset_form(preset, arch, s);
 }
 

@@ -96,9 +96,9 @@ void build(Model& m, const BuildContext& ctx, GoodnessRule rule) {
 // from a softmax side-predictor we do not train; the argmax form, --ff-negatives hardest, measured
 // 28.0% against 24.7% test error after 2 epochs of Fashion-MNIST fc). Every block votes: Hinton
 // skips the first of his 3-4 hidden layers, which on our 2-block fc leaves one voter (27.9% against
-// 24.7%, same runs). Peer normalisation 0.03, as both sources. SymBa (no public code; its paper builds on FF's setting) takes the same
-// schedule with its α = 4. Conv nets: FF's sources have none, so the DCL paper's schedule (spec
-// section 4) with these method settings.
+// 24.7%, same runs). Peer normalisation 0.03, as both sources. SymBa (no public code; its paper
+// builds on FF's setting) takes the same schedule with its α = 4 and no peer normalisation. Conv
+// nets: FF's sources have none, so the DCL paper's schedule (spec section 4) with these settings.
 TrainingSchedule ff_preset(Preset preset, Arch arch, const std::string& data, bool symba) {
   TrainingSchedule s = paper_schedule(arch, data);
   if (arch == Arch::Fc) {
@@ -110,8 +110,9 @@ TrainingSchedule ff_preset(Preset preset, Arch arch, const std::string& data, bo
     s.epochs = 100;
     s.lr_schedule = LrSchedule::Cooldown;
     s.milestones = {};
-    s.source = "Hinton's FF Matlab code via loeweX/Forward-Forward config.yaml (SGD 1e-3, batch 100, 100 epochs, "
-               "linear cool-down)";
+    s.source =
+        "Hinton's FF Matlab code via loeweX/Forward-Forward config.yaml (SGD 1e-3, batch 100, 100 epochs, "
+        "linear cool-down)";
   }
   s.settings = {{"ff_negatives", "random"}, {"ff_first_scoring_block", 0}};
   if (symba) {

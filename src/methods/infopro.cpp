@@ -29,7 +29,8 @@ TrainingSchedule infopro_preset(Preset preset, Arch arch, const std::string& dat
 MethodInfo infopro(const std::string& name, const std::string& description, bool reconstruct) {
   std::vector<std::string> settings = {"supcon_temperature"};
   if (reconstruct) settings.push_back("ll_recon_weight");
-  return {name, description, settings, [=](Model& m, const BuildContext& ctx) {
+  return {name, description, settings,
+          [=](Model& m, const BuildContext& ctx) {
             InfoProOptions o;
             o.temperature = ctx.settings.supcon.temperature;
             o.reconstruct = reconstruct;

@@ -23,21 +23,23 @@ TrainingSchedule local_error_preset(Preset preset, Arch arch, const std::string&
   s.gamma = 0.25;
   static const std::map<std::string, std::pair<double, double>> dropout = {
       // data: {vgg8b, mlp}
-      {"mnist", {0.2, 0.1}},    {"fmnist", {0.1, 0.025}},  {"kmnist", {0.3, 0.2}}, {"cifar10", {0.2, 0}},
-      {"cifar100", {0.05, 0}}, {"cifar20", {0.05, 0}}, {"svhn", {0.3, 0}},    {"stl10", {0.1, 0}}};
+      {"mnist", {0.2, 0.1}},   {"fmnist", {0.1, 0.025}}, {"kmnist", {0.3, 0.2}}, {"cifar10", {0.2, 0}},
+      {"cifar100", {0.05, 0}}, {"cifar20", {0.05, 0}},   {"svhn", {0.3, 0}},     {"stl10", {0.1, 0}}};
   auto it = dropout.find(data);
   double vgg = it == dropout.end() ? 0 : it->second.first, mlp = it == dropout.end() ? 0 : it->second.second;
   s.dropout = arch == Arch::Vgg8b ? vgg : arch == Arch::Fc ? mlp : 0;
   if (bpf) s.settings = {{"ll_beta", 0.01}};
-  s.source = "anokland/local-loss run_experiments.sh and train.py (Adam 5e-4, batch 128, x0.25 at 4 milestones, "
-             "dropout per dataset)";
+  s.source =
+      "anokland/local-loss run_experiments.sh and train.py (Adam 5e-4, batch 128, x0.25 at 4 milestones, "
+      "dropout per dataset)";
   return preset_form(preset, arch, s);
 }
 
 MethodInfo local_error(const std::string& name, const std::string& description, bool pred, bool sim, bool bpf) {
   std::vector<std::string> settings;
   if (pred && sim) settings = {"ll_beta"};
-  return {name, description, settings, [=](Model& m, const BuildContext& ctx) {
+  return {name, description, settings,
+          [=](Model& m, const BuildContext& ctx) {
             LocalErrorOptions o;
             o.classes = ctx.classes;
             o.pred = pred;

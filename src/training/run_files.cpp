@@ -114,7 +114,8 @@ nlohmann::json best_test_results(const std::string& dir) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("test") || !j["test"].is_object()) continue;
     const nlohmann::json& test = j["test"];
-    if (test.contains("head_accuracy") && test["head_accuracy"].is_number() && test["head_accuracy"].get<double>() > head) {
+    if (test.contains("head_accuracy") && test["head_accuracy"].is_number() &&
+        test["head_accuracy"].get<double>() > head) {
       head = test["head_accuracy"].get<double>();
       best["best_test_error"] = 100.0 * (1.0 - head);
       best["best_test_epoch"] = j.value("epoch", 0);

@@ -82,8 +82,7 @@ TEST(GoodnessLoss, SplitsTheBatchIntoPositivesThenNegativesWithLogitsOnTheSumOfS
   // Hinton's goodness is the sum of squares over the D = 6 units, against θ per unit times D.
   torch::Tensor sum_pos = pos.pow(2).sum(1), sum_neg = neg.pow(2).sum(1);
   EXPECT_NEAR(ff.forward(h, Target{}).loss.item<double>(), ff_loss(sum_pos, sum_neg, 1.5 * 6).item<double>(), 1e-12);
-  EXPECT_NEAR(symba.forward(h, Target{}).loss.item<double>(), symba_loss(sum_pos, sum_neg, 4.0).item<double>(),
-              1e-12);
+  EXPECT_NEAR(symba.forward(h, Target{}).loss.item<double>(), symba_loss(sum_pos, sum_neg, 4.0).item<double>(), 1e-12);
 }
 
 TEST(GoodnessLoss, PeerNormalisationPullsEveryUnitsRunningMeanTowardsTheLayersMean) {

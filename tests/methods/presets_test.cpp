@@ -101,7 +101,7 @@ TEST(Presets, FFTakesHintonsScheduleOnFcAndTheFlagsGivenStillWin) {
   EXPECT_EQ(c.batch_size, 100);
   EXPECT_EQ(c.epochs, 100);
   EXPECT_EQ(c.lr_schedule, LrSchedule::Cooldown);
-  EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.5);                     // given
+  EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.5);                       // given
   EXPECT_EQ(c.methods.ff.negatives, NegativeLabels::Hardest);  // given
   RunConfig pff;
   pff.method = "pff";

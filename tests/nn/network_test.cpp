@@ -70,6 +70,6 @@ TEST(Networks, TheFcHeadReluOfTheAuthorsCodeMakesEveryLogitNonNegative) {
   EXPECT_EQ(plain->parameter_count(), relu->parameter_count());  // no parameters of its own
   torch::Tensor x = torch::randn({64, 1, 28, 28});
   torch::Tensor a = plain->forward(x), b = relu->forward(x);
-  EXPECT_TRUE(a.lt(0).any().item<bool>());  // without it some logits are negative ...
+  EXPECT_TRUE(a.lt(0).any().item<bool>());       // without it some logits are negative ...
   EXPECT_TRUE(torch::equal(b, a.clamp_min(0)));  // ... with it they are clipped at 0, nothing else
 }

@@ -43,7 +43,8 @@ TEST(RunFiles, TheBestEpochIsFoundAsTheAuthorsCodeKeepsIt) {
   dcl::data::test::TempDir dir;
   EXPECT_TRUE(best_test_results(dir.path()).empty());
   auto line = [&](int epoch, double head, double layer) {
-    append_metrics_line(dir.path(), {{"epoch", epoch}, {"test", {{"head_accuracy", head}, {"layer_accuracy", {0.1, layer}}}}});
+    append_metrics_line(dir.path(),
+                        {{"epoch", epoch}, {"test", {{"head_accuracy", head}, {"layer_accuracy", {0.1, layer}}}}});
   };
   line(1, 0.80, 0.70);
   line(2, 0.86, 0.84);
