@@ -172,6 +172,8 @@ std::string schedule_text(const RunConfig& c) {
   out += ", batch " + std::to_string(c.batch_size) + ", " + std::to_string(c.epochs) + " epochs";
   if (c.lr_schedule == LrSchedule::Cooldown) {
     out += " (linear cool-down)";
+  } else if (c.lr_schedule == LrSchedule::Cosine) {
+    out += " (cosine, warm-up)";
   } else if (!c.milestones.empty()) {
     std::string at;
     for (int m : c.milestones) at += (at.empty() ? "" : ",") + std::to_string(m);
@@ -219,8 +221,9 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
       }
       if (summary.contains("test_error") && summary["test_error"].is_number())
         row.test_errors.push_back(summary["test_error"].get<double>());
-      if (summary.contains("best_test_error") && summary["best_test_error"].is_number())
-        row.best_errors.push_back(summary["best_test_error"].get<double>());
+      // From the run's metrics, so that runs finished before summaries kept it count too.
+      nlohmann::json best = best_test_results(cfg.out);
+      if (best.contains("best_test_error")) row.best_errors.push_back(best["best_test_error"].get<double>());
       if (summary.contains("last_layer_accuracy") && summary["last_layer_accuracy"].is_number())
         row.layer_errors.push_back(100.0 * (1.0 - summary["last_layer_accuracy"].get<double>()));
       row.params = summary.value("params", int64_t(0));

@@ -1,4 +1,5 @@
 // `dcl compare`'s learning curves: every row's test error per epoch, read back from its runs.
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -36,7 +37,9 @@ plot::LinePlot learning_curves(const CompareOptions& o) {
     }
     if (!s.x.empty()) p.series.push_back(s);
   }
-  p.markers = true;
+  size_t longest = 0;
+  for (const auto& s : p.series) longest = std::max(longest, s.x.size());
+  p.markers = longest <= 60;  // past that the markers only blur the line
   return p;
 }
 

@@ -115,7 +115,8 @@ StepProfile profile_step(Model& model, const torch::Tensor& x, const torch::Tens
   p.phases = std::move(kept);
   for (auto& [key, value] : clock.totals)
     p.ops.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), value.first, value.second});
-  std::sort(p.ops.begin(), p.ops.end(), [](const OpSample& a, const OpSample& b) { return a.self_seconds > b.self_seconds; });
+  std::sort(p.ops.begin(), p.ops.end(),
+            [](const OpSample& a, const OpSample& b) { return a.self_seconds > b.self_seconds; });
   return p;
 }
 
@@ -150,9 +151,9 @@ std::string format_profile(const std::string& method, const StepProfile& p, int 
     if (stage == "(schedule)")
       std::snprintf(line, sizeof line, "%-12s %49.1f | %9.1f %9.1f\n", stage.c_str(), total, mib(held), mib(peak[D]));
     else
-      std::snprintf(line, sizeof line, "%-12s %9.1f %9.1f %9.1f %9.1f %9.1f | %9.1f %9.1f %9.1f %9.1f\n",
-                    stage.c_str(), ms[F], ms[L], ms[B], ms[S], total, mib(held), mib(std::max(peak[F], peak[L])),
-                    mib(peak[B]), mib(peak[S]));
+      std::snprintf(line, sizeof line, "%-12s %9.1f %9.1f %9.1f %9.1f %9.1f | %9.1f %9.1f %9.1f %9.1f\n", stage.c_str(),
+                    ms[F], ms[L], ms[B], ms[S], total, mib(held), mib(std::max(peak[F], peak[L])), mib(peak[B]),
+                    mib(peak[S]));
     out += line;
   }
   // Operators summed over stages, by phase.
@@ -171,7 +172,8 @@ std::string format_profile(const std::string& method, const StepProfile& p, int 
     rows.emplace_back(value.first, line);
   }
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::snprintf(line, sizeof line, "top operators by self time (all stages; %.1f ms of operators in all):\n  %-9s %-52s %9s %8s %7s\n",
+  std::snprintf(line, sizeof line,
+                "top operators by self time (all stages; %.1f ms of operators in all):\n  %-9s %-52s %9s %8s %7s\n",
                 1e3 * all, "phase", "operator", "ms", "share", "calls");
   out += line;
   for (size_t i = 0; i < rows.size() && int(i) < top_ops; ++i) out += rows[i].second;

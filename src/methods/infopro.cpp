@@ -9,7 +9,7 @@ namespace {
 
 // --preset paper: InfoPro's CIFAR/SVHN training (blackfeather-wang/InfoPro-Pytorch train.py,
 // comand.sh): SGD with momentum 0.9 (theirs Nesterov's), weight decay 1e-4, batch 1024, lr 0.8,
-// 160 epochs on a cosine schedule (their 10-epoch warm-up left out), no dropout; STL-10 batch 128,
+// 160 epochs on their cosine schedule with its 10-epoch warm-up, no dropout; STL-10 batch 128,
 // lr 0.1; λ = 5 (their ixx for ResNet-32, K = 2). InfoPro reports no MNIST-family runs: the same
 // settings there.
 TrainingSchedule infopro_preset(Preset preset, Arch arch, const std::string& data) {

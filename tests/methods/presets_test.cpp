@@ -139,8 +139,12 @@ TEST(Presets, LearningRateSchedules) {
   EXPECT_DOUBLE_EQ(scheduled_lr(1.0, LrSchedule::Cooldown, 0.5, {}, 5, 10), 1.0);
   EXPECT_DOUBLE_EQ(scheduled_lr(1.0, LrSchedule::Cooldown, 0.5, {}, 8, 10), 0.4);
   EXPECT_DOUBLE_EQ(scheduled_lr(1.0, LrSchedule::Cooldown, 0.5, {}, 9, 10), 0.2);
-  // cosine: half a cosine, ignoring the milestones
-  EXPECT_DOUBLE_EQ(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 0, 160), 0.8);
-  EXPECT_NEAR(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 80, 160), 0.4, 1e-12);
-  EXPECT_NEAR(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 120, 160), 0.4 * (1 - std::sqrt(0.5)), 1e-12);
+  // cosine (InfoPro's, 1-based epochs e): warm-up from 0.01, then half a cosine; milestones ignored
+  const double pi = std::acos(-1.0);
+  EXPECT_DOUBLE_EQ(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 0, 160), 0.01);
+  EXPECT_NEAR(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 4, 160),
+              0.4 * (1 + std::cos(pi * 5 / 160)) * 0.4 + 0.01 * 0.6, 1e-12);
+  EXPECT_NEAR(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 79, 160), 0.4, 1e-12);
+  EXPECT_NEAR(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 119, 160), 0.4 * (1 - std::sqrt(0.5)), 1e-12);
+  EXPECT_DOUBLE_EQ(scheduled_lr(1e-3, LrSchedule::Cosine, 0.5, {}, 0, 160), 1e-3);  // never warmed down
 }

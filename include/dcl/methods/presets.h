@@ -20,7 +20,7 @@ const std::vector<std::string>& names_of<Preset>();  // none, quick, paper
 
 // How the learning rate moves over the epochs: step (MultiStep: times gamma after each milestone),
 // cooldown (constant for the first half, then linearly down: Hinton's FF) or cosine (half a cosine
-// from lr towards 0: InfoPro).
+// from lr towards 0 after a 10-epoch linear warm-up: InfoPro).
 enum class LrSchedule { Step, Cooldown, Cosine };
 template <>
 const std::vector<std::string>& names_of<LrSchedule>();  // step, cooldown, cosine
