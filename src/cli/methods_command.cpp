@@ -14,6 +14,10 @@ void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       std::string flags;
       for (const auto& key : m.settings) flags += (flags.empty() ? "" : " ") + flag_of(key);
       if (!flags.empty()) std::printf("%-11s settings: %s\n", "", flags.c_str());
+      // Where --preset paper's numbers come from (fc on Fashion-MNIST; other networks and data
+      // may differ, as the method's file says).
+      std::printf("%-11s paper preset (fc, fmnist): %s\n", "",
+                  method_preset(m, Preset::Paper, Arch::Fc, "fmnist").source.c_str());
     }
     return 0;
   });

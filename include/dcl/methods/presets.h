@@ -39,7 +39,8 @@ struct TrainingSchedule {
   int fc_width = 0;  // 0 = the spec's width
   // The method's own settings under this preset: config.json keys and their values.
   nlohmann::json settings = nlohmann::json::object();
-  // Where the numbers come from (paper section or repository path), or what was chosen and why.
+  // Where the numbers come from (paper section or repository path): `dcl methods` and `dcl train
+  // --preset` print it.
   std::string source;
 };
 
