@@ -84,8 +84,7 @@ void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.lr_schedule, "--lr-schedule", "lr_schedule",
       "step (MultiStep: times --gamma after each of --milestones) | cooldown (constant for the first half of "
       "--epochs, then linearly down: Hinton's FF) | cosine (InfoPro's: a 10-epoch linear warm-up from 0.01 or --lr if "
-      "smaller, then half "
-      "a cosine from --lr towards 0)");
+      "smaller, then half a cosine from --lr towards 0)");
   add(c.gamma, "--gamma", "gamma", "MultiStep learning-rate decay factor");
   add(c.milestones, "--milestones", "milestones", "Epochs after which the learning rate is multiplied by gamma");
   add(c.limit_train, "--limit-train", "limit_train", "Use only the first N training images (0 = all)");
