@@ -48,8 +48,9 @@ TEST(CompareE2E, WritesBothTablesSkipsFinishedRunsAndResumesInterruptedOnes) {
   EXPECT_NE(csv.find("\nbp,1,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\ncafo,1,"), std::string::npos) << csv;
   // The learning curves beside the tables, unless this dcl was built without figures.
-  if (second.output.find("built without figures") == std::string::npos)
+  if (second.output.find("built without figures") == std::string::npos) {
     EXPECT_EQ(read_file(dir + "/learning_curves.png").substr(1, 3), "PNG") << second.output;
+  }
   // Given a third time: nothing trains, the same tables come out.
   std::string summary = read_file(dir + "/cafo-seed1/summary.json");
   CliResult third = run_dcl(args);
