@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
-# Installs every Debian package the project needs. Idempotent; uses sudo only when not root.
+# Installs the Debian packages the project needs. Idempotent; uses sudo only when not root.
+# DCL_DEPS=build installs what building and running `dcl` needs (scripts/quickstart.sh); the
+# default, DCL_DEPS=all, adds what the tests need (GoogleTest, clang for the fuzz targets,
+# Chromium for the report's render test, ip for the two-namespace test).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev                 # LibTorch 1.13 (CPU)
   libgloo-dev                  # Gloo's headers: c10d's ProcessGroupGloo (data-parallel jobs)
-  iproute2                     # ip netns: the two-namespace data-parallel test
   libopenblas0-pthread         # optimised BLAS: ~10x faster than the reference libblas3
   libcli11-dev nlohmann-json3-dev libfmt-dev
   zlib1g-dev libmatio-dev libcurl4-openssl-dev libssl-dev libarchive-dev
-  libgtest-dev clang libclang-rt-14-dev   # clang + libFuzzer for the parser fuzz targets
-  python3                      # local HTTP server used by the download tests
   libplplot-dev plplot-driver-cairo fonts-dejavu-core libpng-dev   # dcl analyze's figures (PNG)
   libjs-chart.js               # dcl report's charts, inlined into the page
-  chromium                     # the report's render test (headless)
   dataset-fashion-mnist        # the default real dataset
 )
+case "${DCL_DEPS:-all}" in
+  build) ;;
+  all)
+    packages+=(
+      libgtest-dev
+      clang libclang-rt-14-dev   # clang + libFuzzer for the parser fuzz targets
+      python3                    # local HTTP server used by the download tests
+      chromium                   # the report's render test (headless)
+      iproute2                   # ip netns: the two-namespace data-parallel test
+    )
+    ;;
+  *) echo "install-deps: DCL_DEPS must be build or all, not '$DCL_DEPS'" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,5 +3,7 @@
 # 2 cores), then prints the final test error. The run directory is runs/quickstart-<time>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+# Only what it runs: the dcl program, without the tests or their packages (scripts/test.sh adds
+# them later and reuses everything built here).
+DCL_DEPS=build BUILD_TARGETS=dcl bash scripts/build.sh -DDCL_BUILD_TESTS=OFF
 ./build/dcl train --data fmnist --arch fc --method dcl --preset quick --out "runs/quickstart-$(date +%Y%m%d-%H%M%S)"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${TORCH:-debian}" = pypi ]; then BUILD_DIR=${BUILD_DIR:-build-torch2}; else BUILD_DIR=${BUILD_DIR:-build}; fi
-cmake_args=()
+cmake_args=(-DDCL_BUILD_TESTS=ON)  # on again after scripts/quickstart.sh
 case "${CI:-}" in
   "" | 0 | false) ;;
   *) cmake_args+=(-DDCL_WERROR=ON) ;;

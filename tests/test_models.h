@@ -11,7 +11,7 @@
 
 namespace test_models {
 
-inline dcl::RunConfig config(const std::string& method, dcl::Arch arch = dcl::Arch::Fc) {
+inline dcl::RunConfig config(const std::string& method, const std::string& arch = "fc") {
   dcl::RunConfig c;
   c.method = method;
   c.arch = arch;
@@ -24,7 +24,7 @@ inline dcl::Model model(const dcl::RunConfig& c, dcl::InputShape in = {1, 28, 28
   return dcl::build_model(c, in, 10);
 }
 
-inline dcl::Model model(const std::string& method, dcl::Arch arch = dcl::Arch::Fc, dcl::InputShape in = {1, 28, 28},
+inline dcl::Model model(const std::string& method, const std::string& arch = "fc", dcl::InputShape in = {1, 28, 28},
                         uint64_t seed = 11) {
   return model(config(method, arch), in, seed);
 }

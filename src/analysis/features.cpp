@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "dcl/analysis/label_structure.h"
+#include "dcl/report/label_structure.h"
 #include "dcl/data/augment.h"
 #include "dcl/losses/dictionary_loss.h"
 #include "dcl/stages/readout.h"
+#include "dcl/methods/method.h"
 
 namespace dcl::analysis {
 
@@ -67,11 +68,12 @@ torch::Tensor display_images(const data::ImageSet& set, const std::vector<int64_
 }
 
 torch::Tensor label_embeddings(Model& model, const std::string& method) {
-  for (auto& entry : model.shared)
-    if (auto dictionary = std::dynamic_pointer_cast<DictionaryImpl>(entry.second))
-      return dictionary->embeddings.detach();
-  throw std::invalid_argument("the run's method '" + method +
-                              "' has no label embeddings: this analysis needs a dcl or dcl-s run");
+  if (method_info(method).abilities.label_embeddings)
+    for (auto& entry : model.shared)
+      if (auto dictionary = std::dynamic_pointer_cast<DictionaryImpl>(entry.second))
+        return dictionary->embeddings.detach();
+  throw std::invalid_argument("the run's method '" + method + "' has no label embeddings: this analysis needs a run of " +
+                              method_names_where([](const MethodInfo& m) { return m.abilities.label_embeddings; }));
 }
 
 std::vector<double> embedding_similarity(Model& model, const std::string& method, int block, int* classes) {

@@ -4,10 +4,11 @@
 
 #include "dcl/analysis/analyses.h"
 #include "dcl/analysis/analysis_output.h"
-#include "dcl/analysis/confusion.h"
+#include "dcl/report/confusion.h"
 #include "dcl/analysis/features.h"
-#include "dcl/analysis/plots.h"
+#include "dcl/report/plots.h"
 #include "dcl/training/saved_run.h"
+#include "dcl/methods/method.h"
 
 namespace dcl::analysis {
 
@@ -19,7 +20,7 @@ nlohmann::json analyze_confusion(const ConfusionOptions& o) {
   Predictions p = predict_set(run.model, run.splits.test, *run.info, run.device, o.block,
                               o.limit > 0 ? o.limit : run.cfg.limit_test);
   std::vector<int64_t> counts = confusion_counts(p.truth, p.predicted, z);
-  std::string what = run.cfg.method + " " + name_of(run.cfg.arch) + " on " + run.cfg.data;
+  std::string what = run.cfg.method + " " + run.cfg.arch + " on " + run.cfg.data;
   std::string predictor =
       o.block < 0 ? "the run's prediction" : "block " + std::to_string(o.block) + "'s dictionary prediction";
 
@@ -63,7 +64,7 @@ nlohmann::json analyze_confusion(const ConfusionOptions& o) {
   out.write_json("confusion.json", result);
 
   // Figure 7 needs label embeddings: dictionary methods only.
-  if (run.cfg.method != "dcl" && run.cfg.method != "dcl-s") {
+  if (!method_info(run.cfg.method).abilities.label_embeddings) {
     result["similarity"] = "not computed: the method '" + run.cfg.method + "' has no label embeddings";
     std::fprintf(stderr, "confusion vs similarity: skipped (%s has no label embeddings)\n", run.cfg.method.c_str());
     return result;

@@ -4,8 +4,8 @@
 #include "dcl/analysis/analyses.h"
 #include "dcl/analysis/analysis_output.h"
 #include "dcl/analysis/features.h"
-#include "dcl/analysis/label_structure.h"
-#include "dcl/analysis/plots.h"
+#include "dcl/report/label_structure.h"
+#include "dcl/report/plots.h"
 #include "dcl/training/saved_run.h"
 
 namespace dcl::analysis {
@@ -41,7 +41,7 @@ nlohmann::json analyze_embeddings(const EmbeddingsOptions& o) {
         breaks.push_back(k);
   }
   plot::Heatmap h;
-  std::string what = run.cfg.method + " " + name_of(run.cfg.arch) + " on " + run.cfg.data;
+  std::string what = run.cfg.method + " " + run.cfg.arch + " on " + run.cfg.data;
   if (o.embedding_block >= 0) what += ", block " + std::to_string(o.embedding_block) + "'s view map_l(t)";
   h.title = "Cosine similarity of the label embeddings: " + what;
   h.x_label = h.y_label = grouped ? "label (by group)" : "label (dendrogram order)";

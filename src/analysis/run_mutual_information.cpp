@@ -8,7 +8,7 @@
 #include "dcl/analysis/analyses.h"
 #include "dcl/analysis/analysis_output.h"
 #include "dcl/analysis/features.h"
-#include "dcl/analysis/plots.h"
+#include "dcl/report/plots.h"
 #include "dcl/training/saved_run.h"
 
 namespace dcl::analysis {
@@ -94,7 +94,7 @@ nlohmann::json analyze_mutual_information(const MutualInformationOptions& o) {
       sr.x.push_back(double(d)), sr.y.push_back(ir.bound);
     }
     if (train.depth_names.size() > depth_axis.size()) depth_axis = train.depth_names;
-    per_run.push_back({{"run", dir}, {"method", run.cfg.method}, {"arch", name_of(run.cfg.arch)}, {"depths", depths}});
+    per_run.push_back({{"run", dir}, {"method", run.cfg.method}, {"arch", run.cfg.arch}, {"depths", depths}});
     lp.series.push_back(std::move(sy));
     lp.series.push_back(std::move(sr));
   }

@@ -4,9 +4,10 @@
 #include "dcl/analysis/analyses.h"
 #include "dcl/analysis/analysis_output.h"
 #include "dcl/analysis/features.h"
-#include "dcl/analysis/plots.h"
+#include "dcl/report/plots.h"
 #include "dcl/analysis/saliency.h"
 #include "dcl/training/saved_run.h"
+#include "dcl/methods/method.h"
 
 namespace dcl::analysis {
 
@@ -15,11 +16,14 @@ namespace {
 // Picks block `wanted` (-1: the last) among the blocks with a dictionary loss.
 size_t dictionary_block(const std::vector<BlockOutput>& blocks, int wanted, const std::string& method) {
   std::vector<size_t> usable;
-  for (size_t l = 0; l < blocks.size(); ++l)
-    if (dynamic_cast<DictionaryLoss*>(blocks[l].loss)) usable.push_back(l);
+  if (method_info(method).abilities.label_embeddings)
+    for (size_t l = 0; l < blocks.size(); ++l)
+      if (dynamic_cast<DictionaryLoss*>(blocks[l].loss)) usable.push_back(l);
   if (usable.empty())
-    throw std::invalid_argument("saliency needs a dictionary method (dcl, dcl-s); this run's method is '" + method +
-                                "'");
+    throw std::invalid_argument(
+        "saliency needs a dictionary method (" +
+        method_names_where([](const MethodInfo& m) { return m.abilities.label_embeddings; }) +
+        "); this run's method is '" + method + "'");
   if (wanted < 0) return usable.back();
   if (std::find(usable.begin(), usable.end(), size_t(wanted)) == usable.end())
     throw std::invalid_argument("--block " + std::to_string(wanted) + ": the run's blocks are 0.." +
@@ -115,8 +119,8 @@ nlohmann::json analyze_saliency(const SaliencyOptions& o) {
       }
     }
   }
-  std::string title = run.cfg.method + " " + name_of(run.cfg.arch) + " on " + run.cfg.data + ", " + blocks[l].name;
-  std::string caption = "Saliency of " + blocks[l].name + " (" + run.cfg.method + ", " + name_of(run.cfg.arch) + "): " +
+  std::string title = run.cfg.method + " " + run.cfg.arch + " on " + run.cfg.data + ", " + blocks[l].name;
+  std::string caption = "Saliency of " + blocks[l].name + " (" + run.cfg.method + ", " + run.cfg.arch + "): " +
                         (spatial ? "<h_k, pool(t_z)> over positions k for the top-1 and top-2 labels, upsampled"
                                  : "<h_k, pool(t_z)> over patches k for the top-1 and top-2 labels");
   if (spatial) {

@@ -3,7 +3,7 @@
 
 #include "commands.h"
 #include "dcl/analysis/analyses.h"
-#include "dcl/analysis/html_report.h"
+#include "dcl/report/html_report.h"
 #include "dcl/experiments/compare.h"
 
 namespace dcl::cli {

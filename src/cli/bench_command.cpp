@@ -12,8 +12,8 @@
 #include "dcl/experiments/bench.h"
 #include "dcl/experiments/schedule_bench.h"
 #include "dcl/methods/method.h"
-#include "dcl/training/distributed.h"
-#include "dcl/training/launcher.h"
+#include "dcl/runtime/distributed.h"
+#include "dcl/runtime/launcher.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
 
@@ -47,7 +47,7 @@ int schedule_bench(const RunConfig& c, const std::string& input, const std::stri
       write_file_atomic(result, schedule_bench_json(rows).dump() + "\n");
     return 0;
   }
-  std::fprintf(stderr, "bench: %s, input %s, global batch %d, %d threads in all\n", name_of(c.arch).c_str(),
+  std::fprintf(stderr, "bench: %s, input %s, global batch %d, %d threads in all\n", c.arch.c_str(),
                input.c_str(), c.batch_size, o.threads);
   auto rows = run_schedule_bench(o);
   if (nproc > 1) {
@@ -82,7 +82,7 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   static int steps = 10, warmup = 2, classes = 10;
   static bool json = false, profile = false;
   static int top_ops = 25;
-  c.arch = Arch::Vgg8b;
+  c.arch = "vgg8b";
   c.batch_size = 128;
   auto* bench =
       app.add_subcommand("bench", "Step time, throughput, peak memory and parameters per method (synthetic data)");
@@ -141,7 +141,7 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) o.methods.push_back(method_info(m).name);  // every name checked before the first
     int threads = configure_threads(c.threads);
-    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", name_of(c.arch).c_str(),
+    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", c.arch.c_str(),
                  input.c_str(), c.batch_size, threads, c.device.c_str());
     auto rows = run_bench(o);
     if (json)

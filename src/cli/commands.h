@@ -8,7 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "dcl/enum_names.h"
+#include "dcl/util/enum_names.h"
 #include "dcl/training/run_config.h"
 
 namespace dcl::cli {
@@ -71,7 +71,7 @@ void add_schedule_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
 // The model and its optimiser (`train`, `bench`, `compare`).
 void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
 // Every method's own settings (part of the model options).
-void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields);
+void add_method_options(CLI::App* cmd, SettingValues& values, OptionFields& fields);
 // Data, schedule and budget (`train`, `compare`).
 void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields);
 

@@ -53,7 +53,7 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
         if (std::find(o.methods.begin(), o.methods.end(), row) == o.methods.end()) o.methods.push_back(row);
     o.seeds = seeds;
     o.reference = reference;
-    o.out = c.out.empty() ? "runs/compare-" + c.data + "-" + name_of(c.arch) : c.out;
+    o.out = c.out.empty() ? "runs/compare-" + c.data + "-" + c.arch : c.out;
     auto rows = run_compare(o);
     if (rows.empty()) {
       std::fprintf(stderr, "stopped: give the same command again to continue\n");

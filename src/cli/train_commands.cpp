@@ -6,8 +6,8 @@
 #include "commands.h"
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
-#include "dcl/training/distributed.h"
-#include "dcl/training/launcher.h"
+#include "dcl/runtime/distributed.h"
+#include "dcl/runtime/launcher.h"
 #include "dcl/training/run_config.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
@@ -118,7 +118,19 @@ void add_schedule_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
 
 void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
-  add(c.arch, "--arch", "arch", "Network: " + join_names(names_of<Arch>()));
+  std::string archs;
+  for (const ArchInfo& a : architectures()) archs += "\n  " + a.name + ": " + a.description + " (inputs: " + a.inputs + ")";
+  add(c.arch, "--arch", "arch", "Network:" + archs);
+  fields.back().first->type_name("NAME")->check(CLI::Validator(
+      [](std::string& name) {
+        try {
+          arch_info(name);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      },
+      ""));
   add(c.optimizer.kind, "--optimizer", "optimizer", "Optimiser: adamw | adam | sgd");
   add(c.optimizer.lr, "--lr", "lr", "Learning rate");
   add(c.optimizer.weight_decay, "--weight-decay", "weight_decay", "Weight decay");
@@ -143,38 +155,32 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add_method_options(cmd, c.methods, fields);
 }
 
-void add_method_options(CLI::App* cmd, MethodSettings& m, OptionFields& fields) {
-  auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
-  add(m.dictionary.init, "--dict-init", "dict_init", "dcl, dcl-s: dictionary init, normal | orthogonal");
-  add(m.dictionary.map, "--dict-map", "dict_map",
-      "dcl, dcl-s: dictionary to block width, pool (adaptive avg pool) | linear (learned)");
-  add(m.dictionary.similarity, "--similarity", "similarity", "dcl, dcl-s: dot | cos (cos divides by --temperature)");
-  add(m.dictionary.temperature, "--temperature", "temperature", "dcl, dcl-s: temperature of the cos similarity");
-  add(m.local_learning.beta, "--ll-beta", "ll_beta",
-      "ll-predsim, ll-bpf: weight of the sim loss, (1 - beta) pred + beta sim");
-  add(m.local_learning.recon_weight, "--ll-recon-weight", "ll_recon_weight",
-      "ll-contrec: weight of the reconstruction loss");
-  add(m.supcon.temperature, "--supcon-temperature", "supcon_temperature",
-      "feat, contrast, ll-cont, ll-contrec: temperature T of the SupCon loss");
-  add(m.ff.threshold, "--ff-threshold", "ff_threshold",
-      "ff: goodness threshold per unit (the logit is the sum of squares minus units x threshold, as Hinton's)");
-  add(m.ff.symba_alpha, "--symba-alpha", "symba_alpha", "symba: alpha of softplus(-alpha (g_pos - g_neg))");
-  add(m.ff.negatives, "--ff-negatives", "ff_negatives",
-      "ff, symba: negative labels, random (uniform wrong label) | hardest (the wrong label of highest goodness)");
-  add(m.ff.peer_norm, "--ff-peer-norm", "ff_peer_norm",
-      "ff, symba: weight of peer normalisation, each unit's running mean activity on the positives pulled "
-      "towards the layer's mean (Hinton 2022; 0 = off)");
-  add(m.ff.first_scoring_block, "--ff-first-scoring-block", "ff_first_scoring_block",
-      "ff, symba: first block whose goodness votes in the prediction");
-  add(m.pff.steps, "--pff-steps", "pff_steps", "pff: settling steps K per batch");
-  add(m.pff.damping, "--pff-damping", "pff_damping", "pff: damping alpha of the settling update");
-  add(m.pff.threshold, "--pff-threshold", "pff_threshold", "pff: goodness threshold on the mean squared activation");
-  add(m.pff.label_scale, "--pff-label-scale", "pff_label_scale",
-      "pff: scale s_y of the label context of the top block");
-  add(m.pff.latent_rate, "--pff-latent-rate", "pff_latent_rate", "pff: step beta of the generative latent's inference");
-  add(m.drtp.feedback_scale, "--drtp-feedback-scale", "drtp_feedback_scale",
-      "drtp: feedback matrices B ~ U[-s sqrt(6/S), s sqrt(6/S)], S = the block's outputs per sample (the authors' "
-      "kaiming_uniform_)");
+void add_method_options(CLI::App* cmd, SettingValues& values, OptionFields& fields) {
+  for (const Setting& setting : all_settings()) {
+    std::string help = methods_reading(setting.key) + ": " + setting.help;
+    if (setting.type == SettingType::Choice) help += " (" + join_names(setting.choices) + ")";
+    CLI::Option* option = nullptr;
+    if (setting.type == SettingType::Switch) {
+      // On when given; --flag=false turns it off (CLI11 counts a false value as -1).
+      option = cmd->add_flag_function(
+          setting.flag(), [&values, key = setting.key](int64_t count) { values.set(key, count > 0); }, help);
+      option->default_str(setting.default_value.dump());
+    } else {
+      auto parse = [&values, &setting](const std::string& text) {
+        try {
+          values.set(setting.key, setting.parse(text));
+        } catch (const std::invalid_argument& e) {
+          throw CLI::ValidationError(e.what());
+        }
+      };
+      std::string shown = setting.default_value.is_string() ? setting.default_value.get<std::string>()
+                                                            : setting.default_value.dump();
+      option = cmd->add_option_function<std::string>(setting.flag(), parse, help)->default_str(shown);
+      option->type_name(setting.type == SettingType::Choice ? "NAME" : setting.type == SettingType::Integer ? "INT"
+                                                                                                            : "FLOAT");
+    }
+    fields.emplace_back(option, setting.key);
+  }
 }
 
 void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
@@ -209,7 +215,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
       cfg = resumed_config(read_run_config(f.resume + "/config.json"), cfg, given, f.resume);
     } else {
       if (cfg.out.empty())
-        cfg.out = "runs/" + cfg.data + "-" + name_of(cfg.arch) + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
+        cfg.out = "runs/" + cfg.data + "-" + cfg.arch + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
       apply_preset(cfg, given);
       if (cfg.preset != Preset::None)
         std::fprintf(stderr, "preset %s: %s\n", name_of(cfg.preset).c_str(),

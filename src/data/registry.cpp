@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "dcl/data/readers.h"
+#include "dcl/util/names.h"
 
 namespace dcl::data {
 namespace {
@@ -38,6 +39,8 @@ DatasetInfo idx_dataset(const std::string& name, const std::string& description,
   d.classes = 10;
   d.channels = 1, d.height = 28, d.width = 28;
   d.fc_patches = 8;
+  d.fc_width = 1024;
+  d.preset_class = PresetClass::Mnist;
   d.class_names = std::move(classes);
   d.mean = {mean};
   d.std = {std};
@@ -45,6 +48,11 @@ DatasetInfo idx_dataset(const std::string& name, const std::string& description,
   d.downloads = std::move(downloads);
   d.train_files = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"};
   d.test_files = {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+  d.read = [](const DatasetInfo& info, const std::vector<std::string>& files) {
+    return read_idx(files[0], files[1], info.classes);
+  };
+  d.locate = resolve_idx_path;
+  d.locate_note = " (gzipped or not)";
   return d;
 }
 
@@ -100,6 +108,7 @@ std::vector<DatasetInfo> build_registry() {
       {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
       0.286f, 0.353f, true, idx_downloads("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", fmnist_md5)));
   r.back().default_dir = "/usr/share/datasets/fashion-mnist";  // Debian's dataset-fashion-mnist
+  r.back().preset_class = PresetClass::FashionMnist;
   // Our grouping by kind of article (the dataset defines none): what a wearer would call tops,
   // footwear, and the three articles unlike any other.
   set_groups(r.back(), {{"tops", {"T-shirt/top", "Pullover", "Coat", "Shirt"}},
@@ -120,6 +129,7 @@ std::vector<DatasetInfo> build_registry() {
   for (int i = 1; i <= 5; ++i)
     c10.train_files.push_back("cifar-10-batches-bin/data_batch_" + std::to_string(i) + ".bin");
   c10.test_files = {"cifar-10-batches-bin/test_batch.bin"};
+  c10.read = [](const DatasetInfo&, const std::vector<std::string>& files) { return read_cifar10(files); };
   r.push_back(c10);
 
   DatasetInfo c100 = rgb_dataset(
@@ -145,6 +155,10 @@ std::vector<DatasetInfo> build_registry() {
   c100.train_files = {"cifar-100-binary/train.bin"};
   c100.test_files = {"cifar-100-binary/test.bin"};
   c100.fc_patches = 12;
+  c100.preset_class = PresetClass::Cifar100;
+  c100.read = [](const DatasetInfo&, const std::vector<std::string>& files) {
+    return read_cifar100(files[0], Cifar100Label::Fine);
+  };
   // The 20 superclasses as the dataset page (cs.toronto.edu/~kriz/cifar.html) lists them: the
   // coarse label byte of every record.
   set_groups(c100,
@@ -178,6 +192,9 @@ std::vector<DatasetInfo> build_registry() {
   c20.group_names.clear();
   c20.class_group.clear();
   c20.classes = 20;
+  c20.read = [](const DatasetInfo&, const std::vector<std::string>& files) {
+    return read_cifar100(files[0], Cifar100Label::Coarse);
+  };
   r.push_back(c20);
 
   // SVHN: torchvision/datasets/svhn.py checksums. No flip: mirrored digits are different digits.
@@ -189,6 +206,8 @@ std::vector<DatasetInfo> build_registry() {
                      "eb5a983be6a315427106f1b164d9cef3", false}};
   svhn.train_files = {"train_32x32.mat"};
   svhn.test_files = {"test_32x32.mat"};
+  svhn.preset_class = PresetClass::Svhn;
+  svhn.read = [](const DatasetInfo&, const std::vector<std::string>& files) { return read_svhn(files[0]); };
   r.push_back(svhn);
 
   // STL-10: torchvision/datasets/stl10.py checksum (the archive also holds the unlabeled split).
@@ -199,6 +218,8 @@ std::vector<DatasetInfo> build_registry() {
                     "91f7769df0f17e558f3565bffb0c7dfb", true}};
   stl.train_files = {"stl10_binary/train_X.bin", "stl10_binary/train_y.bin"};
   stl.test_files = {"stl10_binary/test_X.bin", "stl10_binary/test_y.bin"};
+  stl.preset_class = PresetClass::Stl10;
+  stl.read = [](const DatasetInfo&, const std::vector<std::string>& files) { return read_stl10(files[0], files[1]); };
   r.push_back(stl);
   return r;
 }
@@ -206,25 +227,6 @@ std::vector<DatasetInfo> build_registry() {
 const std::vector<DatasetInfo>& registry() {
   static const std::vector<DatasetInfo> r = build_registry();
   return r;
-}
-
-bool is_idx(const DatasetInfo& info) { return info.channels == 1; }
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string s;
-  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
-
-// Reads one split; `files` are absolute paths in the order the registry lists them.
-ImageSet read_split(const DatasetInfo& info, const std::vector<std::string>& files) {
-  if (is_idx(info)) return read_idx(files[0], files[1], info.classes);
-  if (info.name == "cifar10") return read_cifar10(files);
-  if (info.name == "cifar100") return read_cifar100(files[0], Cifar100Label::Fine);
-  if (info.name == "cifar20") return read_cifar100(files[0], Cifar100Label::Coarse);
-  if (info.name == "svhn") return read_svhn(files[0]);
-  if (info.name == "stl10") return read_stl10(files[0], files[1]);
-  throw std::logic_error("no reader for dataset " + info.name);
 }
 
 }  // namespace
@@ -261,7 +263,7 @@ DatasetSplits load_dataset(const std::string& name, const std::string& data_dir)
     std::vector<std::string> paths;
     for (const std::string& r : rel) {
       std::string p = (fs::path(dir) / r).string();
-      if (is_idx(info)) p = resolve_idx_path(p);
+      if (info.locate) p = info.locate(p);
       if (!fs::exists(p)) missing.push_back(r);
       paths.push_back(p);
     }
@@ -279,12 +281,12 @@ DatasetSplits load_dataset(const std::string& name, const std::string& data_dir)
     for (const RemoteFile& f : info.downloads)
       if (f.unpack) archives.push_back(f.filename);
     throw DataError(info.name + ": " + what + ". Expected there: " + join_names(all) +
-                    (is_idx(info) ? " (gzipped or not)" : "") +
+                    info.locate_note +
                     (archives.empty() ? "" : ", as unpacked from the official " + join_names(archives)) +
                     ". Run `dcl data fetch " + info.name + " --dir " + dir + "` to download them.");
   }
 
-  DatasetSplits s{read_split(info, train), read_split(info, test)};
+  DatasetSplits s{info.read(info, train), info.read(info, test)};
   for (const auto* split : {&s.train, &s.test}) {
     if (split->channels != info.channels || split->height != info.height || split->width != info.width) {
       const std::string& file = split == &s.train ? train[0] : test[0];

@@ -192,7 +192,7 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
   const data::DatasetInfo& info = data::dataset_info(o.base.data);
   for (const auto& m : o.methods)
     build_model(row_config(o.base, m, o.given), {info.channels, info.height, info.width}, info.classes,
-                info.fc_patches);
+                info.fc_patches, info.fc_width);
   fs::create_directories(o.out);
   std::vector<CompareRow> rows;
   int total = int(o.methods.size()) * o.seeds, index = 0;
@@ -257,7 +257,7 @@ std::string format_compare_markdown(const CompareOptions& o, const std::vector<C
   const RunConfig& c = o.base;
   std::string seeds = o.seeds == 1 ? std::to_string(c.seed)
                                    : std::to_string(c.seed) + ".." + std::to_string(c.seed + uint64_t(o.seeds) - 1);
-  std::string out = "# " + c.data + ", " + name_of(c.arch) + ": " + std::to_string(c.epochs) + " epoch" +
+  std::string out = "# " + c.data + ", " + c.arch + ": " + std::to_string(c.epochs) + " epoch" +
                     (c.epochs == 1 ? "" : "s") + ", seeds " + seeds + "\n\n";
   if (c.preset == Preset::None)
     out += "Same data, data order and budget for every method: " + schedule_text(c);

@@ -11,7 +11,7 @@ namespace dcl {
 
 plot::LinePlot learning_curves(const CompareOptions& o) {
   plot::LinePlot p;
-  p.title = o.base.data + ", " + name_of(o.base.arch) + ": test error per epoch";
+  p.title = o.base.data + ", " + o.base.arch + ": test error per epoch";
   p.x_label = "epoch";
   p.y_label = o.seeds > 1 ? "test error % (mean over seeds)" : "test error %";
   for (const auto& method : o.methods) {

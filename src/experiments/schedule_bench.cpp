@@ -5,16 +5,17 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "dcl/methods/method.h"
 #include "dcl/stages/intra_op_threads.h"
 #include "dcl/training/build_model.h"
-#include "dcl/training/device.h"
-#include "dcl/training/distributed.h"
+#include "dcl/runtime/device.h"
+#include "dcl/runtime/distributed.h"
+#include "dcl/util/clock.h"
 
 namespace dcl {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 struct Workload {
   torch::Tensor x, y;
@@ -26,7 +27,7 @@ Workload synthetic(const BenchOptions& o, int batch) {
           torch::randint(o.classes, {batch}, torch::kInt64)};
 }
 
-Model build(const BenchOptions& o, const std::string& method) {
+Model build_bench_model(const BenchOptions& o, const std::string& method) {
   RunConfig cfg = o.base;
   cfg.method = method;
   torch::manual_seed(cfg.seed);
@@ -50,7 +51,7 @@ double seconds_per_step(Schedule& schedule, const Workload& w, int warmup, int s
   }
   schedule.drain();
   if (steps == 0) return 0;
-  return std::chrono::duration<double>(Clock::now() - t0).count() / double(steps);
+  return seconds_since(t0) / double(steps);
 }
 
 ScheduleBenchRow make_row(const std::string& method, const std::string& variant, int processes, int threads,
@@ -81,13 +82,13 @@ std::vector<ScheduleBenchRow> run_schedule_bench(const ScheduleBenchOptions& o) 
     set_intra_op_threads(o.threads);
     Workload w = synthetic(b, b.base.batch_size);
     {
-      Model m = build(b, method);
+      Model m = build_bench_model(b, method);
       ScheduleBenchRow r = make_row(method, "sequential", 1, o.threads, b.base.batch_size);
       r.images_per_second = b.base.batch_size / seconds_per_step(*m.schedule, w, b.warmup, b.steps);
       rows.push_back(r);
     }
     if (o.pipeline) {
-      Model m = build(b, method);
+      Model m = build_bench_model(b, method);
       PipelineOptions po;
       po.groups = o.pipeline_groups;
       po.depth = o.pipeline_depth;
@@ -107,7 +108,7 @@ std::vector<ScheduleBenchRow> run_schedule_bench(const ScheduleBenchOptions& o) 
       // The ideal of N ranks: N times what one rank's share of the work runs at alone.
       int threads = std::max(1, o.threads / o.nproc), batch = per_process_batch(o);
       set_intra_op_threads(threads);
-      Model m = build(b, method);
+      Model m = build_bench_model(b, method);
       Workload part = synthetic(b, batch);
       ScheduleBenchRow r = make_row(method, "1 rank alone", 1, threads, batch);
       r.images_per_second = batch / seconds_per_step(*m.schedule, part, b.warmup, b.steps);
@@ -127,7 +128,7 @@ std::vector<ScheduleBenchRow> run_data_parallel_bench(const ScheduleBenchOptions
   set_intra_op_threads(threads);
   std::vector<ScheduleBenchRow> rows;
   for (const auto& method : b.methods) {
-    Model m = build(b, method);
+    Model m = build_bench_model(b, method);
     std::vector<torch::Tensor> state;
     for (auto& [name, t] : m.named_state()) state.push_back(t);
     group->broadcast_from_rank0(state);

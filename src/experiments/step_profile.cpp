@@ -9,15 +9,14 @@
 #include <thread>
 #include <tuple>
 
-#include "dcl/training/device.h"
+#include "dcl/runtime/device.h"
+#include "dcl/util/clock.h"
 
 namespace dcl {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // ATen's operator callbacks are plain function pointers, so the clock they feed is one global,
 // used by one profiled step at a time and only for operators of the profiling thread.

@@ -24,12 +24,6 @@ const std::vector<std::string>& names_of<Similarity>() {
   return names;
 }
 
-double reference_orthogonal_scale(Arch arch, int dict_dim) {
-  if (arch == Arch::Simple256) return std::sqrt(16.52);
-  if (arch == Arch::Simple512 || arch == Arch::Vgg8b) return std::sqrt(23.12);
-  return std::sqrt(double(dict_dim));
-}
-
 DictionaryImpl::DictionaryImpl(const DictionaryOptions& o) : adaptive(o.adaptive) {
   if (o.dim <= 0) throw std::invalid_argument("dictionary: dimension must be positive");
   torch::Tensor init;

@@ -2,8 +2,9 @@
 
 namespace dcl {
 
-PredictorLoss::PredictorLoss(int classes, int64_t output_size) {
-  predictor = register_module("predictor", torch::nn::Linear(output_size, classes));
+PredictorLoss::PredictorLoss(int classes, int64_t output_size, bool bias) {
+  predictor =
+      register_module("predictor", torch::nn::Linear(torch::nn::LinearOptions(output_size, classes).bias(bias)));
 }
 
 torch::Tensor PredictorLoss::scores(const torch::Tensor& h) { return predictor->forward(h.flatten(1)); }

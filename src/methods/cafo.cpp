@@ -24,15 +24,17 @@ namespace {
 // regularisation, over the whole training set at once (their one batch of 50,000 images; here
 // every training image) for 5000 epochs. Conv nets: the DCL paper's schedule (spec section 4) with
 // the same optimiser, since the full-batch features of a conv net do not fit in memory. Kept ours:
-// predictors with a bias and LibTorch's default init (theirs bias-free, initialised to ones).
-TrainingSchedule cafo_preset(Preset preset, Arch arch, const std::string& data) {
+// LibTorch's default init of the predictors (theirs initialised to ones) and, unless
+// --cafo-predictor-bias false, their bias (theirs bias-free).
+TrainingSchedule cafo_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
   TrainingSchedule s = paper_schedule(arch, data);
   s.optimizer = OptimizerKind::Sgd;
   s.lr = 0.01;
   s.momentum = 0;
   s.weight_decay = 0;
   s.dropout = 0;
-  if (arch == Arch::Fc) {
+  const bool fc = arch.family == ArchFamily::Fc;
+  if (fc) {
     s.batch = 60000;
     s.epochs = 5000;
     s.milestones = {};
@@ -42,7 +44,7 @@ TrainingSchedule cafo_preset(Preset preset, Arch arch, const std::string& data) 
       "descent)";
   s = preset_form(preset, arch, s);
   // Quick, fc: 200 full-batch steps, about the time 5 epochs of another method take.
-  if (preset == Preset::Quick && arch == Arch::Fc) s.epochs = 200, s.milestones = {150};
+  if (preset == Preset::Quick && fc) s.epochs = 200, s.milestones = {150};
   return s;
 }
 
@@ -51,12 +53,15 @@ TrainingSchedule cafo_preset(Preset preset, Arch arch, const std::string& data) 
 MethodInfo method_cafo() {
   return {"cafo",
           "Cascaded Forward: frozen random blocks, a linear cross-entropy predictor per block",
-          {},
+          {Setting::on_off("cafo_predictor_bias", true,
+                           "a bias in each block's linear predictor (false: bias-free, as the authors' block.py)")
+               .shaping()},
           [](Model& m, const BuildContext& ctx) {
             auto sizes = m.net->block_output_sizes();
+            const bool bias = ctx.settings.on("cafo_predictor_bias");
             for (size_t l = 0; l < m.net->blocks.size(); ++l)
               ctx.add_stage(m, "block" + std::to_string(l), StageKind::Block, stage_block(m.net->blocks[l]),
-                            std::make_shared<PredictorLoss>(ctx.classes, sizes[l]), /*frozen=*/true);
+                            std::make_shared<PredictorLoss>(ctx.classes, sizes[l], bias), /*frozen=*/true);
             ctx.run_sequentially(m);
           },
           cafo_preset};

@@ -2,6 +2,7 @@
 // embeddings; DCL learns it (every block's optimiser also updates it, as the reference code),
 // DCL-S keeps it fixed. The head learns on the detached last block output.
 #include <algorithm>
+#include <cmath>
 
 #include "dcl/losses/dictionary_loss.h"
 #include "dcl/methods/method.h"
@@ -10,15 +11,26 @@ namespace dcl {
 
 namespace {
 
-const std::vector<std::string> kSettings = {"dict_init", "dict_map", "similarity", "temperature"};
+const std::vector<Setting> kDictionarySettings = {
+    Setting::choice("dict_init", DictInit::Normal, "dictionary init"),
+    Setting::choice("dict_map", DictMap::Pool,
+                    "dictionary to block width: pool (adaptive avg pool) or linear (learned; a weight per block)")
+        .shaping(),
+    Setting::choice("similarity", Similarity::Dot, "dot, or cos (divided by --temperature)"),
+    Setting::real("temperature", 0.07, "temperature of the cos similarity").positive()};
 
-void build(Model& m, const BuildContext& ctx, bool adaptive) {
-  const DictionarySettings& s = ctx.settings.dictionary;
+void build_dictionary_stages(Model& m, const BuildContext& ctx, bool adaptive) {
+  const SettingValues& s = ctx.settings;
+  const DictMap map = s.choice<DictMap>("dict_map");
+  const Similarity similarity = s.choice<Similarity>("similarity");
+  const double temperature = s.real("temperature");
   DictionaryOptions o;
   o.classes = ctx.classes;
   for (const auto& shape : m.net->shapes) o.dim = std::max(o.dim, shape.channels);  // CD = widest block
-  o.init = s.init;
-  o.orthogonal_scale = reference_orthogonal_scale(m.net->options.arch, o.dim);
+  o.init = s.choice<DictInit>("dict_init");
+  // The authors' scale for the network (spec section 1), else sqrt(CD).
+  const double scale = arch_info(m.net->options.arch).orthogonal_scale;
+  o.orthogonal_scale = scale > 0 ? scale : std::sqrt(double(o.dim));
   o.adaptive = adaptive;
   Dictionary dictionary(o);
   m.shared.emplace_back("dictionary", dictionary.ptr());
@@ -28,22 +40,37 @@ void build(Model& m, const BuildContext& ctx, bool adaptive) {
       m,
       [&](size_t l) {
         return std::make_shared<DictionaryLoss>(
-            dictionary, DictionaryLossOptions{m.net->shapes[l], s.map, s.similarity, s.temperature});
+            dictionary, DictionaryLossOptions{m.net->shapes[l], map, similarity, temperature});
       },
       true, shared);
   ctx.run_sequentially(m);
 }
 
+// Both have label embeddings (the dictionary analyses of Figures 5-7).
+MethodAbilities dictionary_abilities() {
+  MethodAbilities a;
+  a.label_embeddings = true;
+  return a;
+}
+
 }  // namespace
 
 MethodInfo method_dcl() {
-  return {"dcl", "dictionary contrastive learning, adaptive dictionary", kSettings,
-          [](Model& m, const BuildContext& ctx) { build(m, ctx, true); }};
+  return {"dcl",
+          "dictionary contrastive learning, adaptive dictionary",
+          kDictionarySettings,
+          [](Model& m, const BuildContext& ctx) { build_dictionary_stages(m, ctx, true); },
+          nullptr,
+          dictionary_abilities()};
 }
 
 MethodInfo method_dcl_s() {
-  return {"dcl-s", "dictionary contrastive learning, static dictionary (forward-unlocked)", kSettings,
-          [](Model& m, const BuildContext& ctx) { build(m, ctx, false); }};
+  return {"dcl-s",
+          "dictionary contrastive learning, static dictionary (forward-unlocked)",
+          kDictionarySettings,
+          [](Model& m, const BuildContext& ctx) { build_dictionary_stages(m, ctx, false); },
+          nullptr,
+          dictionary_abilities()};
 }
 
 }  // namespace dcl

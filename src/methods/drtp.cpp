@@ -16,13 +16,13 @@ namespace {
 // projected target keeps pushing; the spec's networks (shared by every method) are ReLU, where
 // that push has no end, and SGD on the summed projection reached NaN in the first epoch
 // (Fashion-MNIST fc, momentum 0.9, lr 1e-4). Adam's steps are bounded.
-TrainingSchedule drtp_preset(Preset preset, Arch arch, const std::string& data) {
+TrainingSchedule drtp_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
   TrainingSchedule s = paper_schedule(arch, data);
   s.optimizer = OptimizerKind::Adam;
   s.weight_decay = 0;
   s.batch = 100;
   s.milestones = {};
-  if (mnist_like(data)) {
+  if (data::mnist_like(data.preset_class)) {
     s.lr = 1e-4;
     s.epochs = 100;
     s.dropout = 0;
@@ -43,10 +43,13 @@ TrainingSchedule drtp_preset(Preset preset, Arch arch, const std::string& data) 
 MethodInfo method_drtp() {
   return {"drtp",
           "Direct Random Target Projection: fixed random projection of the target as each block's gradient",
-          {"drtp_feedback_scale"},
+          {Setting::real("drtp_feedback_scale", 1.0,
+                         "feedback matrices B ~ U[-s sqrt(6/S), s sqrt(6/S)], S = the block's outputs per sample (the "
+                         "authors' kaiming_uniform_)")
+               .positive()},
           [](Model& m, const BuildContext& ctx) {
             auto sizes = m.net->block_output_sizes();
-            double scale = ctx.settings.drtp.feedback_scale;
+            double scale = ctx.settings.real("drtp_feedback_scale");
             ctx.add_block_stages(m, [&](size_t l) { return std::make_shared<DrtpLoss>(ctx.classes, sizes[l], scale); });
             ctx.run_sequentially(m);
           },

@@ -56,23 +56,61 @@ class GoodnessReadout : public Readout {
   int classes_, first_scoring_;
 };
 
-void build(Model& m, const BuildContext& ctx, GoodnessRule rule) {
-  const ForwardForwardSettings& s = ctx.settings.ff;
-  if (s.first_scoring_block >= int(m.net->blocks.size()))
-    throw std::invalid_argument("--ff-first-scoring-block " + std::to_string(s.first_scoring_block) +
+enum class NegativeLabels { Random, Hardest };
+
+}  // namespace
+
+template <>
+const std::vector<std::string>& names_of<NegativeLabels>() {
+  static const std::vector<std::string> names = {"random", "hardest"};
+  return names;
+}
+
+namespace {
+
+// Read by ff and symba; the threshold by ff alone, alpha by symba alone.
+std::vector<Setting> shared_settings() {
+  return {Setting::choice("ff_negatives", NegativeLabels::Random,
+                          "negative labels: random (uniform wrong label) or hardest (the wrong label of highest "
+                          "goodness)"),
+          Setting::integer("ff_first_scoring_block", 0, "first block whose goodness votes in the prediction").at_least(0),
+          Setting::real("ff_peer_norm", 0,
+                        "weight of peer normalisation, each unit's running mean activity on the positives pulled "
+                        "towards the layer's mean (Hinton 2022; 0 = off)")
+              .at_least(0)};
+}
+
+std::vector<Setting> settings_of(GoodnessRule rule) {
+  std::vector<Setting> s = shared_settings();
+  if (rule == GoodnessRule::FF)
+    s.insert(s.begin(), Setting::real("ff_threshold", 1.0,
+                                      "goodness threshold per unit (the logit is the sum of squares minus units x "
+                                      "threshold, as Hinton's)")
+                            .at_least(0));
+  else
+    s.insert(s.begin(), Setting::real("symba_alpha", 4.0, "alpha of softplus(-alpha (g_pos - g_neg))").positive());
+  return s;
+}
+
+void build_goodness_stages(Model& m, const BuildContext& ctx, GoodnessRule rule) {
+  const SettingValues& s = ctx.settings;
+  const int first_scoring_block = s.integer("ff_first_scoring_block");
+  if (first_scoring_block >= int(m.net->blocks.size()))
+    throw std::invalid_argument("--ff-first-scoring-block " + std::to_string(first_scoring_block) +
                                 ": the network has only " + std::to_string(m.net->blocks.size()) + " blocks");
-  double parameter = rule == GoodnessRule::FF ? s.threshold : s.symba_alpha;
+  double parameter = rule == GoodnessRule::FF ? s.real("ff_threshold") : s.real("symba_alpha");
+  const double peer_norm = s.real("ff_peer_norm");
   auto sizes = m.net->block_output_sizes();
   for (size_t l = 0; l < m.net->blocks.size(); ++l) {
     torch::nn::Sequential block = m.net->blocks[l];
     StageBlock normalised{block.ptr(),
                           [block](const torch::Tensor& x) mutable { return block->forward(normalise_length(x)); }};
     ctx.add_stage(m, "block" + std::to_string(l), StageKind::Block, normalised,
-                  std::make_shared<GoodnessLoss>(rule, parameter, s.peer_norm, sizes[l]));
+                  std::make_shared<GoodnessLoss>(rule, parameter, peer_norm, sizes[l]));
   }
-  auto readout = std::make_shared<GoodnessReadout>(m.stages, ctx.classes, s.first_scoring_block);
+  auto readout = std::make_shared<GoodnessReadout>(m.stages, ctx.classes, first_scoring_block);
   int classes = ctx.classes;
-  bool hardest = s.negatives == NegativeLabels::Hardest;
+  bool hardest = s.choice<NegativeLabels>("ff_negatives") == NegativeLabels::Hardest;
   auto encoder = [readout, classes, hardest](const torch::Tensor& x, const torch::Tensor& y) {
     torch::Tensor negatives;
     if (hardest) {
@@ -99,9 +137,9 @@ void build(Model& m, const BuildContext& ctx, GoodnessRule rule) {
 // 24.7%, same runs). Peer normalisation 0.03, as both sources. SymBa (no public code; its paper
 // builds on FF's setting) takes the same schedule with its α = 4 and no peer normalisation. Conv
 // nets: FF's sources have none, so the DCL paper's schedule (spec section 4) with these settings.
-TrainingSchedule ff_preset(Preset preset, Arch arch, const std::string& data, bool symba) {
+TrainingSchedule ff_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data, bool symba) {
   TrainingSchedule s = paper_schedule(arch, data);
-  if (arch == Arch::Fc) {
+  if (arch.family == ArchFamily::Fc) {
     s.optimizer = OptimizerKind::Sgd;
     s.lr = 1e-3;
     s.momentum = 0.9;
@@ -129,18 +167,18 @@ TrainingSchedule ff_preset(Preset preset, Arch arch, const std::string& data, bo
 MethodInfo method_ff() {
   return {"ff",
           "Forward-Forward (Hinton 2022): goodness of label-embedded inputs, local updates",
-          {"ff_threshold", "ff_negatives", "ff_first_scoring_block", "ff_peer_norm"},
-          [](Model& m, const BuildContext& ctx) { build(m, ctx, GoodnessRule::FF); },
-          [](Preset p, Arch arch, const std::string& data) { return ff_preset(p, arch, data, false); }};
+          settings_of(GoodnessRule::FF),
+          [](Model& m, const BuildContext& ctx) { build_goodness_stages(m, ctx, GoodnessRule::FF); },
+          [](Preset p, const ArchInfo& arch, const data::DatasetInfo& data) { return ff_preset(p, arch, data, false); }};
 }
 
 MethodInfo method_symba() {
   return {
       "symba",
       "SymBa (Lee & Song 2023): Forward-Forward with the symmetric loss softplus(-alpha (g_pos - g_neg)), alpha = 4",
-      {"symba_alpha", "ff_negatives", "ff_first_scoring_block", "ff_peer_norm"},
-      [](Model& m, const BuildContext& ctx) { build(m, ctx, GoodnessRule::SymBa); },
-      [](Preset p, Arch arch, const std::string& data) { return ff_preset(p, arch, data, true); }};
+      settings_of(GoodnessRule::SymBa),
+      [](Model& m, const BuildContext& ctx) { build_goodness_stages(m, ctx, GoodnessRule::SymBa); },
+      [](Preset p, const ArchInfo& arch, const data::DatasetInfo& data) { return ff_preset(p, arch, data, true); }};
 }
 
 }  // namespace dcl

@@ -5,6 +5,8 @@
 
 namespace dcl {
 
+Setting supcon_temperature_setting();  // supcon.cpp
+
 namespace {
 
 // --preset paper: InfoPro's CIFAR/SVHN training (blackfeather-wang/InfoPro-Pytorch train.py,
@@ -12,13 +14,14 @@ namespace {
 // 160 epochs on their cosine schedule with its 10-epoch warm-up, no dropout; STL-10 batch 128,
 // lr 0.1; λ = 5 (their ixx for ResNet-32, K = 2). InfoPro reports no MNIST-family runs: the same
 // settings there.
-TrainingSchedule infopro_preset(Preset preset, Arch arch, const std::string& data) {
+TrainingSchedule infopro_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
   TrainingSchedule s;
   s.optimizer = OptimizerKind::Sgd;
   s.momentum = 0.9;
   s.weight_decay = 1e-4;
-  s.batch = data == "stl10" ? 128 : 1024;
-  s.lr = data == "stl10" ? 0.1 : 0.8;
+  const bool stl10 = data.preset_class == data::PresetClass::Stl10;
+  s.batch = stl10 ? 128 : 1024;
+  s.lr = stl10 ? 0.1 : 0.8;
   s.epochs = 160;
   s.lr_schedule = LrSchedule::Cosine;
   s.settings = {{"supcon_temperature", 0.07}, {"ll_recon_weight", 5.0}};
@@ -27,14 +30,15 @@ TrainingSchedule infopro_preset(Preset preset, Arch arch, const std::string& dat
 }
 
 MethodInfo infopro(const std::string& name, const std::string& description, bool reconstruct) {
-  std::vector<std::string> settings = {"supcon_temperature"};
-  if (reconstruct) settings.push_back("ll_recon_weight");
+  std::vector<Setting> settings = {supcon_temperature_setting()};
+  if (reconstruct)
+    settings.push_back(Setting::real("ll_recon_weight", 5.0, "weight of the reconstruction loss").at_least(0));
   return {name, description, settings,
           [=](Model& m, const BuildContext& ctx) {
             InfoProOptions o;
-            o.temperature = ctx.settings.supcon.temperature;
+            o.temperature = ctx.settings.real("supcon_temperature");
             o.reconstruct = reconstruct;
-            o.recon_weight = ctx.settings.local_learning.recon_weight;
+            o.recon_weight = reconstruct ? ctx.settings.real("ll_recon_weight") : 0;
             o.image_channels = m.net->options.input.channels;
             ctx.add_block_stages(m, [&](size_t l) { return std::make_shared<InfoProLoss>(o, m.net->output_sizes[l]); });
             ctx.run_sequentially(m);

@@ -15,19 +15,20 @@ namespace {
 // colour data 400 (SVHN 100), lr 5e-4 (SVHN 3e-4); dropout per dataset for vgg8b and for their
 // mlp (our fc); none for simple*, which they do not run. ll-bpf: β = 0.01, their "bio" predsim
 // runs. Kept ours: ReLU (their sim/predsim runs use LeakyReLU 0.01), heads after dropout.
-TrainingSchedule local_error_preset(Preset preset, Arch arch, const std::string& data, bool bpf) {
-  TrainingSchedule s = paper_schedule(Arch::Vgg8b, data);  // the DCL paper took these from LL
+TrainingSchedule local_error_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data, bool bpf) {
+  TrainingSchedule s = paper_schedule(arch_info("vgg8b"), data);  // the DCL paper took these from LL
   s.optimizer = OptimizerKind::Adam;
   s.weight_decay = 0;
   s.batch = 128;
   s.gamma = 0.25;
   static const std::map<std::string, std::pair<double, double>> dropout = {
       // data: {vgg8b, mlp}
+      // (the authors' published values, by the datasets they ran; any other dataset: none)
       {"mnist", {0.2, 0.1}},   {"fmnist", {0.1, 0.025}}, {"kmnist", {0.3, 0.2}}, {"cifar10", {0.2, 0}},
       {"cifar100", {0.05, 0}}, {"cifar20", {0.05, 0}},   {"svhn", {0.3, 0}},     {"stl10", {0.1, 0}}};
-  auto it = dropout.find(data);
+  auto it = dropout.find(data.name);
   double vgg = it == dropout.end() ? 0 : it->second.first, mlp = it == dropout.end() ? 0 : it->second.second;
-  s.dropout = arch == Arch::Vgg8b ? vgg : arch == Arch::Fc ? mlp : 0;
+  s.dropout = arch.family == ArchFamily::Fc ? mlp : arch.name == "vgg8b" ? vgg : 0;
   if (bpf) s.settings = {{"ll_beta", 0.01}};
   s.source =
       "anokland/local-loss run_experiments.sh and train.py (Adam 5e-4, batch 128, x0.25 at 4 milestones, "
@@ -36,21 +37,24 @@ TrainingSchedule local_error_preset(Preset preset, Arch arch, const std::string&
 }
 
 MethodInfo local_error(const std::string& name, const std::string& description, bool pred, bool sim, bool bpf) {
-  std::vector<std::string> settings;
-  if (pred && sim) settings = {"ll_beta"};
+  std::vector<Setting> settings;
+  if (pred && sim)
+    settings = {Setting::real("ll_beta", 0.99, "weight of the sim loss, (1 - beta) pred + beta sim").in(0, 1)};
   return {name, description, settings,
           [=](Model& m, const BuildContext& ctx) {
             LocalErrorOptions o;
             o.classes = ctx.classes;
             o.pred = pred;
             o.sim = sim;
-            o.beta = ctx.settings.local_learning.beta;
+            o.beta = pred && sim ? ctx.settings.real("ll_beta") : 0.99;
             o.backprop_free = bpf;
             ctx.add_block_stages(m,
                                  [&](size_t l) { return std::make_shared<LocalErrorLoss>(o, m.net->output_sizes[l]); });
             ctx.run_sequentially(m);
           },
-          [=](Preset p, Arch arch, const std::string& data) { return local_error_preset(p, arch, data, bpf); }};
+          [=](Preset p, const ArchInfo& arch, const data::DatasetInfo& data) {
+            return local_error_preset(p, arch, data, bpf);
+          }};
 }
 
 }  // namespace

@@ -34,8 +34,24 @@ void BuildContext::run_sequentially(Model& model, InputEncoder encoder) const {
   model.readout = std::make_unique<ChainReadout>(model.stages);
 }
 
-TrainingSchedule method_preset(const MethodInfo& method, Preset preset, Arch arch, const std::string& data) {
-  return method.preset ? method.preset(preset, arch, data) : default_preset(preset, arch, data);
+PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options) {
+  const std::string& refusal = method_info(method).abilities.not_pipelined;
+  if (!refusal.empty())
+    throw std::invalid_argument("--schedule pipeline: method '" + method + "' cannot run as a pipeline: " + refusal +
+                                "; use a local method");
+  auto* sequential = dynamic_cast<SequentialSchedule*>(model.schedule.get());
+  if (!sequential) throw std::logic_error("method " + method + " declares a pipeline but has its own schedule");
+  auto pipeline = std::make_unique<PipelineSchedule>(sequential->stages(), sequential->encoder(), options);
+  PipelineSchedule& ref = *pipeline;
+  model.schedule = std::move(pipeline);
+  return ref;
+}
+
+TrainingSchedule method_preset(const MethodInfo& method, Preset preset, const std::string& arch,
+                               const std::string& data) {
+  const ArchInfo& a = arch_info(arch);
+  const data::DatasetInfo& d = data::dataset_info(data);
+  return method.preset ? method.preset(preset, a, d) : default_preset(preset, a, d);
 }
 
 }  // namespace dcl

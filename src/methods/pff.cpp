@@ -136,6 +136,22 @@ class PredictionErrorLoss : public LocalLoss {
   LossOutput forward(const torch::Tensor& errors, const Target&) override { return {errors.pow(2).sum(1).mean(), {}}; }
 };
 
+// The settings of spec section 5, read once from the run's values.
+struct PffSettings {
+  int steps = 8;               // K settling steps
+  double damping = 0.3;        // α
+  double threshold = 1.0;      // θ on the mean squared activation
+  double label_scale = 5.0;    // s_y
+  double latent_rate = 0.025;  // β of the generative latent's inference
+};
+
+const std::vector<Setting> kPffSettings = {
+    Setting::integer("pff_steps", 8, "settling steps K per batch").in(1, 1000),
+    Setting::real("pff_damping", 0.3, "damping alpha of the settling update").in(0, 1, /*high_open=*/true),
+    Setting::real("pff_threshold", 1.0, "goodness threshold on the mean squared activation").at_least(0),
+    Setting::real("pff_label_scale", 5.0, "scale s_y of the label context of the top block").at_least(0),
+    Setting::real("pff_latent_rate", 0.025, "step beta of the generative latent's inference").at_least(0)};
+
 struct PffParts {
   std::vector<PffLayer> layers;
   std::vector<std::shared_ptr<Stage>> layer_stages;
@@ -228,14 +244,11 @@ class PffReadout : public Readout {
   std::shared_ptr<PffParts> p_;
 };
 
-void build(Model& m, const BuildContext& ctx) {
-  if (m.net->options.arch != Arch::Fc)
-    throw std::invalid_argument(
-        "pff supports --arch fc only: its settling loop needs top-down pathways between "
-        "fully connected blocks (arch '" +
-        name_of(m.net->options.arch) + "' is not supported)");
+void build_pff(Model& m, const BuildContext& ctx) {
   auto p = std::make_shared<PffParts>();
-  p->settings = ctx.settings.pff;
+  const SettingValues& s = ctx.settings;
+  p->settings = {s.integer("pff_steps"), s.real("pff_damping"), s.real("pff_threshold"), s.real("pff_label_scale"),
+                 s.real("pff_latent_rate")};
   p->classes = ctx.classes;
   std::vector<int64_t> widths = m.net->block_output_sizes();
   const InputShape& in = m.net->options.input;
@@ -260,7 +273,7 @@ void build(Model& m, const BuildContext& ctx) {
 // src/run.sh, for MNIST and K-MNIST): Adam, lr 2.5e-4, no weight decay, batch 500, 60 epochs at a
 // constant lr, K = 12 settling steps, two hidden layers of 2000 units. Kept ours: θ = 1 on the mean
 // squared activation of unit-RMS inputs (theirs: 10 on the sum over unit-length inputs).
-TrainingSchedule pff_preset(Preset preset, Arch arch, const std::string& data) {
+TrainingSchedule pff_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
   TrainingSchedule s = paper_schedule(arch, data);
   s.optimizer = OptimizerKind::Adam;
   s.lr = 2.5e-4;
@@ -274,14 +287,24 @@ TrainingSchedule pff_preset(Preset preset, Arch arch, const std::string& data) {
   return preset_form(preset, arch, s);
 }
 
+// The settling loop needs top-down pathways between fully connected blocks; the blocks and the
+// generator talk to each other within a batch (PffSchedule).
+MethodAbilities pff_abilities() {
+  MethodAbilities a;
+  a.conv_networks = false;
+  a.not_pipelined = "its settling loop runs every block together on each batch (a schedule of its own)";
+  return a;
+}
+
 }  // namespace
 
 MethodInfo method_pff() {
   return {"pff",
           "Predictive Forward-Forward (Ororbia & Mali 2023): FF representation + generative circuit (fc only)",
-          {"pff_steps", "pff_damping", "pff_threshold", "pff_label_scale", "pff_latent_rate"},
-          build,
-          pff_preset};
+          kPffSettings,
+          build_pff,
+          pff_preset,
+          pff_abilities()};
 }
 
 }  // namespace dcl

@@ -1,4 +1,5 @@
 // The list of methods. Each entry is a function defined in its method's own file.
+#include <map>
 #include <stdexcept>
 
 #include "dcl/methods/method.h"
@@ -46,6 +47,73 @@ const MethodInfo& method_info(const std::string& name) {
   for (const auto& m : methods())
     if (m.name == name) return m;
   throw std::invalid_argument("unknown method '" + name + "' (valid: " + join_names(method_names()) + ")");
+}
+
+namespace {
+
+bool same_declaration(const Setting& a, const Setting& b) {
+  return a.help == b.help && a.type == b.type && a.default_value == b.default_value && a.choices == b.choices &&
+         a.min == b.min && a.max == b.max && a.min_open == b.min_open && a.max_open == b.max_open &&
+         a.shapes_tensors == b.shapes_tensors;
+}
+
+}  // namespace
+
+const std::vector<Setting>& all_settings() {
+  static const std::vector<Setting> all = [] {
+    std::vector<Setting> out;
+    for (const auto& m : methods())
+      for (const auto& s : m.settings) {
+        bool seen = false;
+        for (const auto& o : out)
+          if (o.key == s.key) {
+            if (!same_declaration(o, s))
+              throw std::logic_error("setting '" + s.key + "' is declared differently by method " + m.name);
+            seen = true;
+          }
+        if (!seen) out.push_back(s);
+      }
+    return out;
+  }();
+  return all;
+}
+
+const Setting* find_setting(const std::string& key) {
+  for (const auto& s : all_settings())
+    if (s.key == key) return &s;
+  return nullptr;
+}
+
+const Setting& declared_setting(const std::string& key) {
+  if (const Setting* s = find_setting(key)) return *s;
+  throw std::logic_error("no method declares a setting '" + key + "'");
+}
+
+std::string methods_reading(const std::string& key) {
+  std::string names;
+  for (const auto& m : methods())
+    for (const auto& s : m.settings)
+      if (s.key == key) names += (names.empty() ? "" : ", ") + m.name;
+  return names;
+}
+
+std::string method_names_where(const std::function<bool(const MethodInfo&)>& keep) {
+  std::vector<std::string> names;
+  for (const auto& m : methods())
+    if (keep(m)) names.push_back(m.name);
+  return join_names(names);
+}
+
+void require_network(const MethodInfo& method, const ArchInfo& arch) {
+  const bool fc = arch.family == ArchFamily::Fc;
+  if (fc ? method.abilities.fc_networks : method.abilities.conv_networks) return;
+  std::vector<std::string> can;
+  for (const auto& a : architectures())
+    if (a.family == ArchFamily::Fc ? method.abilities.fc_networks : method.abilities.conv_networks)
+      can.push_back("--arch " + a.name);
+  throw std::invalid_argument(method.name + " cannot train arch '" + arch.name + "' (" +
+                              (fc ? "a fully connected network" : "a conv network") + "); it supports " +
+                              join_names(can) + " only");
 }
 
 }  // namespace dcl

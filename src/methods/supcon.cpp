@@ -6,11 +6,16 @@
 
 namespace dcl {
 
+// Also read by InfoPro's ll-cont and ll-contrec (infopro.cpp).
+Setting supcon_temperature_setting() {
+  return Setting::real("supcon_temperature", 0.07, "temperature T of the SupCon loss").positive();
+}
+
 namespace {
 
 MethodInfo supcon(const std::string& name, const std::string& description, bool auxiliary) {
-  return {name, description, {"supcon_temperature"}, [=](Model& m, const BuildContext& ctx) {
-            double t = ctx.settings.supcon.temperature;
+  return {name, description, {supcon_temperature_setting()}, [=](Model& m, const BuildContext& ctx) {
+            double t = ctx.settings.real("supcon_temperature");
             ctx.add_block_stages(
                 m, [&](size_t l) { return std::make_shared<SupConBlockLoss>(m.net->shapes[l], auxiliary, t); });
             ctx.run_sequentially(m);

@@ -1,7 +1,7 @@
 #include "dcl/nn/conv_block.h"
 
 #include "bn_relu_pool_kernels.h"
-#include "dcl/torch_compat.h"
+#include "dcl/util/torch_compat.h"
 
 namespace dcl {
 namespace nn = torch::nn;

@@ -1,6 +1,6 @@
 #include "dcl/stages/mixed_precision.h"
 
-#include "dcl/torch_compat.h"
+#include "dcl/util/torch_compat.h"
 
 namespace dcl {
 

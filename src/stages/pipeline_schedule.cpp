@@ -7,14 +7,13 @@
 
 #include "dcl/stages/intra_op_threads.h"
 #include "dcl/stages/model.h"
+#include "dcl/util/clock.h"
 
 namespace dcl {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 }  // namespace
 
@@ -218,22 +217,6 @@ std::vector<PipelineGroupTime> PipelineSchedule::timeline() const {
     out.push_back(group->time);
   }
   return out;
-}
-
-PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options) {
-  auto* sequential = dynamic_cast<SequentialSchedule*>(model.schedule.get());
-  if (!sequential)
-    throw std::invalid_argument("--schedule pipeline: method '" + method +
-                                "' drives its stages with a schedule of its own (its stages talk to each other "
-                                "within a batch), so they cannot run as a pipeline");
-  if (sequential->stages().size() < 2)
-    throw std::invalid_argument("--schedule pipeline: method '" + method + "' trains one stage (" +
-                                sequential->stages().front()->name() +
-                                "), so there is nothing to pipeline; use a local method");
-  auto pipeline = std::make_unique<PipelineSchedule>(sequential->stages(), sequential->encoder(), options);
-  PipelineSchedule& ref = *pipeline;
-  model.schedule = std::move(pipeline);
-  return ref;
 }
 
 void PipelineSchedule::reset_timeline() {

@@ -62,16 +62,9 @@ StageResult Stage::update(const torch::Tensor& input, const Target& target) {
 }
 
 StageResult Stage::update_sharing(const torch::Tensor& input, const Target& target) {
-  notify(*this, StagePhase::Forward);
-  torch::Tensor output = forward(input.detach());  // the block alone: no shared state
-  std::unique_lock<std::mutex> shared(*shared_lock_);
-  notify(*this, StagePhase::Loss);
-  LossOutput out = loss_->forward(output, target);
-  StageResult r;
-  r.loss = out.loss.item<double>();
-  check_finite(r.loss, "stage " + name_);
-  notify(*this, StagePhase::Backward);
-  optimizer_->zero_grad();
+  // The block alone touches no shared state; the loss reads it, so it runs under the lock.
+  std::unique_lock<std::mutex> shared(*shared_lock_, std::defer_lock);
+  Loss l = forward_loss(input, target, [&shared] { shared.lock(); });
   // Under the lock, the backward through the loss only: the gradients of the loss's and the shared
   // tensors, and the one the block's output receives. The block's own backward (most of the work)
   // then runs outside it, concurrently with the other stages.
@@ -80,16 +73,15 @@ StageResult Stage::update_sharing(const torch::Tensor& input, const Target& targ
     if (t.requires_grad()) sides.push_back(t);
   for (auto& t : shared_)
     if (t.requires_grad()) sides.push_back(t);
-  bool block_learns = output.requires_grad();
-  if (block_learns) inputs.push_back(output);
+  bool block_learns = l.output.requires_grad();
+  if (block_learns) inputs.push_back(l.output);
   inputs.insert(inputs.end(), sides.begin(), sides.end());
   std::vector<torch::Tensor> grads =
-      torch::autograd::grad({out.loss}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false,
+      torch::autograd::grad({l.out.loss}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false,
                             /*allow_unused=*/true);
   shared.unlock();
-  if (block_learns && grads[0].defined()) output.backward(grads[0]);
-  r.output = output.detach();
-  if (out.scores.defined()) r.scores = out.scores.detach();
+  if (block_learns && grads[0].defined()) l.output.backward(grads[0]);
+  StageResult r = l.result();
   // The step writes the shared state: under the lock again. The shared tensors' gradient slots are
   // shared too, so this stage's gradients enter them only now, and the step releases them.
   shared.lock();
@@ -100,23 +92,35 @@ StageResult Stage::update_sharing(const torch::Tensor& input, const Target& targ
   return r;
 }
 
-StageResult Stage::compute(const torch::Tensor& input, const Target& target, const std::function<void()>& before_loss) {
+Stage::Loss Stage::forward_loss(const torch::Tensor& input, const Target& target,
+                                const std::function<void()>& before_loss) {
   // The detached input is the stage boundary: no gradient leaves the stage, and the block
   // computes no gradient for its input.
   notify(*this, StagePhase::Forward);
-  torch::Tensor output = forward(input.detach());
+  Loss l;
+  l.output = forward(input.detach());
   if (before_loss) before_loss();
   notify(*this, StagePhase::Loss);
-  LossOutput out = loss_->forward(output, target);
-  StageResult r;
-  r.loss = out.loss.item<double>();
-  check_finite(r.loss, "stage " + name_);
+  l.out = loss_->forward(l.output, target);
+  l.value = l.out.loss.item<double>();
+  check_finite(l.value, "stage " + name_);
   notify(*this, StagePhase::Backward);
   optimizer_->zero_grad();
-  out.loss.backward();  // frees this stage's graph
+  return l;
+}
+
+StageResult Stage::Loss::result() const {
+  StageResult r;
+  r.loss = value;
   r.output = output.detach();
   if (out.scores.defined()) r.scores = out.scores.detach();
   return r;
+}
+
+StageResult Stage::compute(const torch::Tensor& input, const Target& target, const std::function<void()>& before_loss) {
+  Loss l = forward_loss(input, target, before_loss);
+  l.out.loss.backward();  // frees this stage's graph
+  return l.result();
 }
 
 void Stage::apply() {

@@ -9,6 +9,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "dcl/methods/method.h"
 #include "dcl/training/run_files.h"
 
 namespace dcl {
@@ -41,18 +42,20 @@ int64_t crc32_of(const std::string& bytes) {
   return int64_t(crc);
 }
 
-// The keys of `saved` whose values differ from `expected`, as "key: checkpoint X, this run Y".
+// The keys of `expected` whose values differ in `saved`, as "key: checkpoint X, this run Y". A
+// method setting that a checkpoint written before it existed lacks had its declared default.
 std::string identity_mismatch(const nlohmann::json& saved, const nlohmann::json& expected) {
   std::string out;
   for (const auto& [key, want] : expected.items()) {
     if (key == "settings_hash") continue;
-    nlohmann::json have = saved.contains(key) ? saved.at(key) : nlohmann::json("(absent)");
+    nlohmann::json have = nlohmann::json("(absent)");
+    if (saved.contains(key))
+      have = saved.at(key);
+    else if (const Setting* s = find_setting(key))
+      have = s->default_value;
     if (have != want)
       out += (out.empty() ? "" : ", ") + key + ": checkpoint " + have.dump() + ", this run " + want.dump();
   }
-  if (out.empty() && saved.value("settings_hash", "") != expected.value("settings_hash", ""))
-    out = "settings_hash: checkpoint " + saved.value("settings_hash", "") + ", this run " +
-          expected.value("settings_hash", "");
   return out;
 }
 
@@ -60,10 +63,11 @@ std::string identity_mismatch(const nlohmann::json& saved, const nlohmann::json&
 
 nlohmann::json checkpoint_identity(const RunConfig& cfg) {
   nlohmann::json all = cfg.to_json(), id;
-  // What shapes the tensors (network, head, dictionary map) or gives them their meaning (method,
-  // optimiser state), in config.json's keys.
-  for (const char* key : {"method", "arch", "data", "fc_width", "fc_patches", "dict_map", "optimizer"})
-    id[key] = all.at(key);
+  // What shapes the tensors (network, head, the method's settings declared as shaping them) or
+  // gives them their meaning (method, optimiser state), in config.json's keys.
+  for (const char* key : {"method", "arch", "data", "fc_width", "fc_patches", "optimizer"}) id[key] = all.at(key);
+  for (const Setting& s : method_info(cfg.method).settings)
+    if (s.shapes_tensors) id[s.key] = all.at(s.key);
   std::string text = id.dump();
   char hash[16];
   std::snprintf(hash, sizeof hash, "%08llx", (unsigned long long)crc32_of(text));

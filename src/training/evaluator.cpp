@@ -4,7 +4,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "dcl/training/device.h"
+#include "dcl/runtime/device.h"
 
 namespace dcl {
 

@@ -9,12 +9,13 @@
 namespace dcl {
 
 // One list of (key, field) drives both directions of the JSON conversion; keys are the flags'
-// names. ENUM fields are written by name.
+// names. ENUM fields are written by name. The methods' own settings follow their declarations
+// (all_settings()).
 // clang-format off
 #define DCL_CONFIG_FIELDS(VALUE, ENUM) \
   VALUE(data, data) \
   VALUE(data_dir, data_dir) \
-  ENUM(arch, arch) \
+  VALUE(arch, arch) \
   VALUE(method, method) \
   ENUM(preset, preset) \
   VALUE(epochs, epochs) \
@@ -30,25 +31,7 @@ namespace dcl {
   VALUE(fc_width, fc_width) \
   VALUE(fc_patches, fc_patches) \
   VALUE(fc_head_relu, fc_head_relu) \
-  ENUM(dict_init, methods.dictionary.init) \
-  ENUM(dict_map, methods.dictionary.map) \
-  ENUM(similarity, methods.dictionary.similarity) \
-  VALUE(temperature, methods.dictionary.temperature) \
   VALUE(ensemble_weights, ensemble_weights) \
-  VALUE(ll_beta, methods.local_learning.beta) \
-  VALUE(ll_recon_weight, methods.local_learning.recon_weight) \
-  VALUE(supcon_temperature, methods.supcon.temperature) \
-  VALUE(ff_threshold, methods.ff.threshold) \
-  VALUE(symba_alpha, methods.ff.symba_alpha) \
-  ENUM(ff_negatives, methods.ff.negatives) \
-  VALUE(ff_first_scoring_block, methods.ff.first_scoring_block) \
-  VALUE(ff_peer_norm, methods.ff.peer_norm) \
-  VALUE(pff_steps, methods.pff.steps) \
-  VALUE(pff_damping, methods.pff.damping) \
-  VALUE(pff_threshold, methods.pff.threshold) \
-  VALUE(pff_label_scale, methods.pff.label_scale) \
-  VALUE(pff_latent_rate, methods.pff.latent_rate) \
-  VALUE(drtp_feedback_scale, methods.drtp.feedback_scale) \
   VALUE(seed, seed) \
   VALUE(threads, threads) \
   VALUE(limit_train, limit_train) \
@@ -73,13 +56,8 @@ nlohmann::json RunConfig::to_json() const {
   DCL_CONFIG_FIELDS(DCL_VALUE, DCL_ENUM)
 #undef DCL_VALUE
 #undef DCL_ENUM
+  for (const Setting& s : all_settings()) j[s.key] = methods.get(s.key);
   return j;
-}
-
-std::string flag_of(const std::string& key) {
-  std::string flag = "--" + key;
-  for (char& c : flag) c = c == '_' ? '-' : c;
-  return flag;
 }
 
 RunConfig RunConfig::from_json(const nlohmann::json& j) {
@@ -105,6 +83,9 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
   DCL_CONFIG_FIELDS(DCL_VALUE, DCL_ENUM)
 #undef DCL_VALUE
 #undef DCL_ENUM
+  for (const Setting& s : all_settings())
+    if (j.contains(s.key)) c.methods.set(s.key, j.at(s.key));
+  arch_info(c.arch);  // a registry name: throws naming --arch and the valid names
   return c;
 }
 
@@ -117,10 +98,11 @@ void validate(const RunConfig& cfg) {
           "unknown --device '" + cfg.device + "' (valid: cpu, cuda, cuda:N with N the GPU's index)");
   require(cfg.epochs >= 1, "--epochs must be at least 1");
   // Conv networks normalise with BatchNorm, which needs two samples per batch.
-  int min_batch = cfg.arch == Arch::Fc ? 1 : 2;
+  const ArchInfo& arch = arch_info(cfg.arch);  // throws naming --arch and the valid names
+  int min_batch = arch.min_batch;
   require(cfg.batch_size >= min_batch && cfg.batch_size <= kMaxBatchSize,
           "--batch-size must be in [" + std::to_string(min_batch) + ", " + std::to_string(kMaxBatchSize) + "]" +
-              (min_batch == 2 ? " for " + name_of(cfg.arch) + " (BatchNorm needs 2 samples)" : ""));
+              (min_batch == 2 ? " for " + cfg.arch + " (BatchNorm needs 2 samples)" : ""));
   require(std::isfinite(cfg.optimizer.lr) && cfg.optimizer.lr > 0, "--lr must be a positive number");
   require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "--weight-decay must be >= 0");
   require(std::isfinite(cfg.optimizer.momentum) && cfg.optimizer.momentum >= 0, "--momentum must be >= 0");
@@ -144,7 +126,7 @@ void validate(const RunConfig& cfg) {
   require(cfg.pipeline_depth >= 1 && cfg.pipeline_depth <= 1024, "--pipeline-depth must be in [1, 1024]");
   require(cfg.schedule == ScheduleKind::Sequential || cfg.nproc == 1,
           "--schedule pipeline runs in one process; it cannot be combined with --nproc > 1 (yet)");
-  validate(cfg.methods);
+  for (const Setting& s : all_settings()) s.check_range(cfg.methods.get(s.key));
 }
 
 double scheduled_lr(const RunConfig& cfg, int epoch) {

@@ -1,7 +1,7 @@
 #include "dcl/training/saved_run.h"
 
 #include "dcl/training/build_model.h"
-#include "dcl/training/device.h"
+#include "dcl/runtime/device.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
 
@@ -17,7 +17,7 @@ SavedRun load_saved_run(const std::string& dir, const std::string& data_dir, int
   r.device = parse_device(r.cfg.device);
   r.info = &data::dataset_info(r.cfg.data);
   r.splits = data::load_dataset(r.cfg.data, r.cfg.data_dir);
-  r.model = build_model(r.cfg, r.input(), r.info->classes, r.info->fc_patches);
+  r.model = build_model(r.cfg, r.input(), r.info->classes, r.info->fc_patches, r.info->fc_width);
   r.model.to(r.device);
   r.model.set_amp(r.cfg.amp, r.device.type());
   r.progress = load_checkpoint(dir + "/checkpoint.pt", r.model, checkpoint_identity(r.cfg));

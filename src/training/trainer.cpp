@@ -7,7 +7,7 @@
 #include <optional>
 #include <thread>
 
-#include "dcl/analysis/tensorboard_writer.h"
+#include "dcl/report/tensorboard_writer.h"
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
 #include "dcl/stages/intra_op_threads.h"
@@ -15,15 +15,15 @@
 #include "dcl/training/batch_loader.h"
 #include "dcl/training/build_model.h"
 #include "dcl/training/checkpoint.h"
-#include "dcl/training/device.h"
-#include "dcl/training/distributed.h"
+#include "dcl/runtime/device.h"
+#include "dcl/runtime/distributed.h"
 #include "dcl/training/divergence.h"
 #include "dcl/training/evaluator.h"
 #include "dcl/training/memory_plan.h"
-#include "dcl/training/memory_tracker.h"
+#include "dcl/runtime/memory_tracker.h"
 #include "dcl/training/progress_bar.h"
 #include "dcl/training/run_files.h"
-#include "dcl/training/run_lock.h"
+#include "dcl/runtime/run_lock.h"
 #include "dcl/training/saved_run.h"
 
 namespace dcl {
@@ -75,6 +75,9 @@ struct Trainer::State {
   DistributedEnv dist;
   std::shared_ptr<ProcessGroup> group;
   std::shared_ptr<DataParallelExchange> exchange;
+  // This session's steps (--stop-after-steps) and the divergence check over them.
+  int64_t steps_this_session = 0;
+  DivergenceCheck divergence;
 
   std::string checkpoint_path() const { return dir + "/checkpoint.pt"; }
   bool writes() const { return dist.rank == 0; }
@@ -128,7 +131,7 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   configure_threads(cfg.threads);
   torch::manual_seed(cfg.seed);
   InputShape input{s_->info->channels, s_->info->height, s_->info->width};
-  s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches);
+  s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches, s_->info->fc_width);
   apply_memory_budget(s_->model, cfg, input);
   check_ensemble_weights(s_->model, input, cfg.ensemble_weights);
   if (cfg.schedule == ScheduleKind::Pipeline) {
@@ -182,7 +185,7 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   join_job();
   std::fprintf(stderr,
                "%s %s on %s: %lld network + %lld auxiliary parameters, %lld train / %lld test images, device %s\n",
-               s_->cfg.method.c_str(), name_of(s_->cfg.arch).c_str(), s_->cfg.data.c_str(),
+               s_->cfg.method.c_str(), s_->cfg.arch.c_str(), s_->cfg.data.c_str(),
                (long long)s_->model.network_parameters(), (long long)s_->model.auxiliary_parameters(),
                (long long)s_->train_loader->size(), (long long)s_->test_loader->size(), s_->cfg.device.c_str());
   if (s_->dist.active())
@@ -285,154 +288,190 @@ EvalResult Trainer::evaluate_test_set() {
                   [&s](const std::vector<double>& v) { return s.sum_over_ranks(v, "the evaluation"); });
 }
 
+// One epoch while its batches train: its learning rate, progress bar and clock, and whether every
+// rank agreed to stop.
+struct Trainer::Epoch {
+  double lr = 0;
+  std::optional<ProgressBar> bar;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double seconds_before = 0;  // of this epoch, trained before a resume
+  bool stop = false;
+
+  std::string status(const TrainingProgress& p) const {
+    double secs = p.epoch_seconds;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "loss %.4f acc %s %.0f img/s", p.seen ? p.loss_sum / double(p.seen) : 0.0,
+                  p.has_accuracy ? percent(p.seen ? double(p.correct) / double(p.seen) : 0).c_str() : "-",
+                  secs > 0 ? double(p.seen) / secs : 0.0);
+    return buf;
+  }
+};
+
+bool Trainer::should_stop() const {
+  return stop_requested().load() || (s_->cfg.stop_after_steps > 0 && s_->steps_this_session >= s_->cfg.stop_after_steps);
+}
+
 nlohmann::json Trainer::run() {
   State& s = *s_;
-  const RunConfig& cfg = s.cfg;
-  TrainingProgress& p = s.progress;
   EvalResult last_eval;
-  int64_t total_batches = s.train_loader->batches_per_epoch();
-  int64_t steps_this_session = 0;
-  DivergenceCheck divergence;
-  auto should_stop = [&] {
-    return stop_requested().load() || (cfg.stop_after_steps > 0 && steps_this_session >= cfg.stop_after_steps);
-  };
-
-  while (p.epoch < cfg.epochs) {
-    double lr = scheduled_lr(cfg, p.epoch);
-    s.model.set_lr(lr);
-    s.model.train(true);
-    s.train_loader->start_epoch(p.epoch, p.batch);
-    std::optional<ProgressBar> bar;
-    if (s.writes())
-      bar.emplace("epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(cfg.epochs), total_batches);
-    s.memory->reset_peak();
-    auto t0 = std::chrono::steady_clock::now();
-    double seconds_before = p.epoch_seconds;
-    auto status = [&] {
-      double secs = p.epoch_seconds;
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "loss %.4f acc %s %.0f img/s", p.seen ? p.loss_sum / double(p.seen) : 0.0,
-                    p.has_accuracy ? percent(p.seen ? double(p.correct) / double(p.seen) : 0).c_str() : "-",
-                    secs > 0 ? double(p.seen) / secs : 0.0);
-      return std::string(buf);
-    };
-    bool stop_now = false;
-    // One finished batch: its sums over the ranks (the whole batch's loss and accuracy, as one
-    // process with the whole batch would report them) and the agreement to stop, which every
-    // rank must reach at the same step.
-    auto record = [&](const StepResult& local) {
-      StepResult r = local;
-      ++steps_this_session;
-      bool stop = should_stop();
-      if (s.group) {
-        std::vector<double> sums = {local.train_loss * double(local.samples), double(local.correct),
-                                    double(local.samples), stop ? 1.0 : 0.0};
-        for (double l : local.block_losses) sums.push_back(l * double(local.samples));
-        sums = s.sum_over_ranks(sums, "the step's metrics (step " + std::to_string(p.step + 1) + ")");
-        r.samples = int64_t(sums[2]);
-        r.train_loss = sums[0] / double(r.samples);
-        r.correct = int64_t(sums[1]);
-        for (size_t l = 0; l < r.block_losses.size(); ++l) r.block_losses[l] = sums[4 + l] / double(r.samples);
-        stop = sums[3] > 0;
-      }
-      divergence.observe_step(r.train_loss, r.block_losses, p.epoch, p.step + 1);
-      int64_t n = r.samples;
-      p.loss_sum += r.train_loss * double(n);
-      p.correct += r.correct;
-      p.has_accuracy = r.has_accuracy;
-      p.seen += n;
-      p.block_loss_sums.resize(r.block_losses.size(), 0.0);
-      for (size_t l = 0; l < r.block_losses.size(); ++l) p.block_loss_sums[l] += r.block_losses[l] * double(n);
-      ++p.batch;
-      ++p.step;
-      p.epoch_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (s.tensorboard) log_step(*s.tensorboard, r, lr, p.step);
-      if (bar) bar->update(p.batch, status());
-      if (stop) stop_now = true;
-      if (s.group) inject_fault(s.dist.rank, p.step);
-    };
-    Batch batch;
-    while (!stop_now && s.train_loader->next(batch)) {
-      torch::Tensor x = to_device(batch.images, s.device), y = to_device(batch.labels, s.device);
-      if (s.exchange) s.exchange->set_batch_share(double(y.size(0)) / double(batch.global_size));
-      for (const StepResult& r : s.model.schedule->push(x, y)) record(r);
-    }
-    // A pipeline still holds batches: they are finished before the checkpoint or the evaluation.
-    for (const StepResult& r : s.model.schedule->drain()) record(r);
-    bool interrupted = stop_now;
-    p.peak_bytes = std::max(p.peak_bytes, s.memory->peak_bytes());
-    p.train_seconds += p.epoch_seconds - seconds_before;
-    if (interrupted && p.batch < total_batches) {
-      if (bar) bar->finish(status() + " (interrupted)");
-      if (s.writes()) {
-        save_checkpoint(s.checkpoint_path(), s.model, p, s.identity);
-        std::fprintf(stderr, "stopped: checkpoint written to %s; continue with: dcl train --resume %s\n",
-                     s.checkpoint_path().c_str(), s.dir.c_str());
-      }
-      return nullptr;
-    }
-    if (bar) bar->finish(status());
-
+  while (s.progress.epoch < s.cfg.epochs) {
+    Epoch epoch = train_epoch();
+    if (epoch.stop && s.progress.batch < s.train_loader->batches_per_epoch()) return stop_within_epoch(epoch);
+    if (epoch.bar) epoch.bar->finish(epoch.status(s.progress));
     last_eval = evaluate_test_set();
-    DivergenceCheck::check_evaluation(last_eval.loss, p.epoch);
-    nlohmann::json line = {
-        {"epoch", p.epoch + 1},
-        {"lr", lr},
-        {"train_loss", p.seen ? p.loss_sum / double(p.seen) : 0.0},
-        {"train_accuracy",
-         p.has_accuracy && p.seen ? nlohmann::json(double(p.correct) / double(p.seen)) : nlohmann::json(nullptr)},
-        {"epoch_seconds", p.epoch_seconds},
-        {"images_per_second", p.epoch_seconds > 0 ? double(p.seen) / p.epoch_seconds : 0.0},
-        {"peak_memory_bytes", p.peak_bytes},
-        {"test", last_eval.to_json()}};
-    if (!p.block_loss_sums.empty()) {
-      std::vector<double> block_losses;
-      for (double v : p.block_loss_sums) block_losses.push_back(v / double(std::max<int64_t>(1, p.seen)));
-      line["train_block_losses"] = block_losses;
-    }
-    if (s.writes()) {
-      append_metrics_line(s.dir, line);
-      if (s.tensorboard) log_epoch(*s.tensorboard, line, last_eval, p.step);
-      print_evaluation(last_eval);
-    }
-
-    // The next epoch starts clean; the checkpoint marks this epoch as done.
-    TrainingProgress next = p;
-    next.epoch = p.epoch + 1;
-    next.batch = 0;
-    next.loss_sum = 0;
-    next.correct = next.seen = 0;
-    next.epoch_seconds = 0;
-    next.block_loss_sums.clear();
-    if (s.writes()) save_checkpoint(s.checkpoint_path(), s.model, next, s.identity);
-    bool stop_after_epoch = stop_now || s.sum_over_ranks({should_stop() ? 1.0 : 0.0}, "the end of the epoch")[0] > 0;
-    p = next;
-    if (stop_after_epoch && p.epoch < cfg.epochs) {
-      if (!s.writes()) return nullptr;
-      std::fprintf(stderr, "stopped after epoch %d; continue with: dcl train --resume %s\n", p.epoch, s.dir.c_str());
-      return nullptr;
-    }
+    DivergenceCheck::check_evaluation(last_eval.loss, s.progress.epoch);
+    report_epoch(epoch, last_eval);
+    if (!finish_epoch(epoch)) return nullptr;
   }
-
   // Resumed with every epoch already done: evaluate the checkpoint as it is.
   if (last_eval.samples == 0) last_eval = evaluate_test_set();
+  return write_summary(last_eval);
+}
+
+Trainer::Epoch Trainer::train_epoch() {
+  State& s = *s_;
+  TrainingProgress& p = s.progress;
+  Epoch epoch;
+  epoch.lr = scheduled_lr(s.cfg, p.epoch);
+  epoch.seconds_before = p.epoch_seconds;
+  s.model.set_lr(epoch.lr);
+  s.model.train(true);
+  s.train_loader->start_epoch(p.epoch, p.batch);
+  if (s.writes())
+    epoch.bar.emplace("epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(s.cfg.epochs),
+                      s.train_loader->batches_per_epoch());
+  s.memory->reset_peak();
+  Batch batch;
+  while (!epoch.stop && s.train_loader->next(batch)) {
+    torch::Tensor x = to_device(batch.images, s.device), y = to_device(batch.labels, s.device);
+    if (s.exchange) s.exchange->set_batch_share(double(y.size(0)) / double(batch.global_size));
+    for (const StepResult& r : s.model.schedule->push(x, y)) record_step(r, epoch);
+  }
+  // A pipeline still holds batches: they are finished before the checkpoint or the evaluation.
+  for (const StepResult& r : s.model.schedule->drain()) record_step(r, epoch);
+  p.peak_bytes = std::max(p.peak_bytes, s.memory->peak_bytes());
+  p.train_seconds += p.epoch_seconds - epoch.seconds_before;
+  return epoch;
+}
+
+void Trainer::record_step(const StepResult& local, Epoch& epoch) {
+  State& s = *s_;
+  TrainingProgress& p = s.progress;
+  ++s.steps_this_session;
+  bool stop = should_stop();
+  StepResult r = sum_step_over_ranks(local, stop);
+  s.divergence.observe_step(r.train_loss, r.block_losses, p.epoch, p.step + 1);
+  const int64_t n = r.samples;
+  p.loss_sum += r.train_loss * double(n);
+  p.correct += r.correct;
+  p.has_accuracy = r.has_accuracy;
+  p.seen += n;
+  p.block_loss_sums.resize(r.block_losses.size(), 0.0);
+  for (size_t l = 0; l < r.block_losses.size(); ++l) p.block_loss_sums[l] += r.block_losses[l] * double(n);
+  ++p.batch;
+  ++p.step;
+  p.epoch_seconds =
+      epoch.seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch.start).count();
+  if (s.tensorboard) log_step(*s.tensorboard, r, epoch.lr, p.step);
+  if (epoch.bar) epoch.bar->update(p.batch, epoch.status(p));
+  if (stop) epoch.stop = true;
+  if (s.group) inject_fault(s.dist.rank, p.step);
+}
+
+// The whole batch's loss and accuracy, as one process with the whole batch would report them, and
+// the agreement to stop, which every rank must reach at the same step.
+StepResult Trainer::sum_step_over_ranks(const StepResult& local, bool& stop) {
+  State& s = *s_;
+  if (!s.group) return local;
+  StepResult r = local;
+  std::vector<double> sums = {local.train_loss * double(local.samples), double(local.correct), double(local.samples),
+                              stop ? 1.0 : 0.0};
+  for (double l : local.block_losses) sums.push_back(l * double(local.samples));
+  sums = s.sum_over_ranks(sums, "the step's metrics (step " + std::to_string(s.progress.step + 1) + ")");
+  r.samples = int64_t(sums[2]);
+  r.train_loss = sums[0] / double(r.samples);
+  r.correct = int64_t(sums[1]);
+  for (size_t l = 0; l < r.block_losses.size(); ++l) r.block_losses[l] = sums[4 + l] / double(r.samples);
+  stop = sums[3] > 0;
+  return r;
+}
+
+nlohmann::json Trainer::stop_within_epoch(Epoch& epoch) {
+  State& s = *s_;
+  if (epoch.bar) epoch.bar->finish(epoch.status(s.progress) + " (interrupted)");
+  if (s.writes()) {
+    save_checkpoint(s.checkpoint_path(), s.model, s.progress, s.identity);
+    std::fprintf(stderr, "stopped: checkpoint written to %s; continue with: dcl train --resume %s\n",
+                 s.checkpoint_path().c_str(), s.dir.c_str());
+  }
+  return nullptr;
+}
+
+void Trainer::report_epoch(const Epoch& epoch, const EvalResult& eval) {
+  State& s = *s_;
+  const TrainingProgress& p = s.progress;
+  nlohmann::json line = {
+      {"epoch", p.epoch + 1},
+      {"lr", epoch.lr},
+      {"train_loss", p.seen ? p.loss_sum / double(p.seen) : 0.0},
+      {"train_accuracy",
+       p.has_accuracy && p.seen ? nlohmann::json(double(p.correct) / double(p.seen)) : nlohmann::json(nullptr)},
+      {"epoch_seconds", p.epoch_seconds},
+      {"images_per_second", p.epoch_seconds > 0 ? double(p.seen) / p.epoch_seconds : 0.0},
+      {"peak_memory_bytes", p.peak_bytes},
+      {"test", eval.to_json()}};
+  if (!p.block_loss_sums.empty()) {
+    std::vector<double> block_losses;
+    for (double v : p.block_loss_sums) block_losses.push_back(v / double(std::max<int64_t>(1, p.seen)));
+    line["train_block_losses"] = block_losses;
+  }
+  if (!s.writes()) return;
+  append_metrics_line(s.dir, line);
+  if (s.tensorboard) log_epoch(*s.tensorboard, line, eval, p.step);
+  print_evaluation(eval);
+}
+
+bool Trainer::finish_epoch(const Epoch& epoch) {
+  State& s = *s_;
+  TrainingProgress& p = s.progress;
+  // The next epoch starts clean; the checkpoint marks this epoch as done.
+  TrainingProgress next = p;
+  next.epoch = p.epoch + 1;
+  next.batch = 0;
+  next.loss_sum = 0;
+  next.correct = next.seen = 0;
+  next.epoch_seconds = 0;
+  next.block_loss_sums.clear();
+  if (s.writes()) save_checkpoint(s.checkpoint_path(), s.model, next, s.identity);
+  bool stop = epoch.stop || s.sum_over_ranks({should_stop() ? 1.0 : 0.0}, "the end of the epoch")[0] > 0;
+  p = next;
+  if (!stop || p.epoch >= s.cfg.epochs) return true;
+  if (s.writes())
+    std::fprintf(stderr, "stopped after epoch %d; continue with: dcl train --resume %s\n", p.epoch, s.dir.c_str());
+  return false;
+}
+
+nlohmann::json Trainer::write_summary(const EvalResult& eval) {
+  State& s = *s_;
+  const RunConfig& cfg = s.cfg;
+  const TrainingProgress& p = s.progress;
   if (!s.writes()) return nlohmann::json::object();  // rank 0 reports
   nlohmann::json summary = {{"data", cfg.data},
-                            {"arch", name_of(cfg.arch)},
+                            {"arch", cfg.arch},
                             {"method", cfg.method},
                             {"epochs", cfg.epochs},
-                            {"test_accuracy", last_eval.head_accuracy},
-                            {"test_error", 100.0 * (1.0 - last_eval.head_accuracy)},
-                            {"test_loss", last_eval.loss},
+                            {"test_accuracy", eval.head_accuracy},
+                            {"test_error", 100.0 * (1.0 - eval.head_accuracy)},
+                            {"test_loss", eval.loss},
                             {"params", s.model.network_parameters()},
                             {"auxiliary_params", s.model.auxiliary_parameters()},
                             {"peak_memory_bytes", p.peak_bytes},
                             {"train_seconds", p.train_seconds},
                             {"steps", p.step}};
-  if (!last_eval.layer_accuracy.empty()) {
-    summary["layer_accuracy"] = last_eval.layer_accuracy;
-    summary["last_layer_accuracy"] = last_eval.layer_accuracy.back();
-    summary["ensemble_accuracy"] = last_eval.ensemble_accuracy;
+  if (!eval.layer_accuracy.empty()) {
+    summary["layer_accuracy"] = eval.layer_accuracy;
+    summary["last_layer_accuracy"] = eval.layer_accuracy.back();
+    summary["ensemble_accuracy"] = eval.ensemble_accuracy;
   }
   summary.update(best_test_results(s.dir));
   write_file_atomic(s.dir + "/summary.json", summary.dump(2) + "\n");

@@ -184,7 +184,7 @@ TEST_F(AnalyzeCliE2E, TensorBoardReadsTheTrainingCurves) {
   // The real tensorboard package reads the files (its warnings on stderr kept apart from the JSON).
   std::string errors = root_ + "/tb-reader.err";
   CliResult r = run_dcl_raw("(" + std::string(DCL_TOOLS_PYTHON) + " " + DCL_TEST_SOURCE_DIR +
-                            "/analysis/read_tensorboard_events.py " + root_ + "/tb 2>" + errors + ")");
+                            "/report/read_tensorboard_events.py " + root_ + "/tb 2>" + errors + ")");
   ASSERT_EQ(r.code, 0) << r.output << read_file(errors);
   auto j = nlohmann::json::parse(r.output);
   auto summary = read_json(run("fc-dcl") + "/summary.json");

@@ -187,7 +187,7 @@ TEST(TrainCli, MethodSettingsAreFlagsWrittenToConfigJson) {
   // --help documents every method setting; a bad value of one is refused before any data is read.
   CliResult help = run_dcl("train --help");
   for (const auto& m : methods())
-    for (const auto& key : m.settings) EXPECT_NE(help.output.find(flag_of(key)), std::string::npos) << key;
+    for (const auto& s : m.settings) EXPECT_NE(help.output.find(flag_of(s.key)), std::string::npos) << s.key;
   CliResult bad = run_dcl("train --method pff --pff-steps 0 --data-dir /nonexistent --out /tmp/dcl_never_written");
   EXPECT_NE(bad.code, 0);
   EXPECT_NE(bad.output.find("--pff-steps"), std::string::npos) << bad.output;

@@ -4,19 +4,11 @@
 #include <cmath>
 
 #include "dcl/losses/dictionary_loss.h"
+#include "losses/by_hand.h"
 
 using namespace dcl;
 
 namespace {
-
-// Cross-entropy of one row of scores against its label, in double precision.
-double cross_entropy(const std::vector<double>& s, int y) {
-  double m = s[0];
-  for (double v : s) m = std::max(m, v);
-  double z = 0;
-  for (double v : s) z += std::exp(v - m);
-  return -(s[size_t(y)] - m - std::log(z));
-}
 
 // PyTorch's adaptive pooling bins: [floor(i*L/C), ceil((i+1)*L/C)).
 std::vector<double> pool_by_hand(const std::vector<double>& t, int c) {
@@ -76,7 +68,7 @@ TEST(DictionaryLoss, ConvLossMatchesHandComputation) {
         for (int c = 0; c < 4; ++c) acc += h[n][c][k / 3][k % 3].item<double>() * obj.dictionary[z][c].item<double>();
       s.push_back(acc / 6);
     }
-    expected += cross_entropy(s, int(y[n].item<int64_t>())) / 2;
+    expected += by_hand::cross_entropy(s, int(y[n].item<int64_t>())) / 2;
   }
   EXPECT_NEAR(obj.loss(0, h, y).item<double>(), expected, 1e-5);
 }
@@ -95,7 +87,7 @@ TEST(DictionaryLoss, FcPatchesLossMatchesHandComputation) {
         for (int c = 0; c < 3; ++c) acc += h[n][p * 3 + c].item<double>() * obj.dictionary[z][c].item<double>();
       s.push_back(acc / 2);
     }
-    expected += cross_entropy(s, int(y[n].item<int64_t>())) / 3;
+    expected += by_hand::cross_entropy(s, int(y[n].item<int64_t>())) / 3;
   }
   EXPECT_NEAR(obj.loss(0, h, y).item<double>(), expected, 1e-5);
 }
@@ -131,7 +123,7 @@ TEST(DictionaryLoss, PooledConvLossMatchesHandComputation) {
         for (int c = 0; c < 3; ++c) acc += h[n][c][0][k].item<double>() * t[size_t(c)];
       s.push_back(acc / 2);
     }
-    expected += cross_entropy(s, int(y[n].item<int64_t>())) / 2;
+    expected += by_hand::cross_entropy(s, int(y[n].item<int64_t>())) / 2;
   }
   EXPECT_NEAR(obj.loss(0, h, y).item<double>(), expected, 1e-5);
 }
@@ -158,7 +150,7 @@ TEST(DictionaryLoss, CosineLossMatchesHandComputation) {
       }
       s.push_back(acc / 3 / 0.07);
     }
-    expected += cross_entropy(s, int(y[n].item<int64_t>())) / 2;
+    expected += by_hand::cross_entropy(s, int(y[n].item<int64_t>())) / 2;
   }
   EXPECT_NEAR(obj.loss(0, h, y).item<double>(), expected, 1e-4);
 }

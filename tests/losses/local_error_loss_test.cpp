@@ -10,6 +10,7 @@
 #include "dcl/losses/supcon_loss.h"
 #include "dcl/methods/method.h"
 #include "dcl/nn/feedback_alignment.h"
+#include "losses/by_hand.h"
 #include "test_models.h"
 
 using namespace dcl;
@@ -73,13 +74,6 @@ double sim_loss_by_hand(const Matrix& features, const std::vector<int>& y, int c
   for (size_t i = 0; i < y.size(); ++i)
     for (size_t j = 0; j < y.size(); ++j) sum += (a[i][j] - b[i][j]) * (a[i][j] - b[i][j]);
   return sum / double(y.size() * y.size());
-}
-
-double cross_entropy(const std::vector<double>& s, int y) {
-  double m = s[0], z = 0;
-  for (double v : s) m = std::max(m, v);
-  for (double v : s) z += std::exp(v - m);
-  return -(s[size_t(y)] - m - std::log(z));
 }
 
 torch::Tensor labels(const std::vector<int>& y) {
@@ -207,7 +201,7 @@ TEST(LocalErrorLoss, PredLossMatchesHandComputation) {
       for (size_t k = 0; k < pooled.size(); ++k) s += w[size_t(z)][k] * pooled[k];
       logits.push_back(s);
     }
-    expected += cross_entropy(logits, y[size_t(n)]) / 2;
+    expected += by_hand::cross_entropy(logits, y[size_t(n)]) / 2;
   }
   EXPECT_NEAR(obj.forward(h, Target{labels(y), {}}).loss.item<double>(), expected, 1e-5);
   EXPECT_EQ(obj.scores(h).sizes(), (std::vector<int64_t>{2, 3}));
@@ -247,7 +241,7 @@ namespace {
 
 const std::vector<std::string> kLlMethods = {"ll-pred", "ll-sim", "ll-predsim", "ll-bpf", "ll-cont", "ll-contrec"};
 
-dcl::Model ll_model(const std::string& method) { return test_models::model(method, Arch::Simple512, {1, 12, 12}, 14); }
+dcl::Model ll_model(const std::string& method) { return test_models::model(method, "simple512", {1, 12, 12}, 14); }
 
 }  // namespace
 

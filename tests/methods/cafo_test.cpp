@@ -2,13 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "dcl/losses/predictor_loss.h"
+#include "dcl/training/checkpoint.h"
 #include "test_models.h"
 
 using namespace dcl;
 using namespace test_models;
 
 TEST(Cafo, BlocksStayBitIdenticalWhilePredictorsLearn) {
-  Model m = model("cafo", Arch::Simple256, {1, 12, 12}, 31);
+  Model m = model("cafo", "simple256", {1, 12, 12}, 31);
   auto blocks_before = clones(m.net->parameters());
   auto buffers_before = clones(m.net->buffers());  // BatchNorm running statistics too
   std::vector<torch::Tensor> predictors_before;
@@ -33,7 +34,7 @@ TEST(Cafo, BlocksStayBitIdenticalWhilePredictorsLearn) {
 }
 
 TEST(Cafo, PredictionIsTheSumOfThePredictorsDistributions) {
-  Model m = model("cafo", Arch::Fc, {1, 28, 28}, 31);
+  Model m = model("cafo", "fc", {1, 28, 28}, 31);
   torch::NoGradGuard no_grad;
   m.train(false);
   torch::Tensor x = torch::randn({5, 1, 28, 28});
@@ -47,4 +48,22 @@ TEST(Cafo, PredictionIsTheSumOfThePredictorsDistributions) {
   EXPECT_TRUE(torch::allclose(got.scores.exp() * 2, sum, 1e-5, 1e-6));
   EXPECT_TRUE(torch::equal(got.scores.argmax(1), sum.argmax(1)));
   ASSERT_EQ(got.layer_scores.size(), 2u);  // each predictor is a layer-wise prediction
+}
+
+TEST(Cafo, PredictorBiasIsASettingThatShapesTheCheckpoint) {
+  // --cafo-predictor-bias false: bias-free predictors, as the authors' block.py.
+  RunConfig c = config("cafo");
+  c.methods.set("cafo_predictor_bias", false);
+  Model m = model(c, {1, 28, 28}, 31);
+  for (auto& s : m.stages) {
+    auto* p = loss_of<PredictorLoss>(m, s->name());
+    ASSERT_TRUE(p) << s->name();
+    EXPECT_FALSE(p->predictor->bias.defined()) << s->name();
+    EXPECT_EQ(s->parameters().size(), 1u) << s->name();  // W only
+  }
+  // Declared as shaping tensors: part of the checkpoint identity, so a run with biases cannot be
+  // loaded into one without.
+  EXPECT_EQ(checkpoint_identity(c).at("cafo_predictor_bias"), false);
+  EXPECT_EQ(checkpoint_identity(config("cafo")).at("cafo_predictor_bias"), true);
+  EXPECT_FALSE(checkpoint_identity(config("dcl")).contains("cafo_predictor_bias"));
 }

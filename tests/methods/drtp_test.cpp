@@ -10,7 +10,7 @@ using namespace test_models;
 namespace F = torch::nn::functional;
 
 TEST(Drtp, TargetProjectionIsTheTargetsRowOfTheFeedbackMatrix) {
-  Model m = model("drtp", Arch::Simple256, {1, 12, 12}, 21);
+  Model m = model("drtp", "simple256", {1, 12, 12}, 21);
   auto* b0 = loss_of<DrtpLoss>(m, "block0");
   auto* b1 = loss_of<DrtpLoss>(m, "block1");
   ASSERT_TRUE(b0 && b1);
@@ -35,7 +35,7 @@ TEST(Drtp, EveryBlockUpdatesWithTheProjectedTargetAndTheHeadWithItsOwnError) {
   torch::manual_seed(2);
   torch::Tensor x = torch::randn({8, 1, 12, 12}), y = torch::randint(10, {8}, torch::kInt64);
   // The rule written out by hand on one model ...
-  Model want = model("drtp", Arch::Simple512, {1, 12, 12}, 21);
+  Model want = model("drtp", "simple512", {1, 12, 12}, 21);
   torch::Tensor h = x;
   for (size_t l = 0; l < want.net->blocks.size(); ++l) {
     auto* loss = loss_of<DrtpLoss>(want, "block" + std::to_string(l));
@@ -53,7 +53,7 @@ TEST(Drtp, EveryBlockUpdatesWithTheProjectedTargetAndTheHeadWithItsOwnError) {
   F::cross_entropy(want.net->head->forward(h), y).backward();
   want.stage("head").optimizer().step();
   // ... equals the schedule's step on an identical model.
-  Model got = model("drtp", Arch::Simple512, {1, 12, 12}, 21);
+  Model got = model("drtp", "simple512", {1, 12, 12}, 21);
   got.schedule->step(x, y);
   auto a = got.net->named_parameters(), b = want.net->named_parameters();
   ASSERT_EQ(a.size(), b.size());
@@ -63,12 +63,12 @@ TEST(Drtp, EveryBlockUpdatesWithTheProjectedTargetAndTheHeadWithItsOwnError) {
 }
 
 TEST(Drtp, FeedbackMatricesAreSavedWithTheModelAndScaleWithTheirFlag) {
-  Model m = model("drtp", Arch::Fc, {1, 28, 28}, 21);
+  Model m = model("drtp", "fc", {1, 28, 28}, 21);
   int found = 0;
   for (auto& [name, t] : m.named_state()) found += name.find(".loss.feedback") != std::string::npos ? 1 : 0;
   EXPECT_EQ(found, 2);
   RunConfig c = config("drtp");
-  c.methods.drtp.feedback_scale = 3;
+  c.methods.set("drtp_feedback_scale", 3.0);
   Model scaled = model(c, {1, 28, 28}, 21);
   double bound = 3 * std::sqrt(6.0 / 1024);  // kaiming_uniform_ on [Z, S], S = 1024 outputs
   torch::Tensor b = loss_of<DrtpLoss>(scaled, "block0")->feedback;

@@ -23,10 +23,10 @@ torch::Tensor label_goodness(Model& m, const torch::Tensor& x, int64_t z) {
 
 }  // namespace
 
-class FFPrediction : public ::testing::TestWithParam<Arch> {};
+class FFPrediction : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FFPrediction, BatchedZWayEvaluationEqualsAPerLabelLoop) {
-  bool conv = GetParam() == Arch::Simple256;
+  bool conv = GetParam() == "simple256";
   InputShape in = conv ? InputShape{1, 12, 12} : InputShape{1, 28, 28};
   Model m = model("ff", GetParam(), in, 3);
   // A few updates so that the goodness depends on the label.
@@ -47,27 +47,27 @@ TEST_P(FFPrediction, BatchedZWayEvaluationEqualsAPerLabelLoop) {
   EXPECT_TRUE(torch::equal(batched.argmax(1), torch::stack(columns, 1).argmax(1)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Archs, FFPrediction, ::testing::Values(Arch::Fc, Arch::Simple256),
-                         [](const auto& info) { return name_of(info.param); });
+INSTANTIATE_TEST_SUITE_P(Archs, FFPrediction, ::testing::Values("fc", "simple256"),
+                         [](const auto& info) { return info.param; });
 
 TEST(FFNegatives, HardestNegativesAreChosenByTheModelNotByChance) {
   // With hardest negatives (and no dropout) a step draws no random numbers: two identical models
   // stepped under different generator seeds stay identical. Random negatives do not.
   torch::manual_seed(7);
   torch::Tensor x = torch::randn({16, 1, 28, 28}), y = torch::randint(10, {16}, torch::kLong);
-  for (NegativeLabels policy : {NegativeLabels::Hardest, NegativeLabels::Random}) {
+  for (std::string policy : {"hardest", "random"}) {
     RunConfig c = config("ff");
-    c.methods.ff.negatives = policy;
+    c.methods.set("ff_negatives", policy);
     // θ below the initial goodness (about 1/6 per unit): the negatives' logits are not saturated,
     // so which negatives were drawn changes the step (at θ = 1 only the positives would act).
-    c.methods.ff.threshold = 0.05;
+    c.methods.set("ff_threshold", 0.05);
     Model a = model(c), b = model(c);
     torch::manual_seed(1);
     a.schedule->step(x, y);
     torch::manual_seed(2);
     b.schedule->step(x, y);
     bool same = torch::equal(a.net->blocks[0]->parameters()[0], b.net->blocks[0]->parameters()[0]);
-    EXPECT_EQ(same, policy == NegativeLabels::Hardest) << name_of(policy);
+    EXPECT_EQ(same, policy == "hardest") << policy;
   }
 }
 
@@ -77,7 +77,7 @@ TEST(FFSettings, ThresholdAndAlphaReachTheLosses) {
   std::vector<double> losses;
   for (double theta : {0.5, 3.0}) {
     RunConfig c = config("ff");
-    c.methods.ff.threshold = theta;
+    c.methods.set("ff_threshold", theta);
     Model m = model(c);
     torch::manual_seed(4);
     losses.push_back(m.schedule->step(x, y).block_losses[0]);

@@ -11,7 +11,7 @@ using namespace test_models;
 
 namespace {
 
-Model pff_model(Arch arch = Arch::Fc, InputShape in = {1, 28, 28}) {
+Model pff_model(const std::string& arch = "fc", InputShape in = {1, 28, 28}) {
   RunConfig c = config("pff", arch);
   c.fc_width = 64;
   c.fc_patches = 8;
@@ -80,7 +80,7 @@ TEST(Pff, SettlingStepsComeFromTheSettings) {
   RunConfig c = config("pff");
   c.fc_width = 64;
   c.fc_patches = 8;
-  c.methods.pff.steps = 3;
+  c.methods.set("pff_steps", 3);
   Model m = model(c);
   m.schedule->step(torch::randn({4, 1, 28, 28}), torch::randint(10, {4}, torch::kLong));
   auto& opt = m.stage("head").optimizer();
@@ -92,7 +92,7 @@ TEST(Pff, SettlingStepsComeFromTheSettings) {
 
 TEST(Pff, ConvNetworksAreAClearError) {
   try {
-    pff_model(Arch::Simple256, {1, 12, 12});
+    pff_model("simple256", {1, 12, 12});
     FAIL() << "expected an error";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("--arch fc"), std::string::npos) << e.what();

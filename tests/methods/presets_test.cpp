@@ -10,7 +10,7 @@ using namespace dcl;
 
 TEST(Presets, PaperAppliesSpecSection4ForTheArchAndData) {
   RunConfig c;
-  c.arch = Arch::Vgg8b;
+  c.arch = "vgg8b";
   c.data = "cifar10";
   c.preset = Preset::Paper;
   apply_preset(c, {});
@@ -20,14 +20,14 @@ TEST(Presets, PaperAppliesSpecSection4ForTheArchAndData) {
   EXPECT_EQ(c.milestones, (std::vector<int>{200, 300, 350, 375}));
   EXPECT_DOUBLE_EQ(c.gamma, 0.25);
   EXPECT_DOUBLE_EQ(c.dropout, 0.05);
-  TrainingSchedule fc_c100 = paper_schedule(Arch::Fc, "cifar20");
+  TrainingSchedule fc_c100 = paper_schedule("fc", "cifar20");
   EXPECT_DOUBLE_EQ(fc_c100.lr, 1e-4);
   EXPECT_DOUBLE_EQ(fc_c100.dropout, 0.3);
 }
 
 TEST(Presets, QuickKeepsTheOptimiserForAFewEpochsAndGivenFlagsWin) {
   RunConfig c;
-  c.arch = Arch::Fc;
+  c.arch = "fc";
   c.data = "fmnist";
   c.preset = Preset::Quick;
   c.optimizer.lr = 0.123;
@@ -54,20 +54,20 @@ TEST(Presets, NoneChangesNothingAndEveryMethodHasAPreset) {
 }
 
 TEST(Presets, AMethodsOwnRuleWinsOverThePapersSchedule) {
-  MethodInfo own("own", "a method with its own preset", {}, nullptr, [](Preset p, Arch, const std::string&) {
+  MethodInfo own("own", "a method with its own preset", {}, nullptr, [](Preset p, const ArchInfo&, const data::DatasetInfo&) {
     TrainingSchedule s;
     s.optimizer = OptimizerKind::Sgd;
     s.epochs = p == Preset::Quick ? 2 : 60;
     return s;
   });
-  EXPECT_EQ(method_preset(own, Preset::Paper, Arch::Fc, "mnist").epochs, 60);
-  EXPECT_EQ(method_preset(own, Preset::Quick, Arch::Fc, "mnist").optimizer, OptimizerKind::Sgd);
-  EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, Arch::Fc, "mnist").epochs, 150);  // spec section 4
+  EXPECT_EQ(method_preset(own, Preset::Paper, "fc", "mnist").epochs, 60);
+  EXPECT_EQ(method_preset(own, Preset::Quick, "fc", "mnist").optimizer, OptimizerKind::Sgd);
+  EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, "fc", "mnist").epochs, 150);  // spec section 4
 }
 
 TEST(Presets, EveryMethodsPresetsAreValidSettingsOnEveryArchAndDataset) {
   for (const auto& m : methods())
-    for (Arch arch : {Arch::Fc, Arch::Simple256, Arch::Vgg8b})
+    for (std::string arch : {"fc", "simple256", "vgg8b"})
       for (const std::string data : {"mnist", "fmnist", "cifar10", "cifar100", "svhn", "stl10"}) {
         RunConfig paper, quick;
         paper.method = quick.method = m.name;
@@ -84,7 +84,7 @@ TEST(Presets, EveryMethodsPresetsAreValidSettingsOnEveryArchAndDataset) {
         EXPECT_EQ(quick.optimizer.kind, paper.optimizer.kind) << m.name;
         EXPECT_EQ(quick.optimizer.lr, paper.optimizer.lr) << m.name;
         EXPECT_EQ(quick.batch_size, paper.batch_size) << m.name;
-        EXPECT_EQ(quick.methods.local_learning.beta, paper.methods.local_learning.beta) << m.name;
+        EXPECT_EQ(quick.methods.get("ll_beta"), paper.methods.get("ll_beta")) << m.name;
       }
 }
 
@@ -92,7 +92,7 @@ TEST(Presets, FFTakesHintonsScheduleOnFcAndTheFlagsGivenStillWin) {
   RunConfig c;
   c.method = "ff";
   c.preset = Preset::Paper;
-  c.methods.ff.negatives = NegativeLabels::Hardest;
+  c.methods.set("ff_negatives", "hardest");
   c.optimizer.lr = 0.5;
   apply_preset(c, {"lr", "ff_negatives"});
   EXPECT_EQ(c.optimizer.kind, OptimizerKind::Sgd);
@@ -102,13 +102,13 @@ TEST(Presets, FFTakesHintonsScheduleOnFcAndTheFlagsGivenStillWin) {
   EXPECT_EQ(c.epochs, 100);
   EXPECT_EQ(c.lr_schedule, LrSchedule::Cooldown);
   EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.5);                       // given
-  EXPECT_EQ(c.methods.ff.negatives, NegativeLabels::Hardest);  // given
+  EXPECT_EQ(c.methods.name("ff_negatives"), "hardest");  // given
   RunConfig pff;
   pff.method = "pff";
   pff.preset = Preset::Paper;
   apply_preset(pff, {});
   EXPECT_EQ(pff.fc_width, 2000);
-  EXPECT_EQ(pff.methods.pff.steps, 12);
+  EXPECT_EQ(pff.methods.integer("pff_steps"), 12);
   EXPECT_EQ(pff.optimizer.kind, OptimizerKind::Adam);
 }
 
@@ -122,8 +122,8 @@ TEST(Presets, CompareRowsTakeTheirOwnMethodsPresetUnderTheFlagsAndTheRowsSetting
   EXPECT_EQ(ff.epochs, 2);  // given on the command line
   RunConfig bpf = row_config(base, "ll-bpf:ll_beta=0.5", {"epochs"});
   EXPECT_EQ(bpf.optimizer.kind, OptimizerKind::Adam);
-  EXPECT_DOUBLE_EQ(bpf.methods.local_learning.beta, 0.5);  // the row's own setting over the preset's 0.01
-  EXPECT_DOUBLE_EQ(row_config(base, "ll-bpf", {"epochs"}).methods.local_learning.beta, 0.01);
+  EXPECT_DOUBLE_EQ(bpf.methods.real("ll_beta"), 0.5);  // the row's own setting over the preset's 0.01
+  EXPECT_DOUBLE_EQ(row_config(base, "ll-bpf", {"epochs"}).methods.real("ll_beta"), 0.01);
   RunConfig dcl = row_config(base, "dcl", {"epochs"});
   EXPECT_EQ(dcl.optimizer.kind, OptimizerKind::AdamW);
   EXPECT_EQ(dcl.batch_size, 512);

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "dcl/stages/optimizer.h"
+#include "dcl/optim/optimizer.h"
 #include "dcl/stages/stage.h"
 
 using namespace dcl;

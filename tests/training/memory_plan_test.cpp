@@ -3,7 +3,7 @@
 
 #include "dcl/nn/conv_block.h"
 #include "dcl/training/memory_plan.h"
-#include "dcl/training/memory_tracker.h"
+#include "dcl/runtime/memory_tracker.h"
 #include "test_models.h"
 
 using namespace dcl;
@@ -27,7 +27,7 @@ TEST(MemoryBudget, SizesParseWithBinaryAndDecimalUnits) {
 namespace {
 
 struct VggRun {
-  RunConfig cfg = test_models::config("dcl", Arch::Vgg8b);
+  RunConfig cfg = test_models::config("dcl", "vgg8b");
   InputShape input{3, 32, 32};
   Model model;
   explicit VggRun(int batch) {
@@ -84,7 +84,7 @@ TEST(MemoryBudget, WithoutABudgetOnlyTheBlockThatSetsThePeakKeepsItsChunks) {
   EXPECT_EQ(plans[5].chunk, 128);   // 512 channels at 4x4: far below it, one convolution
   for (const auto& p : plans) EXPECT_LE(p.estimated_peak, natural);
   // BP keeps the fixed chunks: nothing is planned.
-  RunConfig bp = test_models::config("bp", Arch::Vgg8b);
+  RunConfig bp = test_models::config("bp", "vgg8b");
   bp.batch_size = 128;
   Model bp_model = test_models::model(bp, run.input);
   EXPECT_TRUE(plan_memory(bp_model, bp, run.input, -1).empty());
@@ -113,7 +113,7 @@ TEST(MemoryBudget, AnImpossibleBudgetOrAnEndToEndMethodIsRefusedWithTheReason) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("below what block 0 needs at the least"), std::string::npos) << e.what();
   }
-  RunConfig bp = test_models::config("bp", Arch::Vgg8b);
+  RunConfig bp = test_models::config("bp", "vgg8b");
   Model bp_model = test_models::model(bp, run.input);
   try {
     plan_memory(bp_model, bp, run.input, 4ll << 30);

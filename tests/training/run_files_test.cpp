@@ -9,7 +9,7 @@
 
 #include "data/test_files.h"
 #include "dcl/training/run_files.h"
-#include "dcl/training/run_lock.h"
+#include "dcl/runtime/run_lock.h"
 #include "file_size_limit.h"
 
 using namespace dcl;

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "dcl/training/run_files.h"
-#include "dcl/training/run_lock.h"
+#include "dcl/runtime/run_lock.h"
 #include "dcl/training/trainer.h"
 #include "file_size_limit.h"
 #include "tiny_dataset.h"
@@ -203,7 +203,7 @@ TEST(Trainer, AFullDiskStopsTheRunWithAClearErrorAndKeepsThePreviousCheckpoint) 
 
 TEST(Trainer, AConvNetworkFinishesAnEpochWhoseLastBatchWouldHoldOneImage) {
   TinyRun t;
-  t.cfg.arch = Arch::Vgg8b;
+  t.cfg.arch = "vgg8b";
   t.cfg.epochs = 1;
   t.cfg.limit_train = 33;  // batches of 32: 32 + 1
   t.cfg.limit_test = 16;

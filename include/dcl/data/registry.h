@@ -1,6 +1,7 @@
 #pragma once
 // The dataset registry: name -> files, classes, shape, class names, normalisation and
 // train-time augmentation (spec section 3), and the official archives for `dcl data fetch`.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,17 @@ struct RemoteFile {
   bool unpack = false;   // a .tar.gz to extract into the data directory after verification
 };
 
+// The row of a published schedule table a dataset takes (spec section 4 has rows for MNIST,
+// Fashion-MNIST, CIFAR-10, CIFAR-100, SVHN and STL-10): its own, or the row of the dataset it
+// resembles (K-MNIST takes MNIST's, CIFAR-20 CIFAR-100's).
+enum class PresetClass { Mnist, FashionMnist, Cifar10, Cifar100, Svhn, Stl10 };
+// The MNIST family: 28x28 grey images of 10 classes.
+inline bool mnist_like(PresetClass c) { return c == PresetClass::Mnist || c == PresetClass::FashionMnist; }
+
 struct DatasetInfo {
   std::string name;
   std::string description;
+  PresetClass preset_class = PresetClass::Cifar10;
   int classes = 0;
   int channels = 0, height = 0, width = 0;
   std::vector<std::string> class_names;  // `classes` entries
@@ -31,10 +40,16 @@ struct DatasetInfo {
   int crop_padding = 4;
   bool horizontal_flip = false;  // random horizontal flip at train time
   int fc_patches = 48;           // the fc network's patch count P (spec section 1)
+  int fc_width = 3072;           // the fc network's width W (spec section 2: 1024 for 28x28 grey)
   std::string default_dir;       // used when --data-dir is not given ("" = none)
   std::vector<RemoteFile> downloads;
   std::vector<std::string> train_files;  // paths relative to the data directory
   std::vector<std::string> test_files;
+  // Reads one split from its files (absolute paths, in the order of train_files / test_files).
+  std::function<ImageSet(const DatasetInfo& info, const std::vector<std::string>& files)> read;
+  // Where a listed file is found (the MNIST family's are read gzipped or not); nullptr: the path.
+  std::function<std::string(const std::string& path)> locate;
+  std::string locate_note;  // what `locate` accepts, for the missing-file message (" (gzipped or not)")
 };
 
 struct DatasetSplits {

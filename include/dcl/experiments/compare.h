@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "dcl/analysis/plots.h"
+#include "dcl/report/plots.h"
 #include "dcl/training/run_config.h"
 
 namespace dcl {

@@ -13,7 +13,7 @@
 #include <torch/torch.h>
 
 #include "dcl/stages/model.h"
-#include "dcl/training/memory_tracker.h"
+#include "dcl/runtime/memory_tracker.h"
 
 namespace dcl {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "dcl/enum_names.h"
+#include "dcl/util/enum_names.h"
 
 namespace dcl {
 

@@ -59,8 +59,4 @@ class DictionaryLoss : public LocalLoss {
   torch::nn::Linear map_{nullptr};  // DictMap::Linear only
 };
 
-// Spec section 1's orthogonal scale for an arch: sqrt(16.52) (simple256), sqrt(23.12) (512-wide
-// nets), sqrt(CD) for fc.
-double reference_orthogonal_scale(Arch arch, int dict_dim);
-
 }  // namespace dcl

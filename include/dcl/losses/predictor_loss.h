@@ -1,7 +1,8 @@
 #pragma once
 // Cascaded Forward's block loss (CaFo, Zhao et al. 2023; spec section 5): a linear predictor on
 // the flattened block output, trained with cross-entropy (the paper's CE variant):
-//   s = W flatten(h) + b,   W in R^{Z x S},   L = CE(s, y), batch mean.
+//   s = W flatten(h) + b,   W in R^{Z x S},   L = CE(s, y), batch mean
+// (b = 0 and not learned when built without a bias, as the authors' block.py).
 // The block itself stays frozen (its Stage is built frozen); only W and b learn.
 #include <torch/torch.h>
 
@@ -11,7 +12,7 @@ namespace dcl {
 
 class PredictorLoss : public LocalLoss {
  public:
-  PredictorLoss(int classes, int64_t output_size);
+  PredictorLoss(int classes, int64_t output_size, bool bias = true);
   LossOutput forward(const torch::Tensor& h, const Target& target) override;
   torch::Tensor scores(const torch::Tensor& h) override;  // s: [N, Z]
 

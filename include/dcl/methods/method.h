@@ -1,18 +1,21 @@
 #pragma once
 // The method registry. A method is a function that builds stages (stages/stage.h) over a network,
 // with the schedule that drives them and the readout that predicts; presets live with it.
-// Adding a method: one new file in src/methods/ that defines `MethodInfo method_<name>()`, and
-// one line in registry.cpp's list.
+// Adding a method: one new file in src/methods/ that defines `MethodInfo method_<name>()` (its
+// build function, its settings, its abilities and its preset), and one line in registry.cpp's list.
+// Nothing outside the method's file names the method: the CLI, config.json, `dcl methods`, the
+// checkpoint identity, the analyses and the registry-driven tests read these declarations.
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "dcl/methods/method_options.h"
 #include "dcl/methods/presets.h"
+#include "dcl/methods/setting.h"
 #include "dcl/nn/network.h"
 #include "dcl/stages/model.h"
-#include "dcl/stages/optimizer.h"
+#include "dcl/optim/optimizer.h"
+#include "dcl/stages/pipeline_schedule.h"
 
 namespace dcl {
 
@@ -20,7 +23,7 @@ namespace dcl {
 struct BuildContext {
   Network net;
   int classes = 10;
-  const MethodSettings& settings;
+  const SettingValues& settings;
   OptimizerFactory optimizer;
 
   // A stage over `block` and `loss`, its optimiser over the block (unless frozen), the loss and the
@@ -35,27 +38,42 @@ struct BuildContext {
   void run_sequentially(Model& model, InputEncoder encoder = nullptr) const;
 };
 
+// What a method can do, read by generic code instead of its name.
+struct MethodAbilities {
+  bool fc_networks = true;    // trains the fc network
+  bool conv_networks = true;  // trains conv networks (fc only: false)
+  // Has a dictionary of label embeddings (the analyses of Figures 5-7 need one).
+  bool label_embeddings = false;
+  // Why its stages cannot run as a pipeline (`--schedule pipeline` runs them concurrently, which
+  // needs stages that train one after another without talking to each other); empty: they can.
+  std::string not_pipelined;
+  bool data_parallel = true;  // `--nproc N`: gradients of every stage all-reduced
+};
+
 struct MethodInfo {
   using Build = std::function<void(Model&, const BuildContext&)>;
-  using PresetRule = std::function<TrainingSchedule(Preset, Arch, const std::string& data)>;
-  MethodInfo(std::string name, std::string description, std::vector<std::string> settings, Build build,
-             PresetRule preset = nullptr)
+  using PresetRule = std::function<TrainingSchedule(Preset, const ArchInfo& arch, const data::DatasetInfo& data)>;
+  MethodInfo(std::string name, std::string description, std::vector<Setting> settings, Build build,
+             PresetRule preset = nullptr, MethodAbilities abilities = {})
       : name(std::move(name)),
         description(std::move(description)),
         settings(std::move(settings)),
         build(std::move(build)),
-        preset(std::move(preset)) {}
+        preset(std::move(preset)),
+        abilities(abilities) {}
 
   std::string name;
   std::string description;
-  // The config.json keys of the method's own settings (each also a flag: --key-with-dashes).
-  std::vector<std::string> settings;
+  // The method's own settings (each a config.json key and a flag: --key-with-dashes). A setting
+  // shared by several methods is declared by one function that each of them lists.
+  std::vector<Setting> settings;
   // Fills model.stages, model.schedule and model.readout (model.net is set). Throws
   // std::invalid_argument when the method cannot train this network.
   Build build;
   // The schedule of `--preset quick|paper` for an arch and dataset; empty: default_preset (the
   // paper's schedule, spec section 4).
   PresetRule preset;
+  MethodAbilities abilities;
 };
 
 const std::vector<MethodInfo>& methods();
@@ -63,7 +81,18 @@ std::vector<std::string> method_names();
 // Throws std::invalid_argument listing valid methods.
 const MethodInfo& method_info(const std::string& name);
 
+// The names of the methods that declare setting `key` ("dcl, dcl-s").
+std::string methods_reading(const std::string& key);
+// The names of the methods whose declarations pass `keep`, joined ("dcl, dcl-s").
+std::string method_names_where(const std::function<bool(const MethodInfo&)>& keep);
+// Throws std::invalid_argument naming the method and the architecture it cannot train.
+void require_network(const MethodInfo& method, const ArchInfo& arch);
+
+// Replaces a model's sequential schedule by a pipeline over the same stages; throws
+// std::invalid_argument naming `method` when its abilities say it cannot run as one.
+PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options);
+
 // The schedule `preset` means for this method on `arch` and `data`.
-TrainingSchedule method_preset(const MethodInfo& method, Preset preset, Arch arch, const std::string& data);
+TrainingSchedule method_preset(const MethodInfo& method, Preset preset, const std::string& arch, const std::string& data);
 
 }  // namespace dcl

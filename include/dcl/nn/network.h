@@ -1,19 +1,13 @@
 #pragma once
 // The networks of spec section 2 as chains of blocks (plain modules that only compute) plus a
-// classifier head. Blocks know nothing about losses, methods or datasets.
+// classifier head, built by the architecture registry (nn/arch.h). Blocks know nothing about
+// losses, methods or datasets.
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
-#include "dcl/enum_names.h"
-
 namespace dcl {
-
-enum class Arch { Fc, Simple256, Simple512, Vgg8b };
-
-template <>
-const std::vector<std::string>& names_of<Arch>();  // fc, simple256, simple512, vgg8b
 
 // How a block's output is viewed as K local vectors of `channels` dims (spec section 1):
 // conv output [N, C, H, W] -> K = H*W vectors; fc output [N, P*C] -> P patches of C dims.
@@ -28,12 +22,12 @@ struct InputShape {
 };
 
 struct NetworkOptions {
-  Arch arch = Arch::Fc;
+  std::string arch = "fc";  // a name of the architecture registry (nn/arch.h)
   InputShape input;
   int classes = 10;
   double dropout = 0;
-  int fc_width = 0;    // 0: 1024 for 1x28x28 inputs, 3072 otherwise (spec section 2)
-  int fc_patches = 0;  // 0: 8 for one-channel inputs, 48 otherwise; datasets give their own
+  int fc_width = 0;    // 0: the dataset's (1024 for 1x28x28 inputs, 3072 otherwise; spec section 2)
+  int fc_patches = 0;  // 0: the dataset's (8 for one-channel inputs, 48 otherwise)
   // fc: a ReLU after the classifier, as in the authors' code (their last layer is an FCBlock,
   // model/modules.py), so the logits are never negative.
   bool fc_head_relu = false;
@@ -58,5 +52,9 @@ class NetworkImpl : public torch::nn::Module {
   std::vector<int64_t> block_output_sizes() const;
 };
 TORCH_MODULE(Network);
+
+// conv k x k + BatchNorm + ReLU [+ 2x2 maxpool] [+ dropout], as the reference ConvBlock (pool, then
+// dropout): the block of every conv architecture.
+torch::nn::Sequential conv_block(int in, int out, int kernel, int stride, bool pool, double dropout);
 
 }  // namespace dcl

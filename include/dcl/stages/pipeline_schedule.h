@@ -78,11 +78,6 @@ class PipelineSchedule : public Schedule {
   std::exception_ptr error_;
 };
 
-// Replaces a model's sequential schedule by a pipeline over the same stages; throws
-// std::invalid_argument naming `method` when its schedule is its own (PFF) or it has one stage (BP).
-struct Model;
-PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options);
-
 // The contiguous runs of stages, `groups` of them (at most one per stage), whose largest total
 // cost is smallest; ties go to the split with more stages early.
 std::vector<std::vector<size_t>> balanced_split(const std::vector<double>& costs, int groups);

@@ -8,7 +8,7 @@
 
 #include <torch/torch.h>
 
-#include "dcl/enum_names.h"
+#include "dcl/util/enum_names.h"
 #include "dcl/stages/stage.h"
 
 namespace dcl {

@@ -119,6 +119,15 @@ class Stage {
   }
 
  private:
+  // The forward half of every update: the block on the detached input, [before_loss,] the loss,
+  // its check, the optimiser's zeroed gradients. The backward is the caller's.
+  struct Loss {
+    torch::Tensor output;
+    LossOutput out;
+    double value = 0;
+    StageResult result() const;
+  };
+  Loss forward_loss(const torch::Tensor& input, const Target& target, const std::function<void()>& before_loss);
   StageResult update_sharing(const torch::Tensor& input, const Target& target);
 
   std::string name_;

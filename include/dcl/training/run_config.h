@@ -7,11 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dcl/methods/method_options.h"
 #include "dcl/methods/presets.h"
+#include "dcl/methods/setting.h"
 #include "dcl/nn/network.h"
 #include "dcl/stages/mixed_precision.h"
-#include "dcl/stages/optimizer.h"
+#include "dcl/optim/optimizer.h"
 #include "dcl/stages/schedule.h"
 
 namespace dcl {
@@ -20,7 +20,7 @@ struct RunConfig {
   // what to train
   std::string data = "fmnist";  // a dataset registry name
   std::string data_dir;         // "" = the dataset's default directory
-  Arch arch = Arch::Fc;
+  std::string arch = "fc";  // an architecture registry name (nn/arch.h)
   std::string method = "dcl";  // a name from methods()
   Preset preset = Preset::None;
   // schedule and optimiser
@@ -35,8 +35,8 @@ struct RunConfig {
   int fc_width = 0;           // 0 = spec default for the input (1024 for 28x28, 3072 for colour)
   int fc_patches = 0;         // 0 = the dataset's P (8 MNIST-like, 48 CIFAR-10-like, 12 CIFAR-100-like)
   bool fc_head_relu = false;  // fc: ReLU after the classifier (the authors' code)
-  // every method's own settings
-  MethodSettings methods;
+  // every method's own settings (methods/setting.h), by config key
+  SettingValues methods;
   std::vector<double> ensemble_weights;  // per scoring block; empty = equal
   // run mechanics
   uint64_t seed = 1;
@@ -62,9 +62,6 @@ struct RunConfig {
   // Throws std::invalid_argument naming the key of a value of the wrong type or an unknown name.
   static RunConfig from_json(const nlohmann::json& j);
 };
-
-// "ll_beta" -> "--ll-beta": every config key is the name of its flag.
-std::string flag_of(const std::string& key);
 
 // Upper bounds of validate(): far beyond any real run, low enough that a typo is not an allocation
 // of terabytes or a seed that reads as 2^64 - 1 (what "-1" becomes as an unsigned number).

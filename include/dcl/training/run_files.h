@@ -8,12 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "dcl/training/run_config.h"
+#include "dcl/util/atomic_file.h"
 
 namespace dcl {
-
-// Writes `bytes` to `path` through PATH.tmp, fsync and a rename. Throws std::runtime_error
-// "cannot write PATH: <reason>" (e.g. "No space left on device"); the old PATH stays as it was.
-void write_file_atomic(const std::string& path, const std::string& bytes);
 // The whole file; "" when it does not exist. Throws naming the file when it cannot be read.
 std::string read_text_file(const std::string& path);
 // Parses a run directory's JSON file; throws std::runtime_error naming the file when unreadable.

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dcl/stages/schedule.h"
 #include "dcl/training/evaluator.h"
 #include "dcl/training/run_config.h"
 
@@ -41,6 +42,16 @@ class Trainer {
   void init_worker(RunConfig& cfg, bool resume);
   void join_job();
   EvalResult evaluate_test_set();
+  // The steps of run(), in order.
+  struct Epoch;
+  Epoch train_epoch();
+  void record_step(const StepResult& local, Epoch& epoch);
+  StepResult sum_step_over_ranks(const StepResult& local, bool& stop);
+  nlohmann::json stop_within_epoch(Epoch& epoch);  // checkpoint mid-epoch; null json
+  void report_epoch(const Epoch& epoch, const EvalResult& eval);
+  bool finish_epoch(const Epoch& epoch);  // checkpoint; false: stopped before the last epoch
+  nlohmann::json write_summary(const EvalResult& eval);
+  bool should_stop() const;
   struct State;
   std::unique_ptr<State> s_;
 };
