@@ -1,6 +1,7 @@
 // `dcl train` and `dcl eval`.
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 
 #include "commands.h"
@@ -159,26 +160,28 @@ void add_method_options(CLI::App* cmd, SettingValues& values, OptionFields& fiel
   for (const Setting& setting : all_settings()) {
     std::string help = methods_reading(setting.key) + ": " + setting.help;
     if (setting.type == SettingType::Choice) help += " (" + join_names(setting.choices) + ")";
+    auto parse = [&values, &setting](const std::string& text) {
+      try {
+        values.set(setting.key, setting.parse(text));
+      } catch (const std::invalid_argument& e) {
+        throw CLI::ValidationError(e.what());
+      }
+    };
+    std::string shown =
+        setting.default_value.is_string() ? setting.default_value.get<std::string>() : setting.default_value.dump();
     CLI::Option* option = nullptr;
     if (setting.type == SettingType::Switch) {
-      // On when given; --flag=false turns it off (CLI11 counts a false value as -1).
-      option = cmd->add_flag_function(
-          setting.flag(), [&values, key = setting.key](int64_t count) { values.set(key, count > 0); }, help);
-      option->default_str(setting.default_value.dump());
+      // On when given alone, off with --flag=false; `parse` sees each given text first. CLI11 also
+      // converts it into a bool of its own, which nothing reads.
+      static std::deque<bool> unused;
+      unused.push_back(false);
+      option = cmd->add_flag(setting.flag(), unused.back(), help)->each(parse);
     } else {
-      auto parse = [&values, &setting](const std::string& text) {
-        try {
-          values.set(setting.key, setting.parse(text));
-        } catch (const std::invalid_argument& e) {
-          throw CLI::ValidationError(e.what());
-        }
-      };
-      std::string shown = setting.default_value.is_string() ? setting.default_value.get<std::string>()
-                                                            : setting.default_value.dump();
-      option = cmd->add_option_function<std::string>(setting.flag(), parse, help)->default_str(shown);
+      option = cmd->add_option_function<std::string>(setting.flag(), parse, help);
       option->type_name(setting.type == SettingType::Choice ? "NAME" : setting.type == SettingType::Integer ? "INT"
                                                                                                             : "FLOAT");
     }
+    option->default_str(shown);
     fields.emplace_back(option, setting.key);
   }
 }

@@ -197,6 +197,14 @@ TEST(TrainCli, MethodSettingsAreFlagsWrittenToConfigJson) {
   EXPECT_FALSE(fs::exists("/tmp/dcl_never_written"));
 }
 
+TEST(TrainCli, AnOnOffSettingTakesTrueOrFalseAndNothingElse) {
+  CliResult bad = run_dcl("train --method cafo --cafo-predictor-bias=maybe --out /tmp/dcl_never_written");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.output.find("--cafo-predictor-bias: 'maybe' is not true or false"), std::string::npos) << bad.output;
+  EXPECT_EQ(bad.output.find("terminate"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists("/tmp/dcl_never_written"));
+}
+
 TEST(TrainCliE2E, MethodSettingsReachConfigJson) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string dir = temp_dir("settings");
