@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "dcl/report/label_structure.h"
 #include "dcl/data/augment.h"
 #include "dcl/losses/dictionary_loss.h"
-#include "dcl/stages/readout.h"
 #include "dcl/methods/method.h"
+#include "dcl/report/label_structure.h"
+#include "dcl/stages/readout.h"
 
 namespace dcl::analysis {
 
@@ -72,7 +72,8 @@ torch::Tensor label_embeddings(Model& model, const std::string& method) {
     for (auto& entry : model.shared)
       if (auto dictionary = std::dynamic_pointer_cast<DictionaryImpl>(entry.second))
         return dictionary->embeddings.detach();
-  throw std::invalid_argument("the run's method '" + method + "' has no label embeddings: this analysis needs a run of " +
+  throw std::invalid_argument("the run's method '" + method +
+                              "' has no label embeddings: this analysis needs a run of " +
                               method_names_where([](const MethodInfo& m) { return m.abilities.label_embeddings; }));
 }
 

@@ -4,11 +4,11 @@
 
 #include "dcl/analysis/analyses.h"
 #include "dcl/analysis/analysis_output.h"
-#include "dcl/report/confusion.h"
 #include "dcl/analysis/features.h"
+#include "dcl/methods/method.h"
+#include "dcl/report/confusion.h"
 #include "dcl/report/plots.h"
 #include "dcl/training/saved_run.h"
-#include "dcl/methods/method.h"
 
 namespace dcl::analysis {
 

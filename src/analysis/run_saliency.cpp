@@ -4,10 +4,10 @@
 #include "dcl/analysis/analyses.h"
 #include "dcl/analysis/analysis_output.h"
 #include "dcl/analysis/features.h"
-#include "dcl/report/plots.h"
 #include "dcl/analysis/saliency.h"
-#include "dcl/training/saved_run.h"
 #include "dcl/methods/method.h"
+#include "dcl/report/plots.h"
+#include "dcl/training/saved_run.h"
 
 namespace dcl::analysis {
 
@@ -20,10 +20,9 @@ size_t dictionary_block(const std::vector<BlockOutput>& blocks, int wanted, cons
     for (size_t l = 0; l < blocks.size(); ++l)
       if (dynamic_cast<DictionaryLoss*>(blocks[l].loss)) usable.push_back(l);
   if (usable.empty())
-    throw std::invalid_argument(
-        "saliency needs a dictionary method (" +
-        method_names_where([](const MethodInfo& m) { return m.abilities.label_embeddings; }) +
-        "); this run's method is '" + method + "'");
+    throw std::invalid_argument("saliency needs a dictionary method (" +
+                                method_names_where([](const MethodInfo& m) { return m.abilities.label_embeddings; }) +
+                                "); this run's method is '" + method + "'");
   if (wanted < 0) return usable.back();
   if (std::find(usable.begin(), usable.end(), size_t(wanted)) == usable.end())
     throw std::invalid_argument("--block " + std::to_string(wanted) + ": the run's blocks are 0.." +

@@ -3,8 +3,8 @@
 
 #include "commands.h"
 #include "dcl/analysis/analyses.h"
-#include "dcl/report/html_report.h"
 #include "dcl/experiments/compare.h"
+#include "dcl/report/html_report.h"
 
 namespace dcl::cli {
 

@@ -47,8 +47,8 @@ int schedule_bench(const RunConfig& c, const std::string& input, const std::stri
       write_file_atomic(result, schedule_bench_json(rows).dump() + "\n");
     return 0;
   }
-  std::fprintf(stderr, "bench: %s, input %s, global batch %d, %d threads in all\n", c.arch.c_str(),
-               input.c_str(), c.batch_size, o.threads);
+  std::fprintf(stderr, "bench: %s, input %s, global batch %d, %d threads in all\n", c.arch.c_str(), input.c_str(),
+               c.batch_size, o.threads);
   auto rows = run_schedule_bench(o);
   if (nproc > 1) {
     std::string result = std::filesystem::temp_directory_path() / ("dcl_bench_" + std::to_string(::getpid()) + ".json");
@@ -141,8 +141,8 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) o.methods.push_back(method_info(m).name);  // every name checked before the first
     int threads = configure_threads(c.threads);
-    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", c.arch.c_str(),
-                 input.c_str(), c.batch_size, threads, c.device.c_str());
+    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", c.arch.c_str(), input.c_str(),
+                 c.batch_size, threads, c.device.c_str());
     auto rows = run_bench(o);
     if (json)
       std::printf("%s\n", bench_json(o, rows).dump(2).c_str());

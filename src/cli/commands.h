@@ -8,8 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "dcl/util/enum_names.h"
 #include "dcl/training/run_config.h"
+#include "dcl/util/enum_names.h"
 
 namespace dcl::cli {
 

@@ -19,7 +19,8 @@ void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       std::vector<std::string> cannot;
       if (!m.abilities.conv_networks) cannot.push_back("conv networks");
       if (!m.abilities.fc_networks) cannot.push_back("the fc network");
-      if (!m.abilities.not_pipelined.empty()) cannot.push_back("--schedule pipeline (" + m.abilities.not_pipelined + ")");
+      if (!m.abilities.not_pipelined.empty())
+        cannot.push_back("--schedule pipeline (" + m.abilities.not_pipelined + ")");
       if (!m.abilities.data_parallel) cannot.push_back("--nproc N");
       if (!cannot.empty()) std::printf("%-11s   not for: %s\n", "", join_names(cannot).c_str());
       // Where --preset paper's numbers come from (fc on Fashion-MNIST; other networks and data

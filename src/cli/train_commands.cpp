@@ -120,7 +120,8 @@ void add_schedule_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
 void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
   std::string archs;
-  for (const ArchInfo& a : architectures()) archs += "\n  " + a.name + ": " + a.description + " (inputs: " + a.inputs + ")";
+  for (const ArchInfo& a : architectures())
+    archs += "\n  " + a.name + ": " + a.description + " (inputs: " + a.inputs + ")";
   add(c.arch, "--arch", "arch", "Network:" + archs);
   fields.back().first->type_name("NAME")->check(CLI::Validator(
       [](std::string& name) {
@@ -178,8 +179,9 @@ void add_method_options(CLI::App* cmd, SettingValues& values, OptionFields& fiel
       option = cmd->add_flag(setting.flag(), unused.back(), help)->each(parse);
     } else {
       option = cmd->add_option_function<std::string>(setting.flag(), parse, help);
-      option->type_name(setting.type == SettingType::Choice ? "NAME" : setting.type == SettingType::Integer ? "INT"
-                                                                                                            : "FLOAT");
+      option->type_name(setting.type == SettingType::Choice    ? "NAME"
+                        : setting.type == SettingType::Integer ? "INT"
+                                                               : "FLOAT");
     }
     option->default_str(shown);
     fields.emplace_back(option, setting.key);

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <regex>
 
-#include "dcl/training/build_model.h"
 #include "dcl/runtime/device.h"
-#include "dcl/training/memory_plan.h"
 #include "dcl/runtime/memory_tracker.h"
+#include "dcl/training/build_model.h"
+#include "dcl/training/memory_plan.h"
 
 namespace dcl {
 
@@ -99,9 +99,12 @@ std::string format_bench_table(const std::vector<BenchRow>& rows) {
 
 nlohmann::json bench_json(const BenchOptions& o, const std::vector<BenchRow>& rows) {
   const BenchRow* bp = find_bp(rows);
-  nlohmann::json j = {{"arch", o.base.arch},        {"input", o.input.str()},
-                      {"batch_size", o.base.batch_size},     {"device", o.base.device},
-                      {"threads", torch::get_num_threads()}, {"steps", o.steps}};
+  nlohmann::json j = {{"arch", o.base.arch},
+                      {"input", o.input.str()},
+                      {"batch_size", o.base.batch_size},
+                      {"device", o.base.device},
+                      {"threads", torch::get_num_threads()},
+                      {"steps", o.steps}};
   for (const auto& r : rows) {
     nlohmann::json m = {{"method", r.method},
                         {"median_step_seconds", r.median_step_seconds},

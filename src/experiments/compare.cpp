@@ -191,8 +191,8 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
   // before the first run starts.
   const data::DatasetInfo& info = data::dataset_info(o.base.data);
   for (const auto& m : o.methods)
-    build_model(row_config(o.base, m, o.given), {info.channels, info.height, info.width}, info.classes,
-                info.fc_patches, info.fc_width);
+    build_model(row_config(o.base, m, o.given), {info.channels, info.height, info.width}, info.classes, info.fc_patches,
+                info.fc_width);
   fs::create_directories(o.out);
   std::vector<CompareRow> rows;
   int total = int(o.methods.size()) * o.seeds, index = 0;

@@ -6,16 +6,15 @@
 #include <stdexcept>
 
 #include "dcl/methods/method.h"
-#include "dcl/stages/intra_op_threads.h"
-#include "dcl/training/build_model.h"
 #include "dcl/runtime/device.h"
 #include "dcl/runtime/distributed.h"
+#include "dcl/stages/intra_op_threads.h"
+#include "dcl/training/build_model.h"
 #include "dcl/util/clock.h"
 
 namespace dcl {
 
 namespace {
-
 
 struct Workload {
   torch::Tensor x, y;

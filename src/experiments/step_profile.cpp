@@ -16,8 +16,6 @@ namespace dcl {
 
 namespace {
 
-
-
 // ATen's operator callbacks are plain function pointers, so the clock they feed is one global,
 // used by one profiled step at a time and only for operators of the profiling thread.
 struct OperatorClock {

@@ -39,8 +39,8 @@ void build_dictionary_stages(Model& m, const BuildContext& ctx, bool adaptive) {
   ctx.add_block_stages(
       m,
       [&](size_t l) {
-        return std::make_shared<DictionaryLoss>(
-            dictionary, DictionaryLossOptions{m.net->shapes[l], map, similarity, temperature});
+        return std::make_shared<DictionaryLoss>(dictionary,
+                                                DictionaryLossOptions{m.net->shapes[l], map, similarity, temperature});
       },
       true, shared);
   ctx.run_sequentially(m);

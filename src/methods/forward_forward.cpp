@@ -70,14 +70,15 @@ namespace {
 
 // Read by ff and symba; the threshold by ff alone, alpha by symba alone.
 std::vector<Setting> shared_settings() {
-  return {Setting::choice("ff_negatives", NegativeLabels::Random,
-                          "negative labels: random (uniform wrong label) or hardest (the wrong label of highest "
-                          "goodness)"),
-          Setting::integer("ff_first_scoring_block", 0, "first block whose goodness votes in the prediction").at_least(0),
-          Setting::real("ff_peer_norm", 0,
-                        "weight of peer normalisation, each unit's running mean activity on the positives pulled "
-                        "towards the layer's mean (Hinton 2022; 0 = off)")
-              .at_least(0)};
+  return {
+      Setting::choice("ff_negatives", NegativeLabels::Random,
+                      "negative labels: random (uniform wrong label) or hardest (the wrong label of highest "
+                      "goodness)"),
+      Setting::integer("ff_first_scoring_block", 0, "first block whose goodness votes in the prediction").at_least(0),
+      Setting::real("ff_peer_norm", 0,
+                    "weight of peer normalisation, each unit's running mean activity on the positives pulled "
+                    "towards the layer's mean (Hinton 2022; 0 = off)")
+          .at_least(0)};
 }
 
 std::vector<Setting> settings_of(GoodnessRule rule) {
@@ -165,11 +166,11 @@ TrainingSchedule ff_preset(Preset preset, const ArchInfo& arch, const data::Data
 }  // namespace
 
 MethodInfo method_ff() {
-  return {"ff",
-          "Forward-Forward (Hinton 2022): goodness of label-embedded inputs, local updates",
-          settings_of(GoodnessRule::FF),
-          [](Model& m, const BuildContext& ctx) { build_goodness_stages(m, ctx, GoodnessRule::FF); },
-          [](Preset p, const ArchInfo& arch, const data::DatasetInfo& data) { return ff_preset(p, arch, data, false); }};
+  return {
+      "ff", "Forward-Forward (Hinton 2022): goodness of label-embedded inputs, local updates",
+      settings_of(GoodnessRule::FF),
+      [](Model& m, const BuildContext& ctx) { build_goodness_stages(m, ctx, GoodnessRule::FF); },
+      [](Preset p, const ArchInfo& arch, const data::DatasetInfo& data) { return ff_preset(p, arch, data, false); }};
 }
 
 MethodInfo method_symba() {

@@ -41,7 +41,8 @@ NetworkImpl::NetworkImpl(const NetworkOptions& o) : options(o) {
     }
     head->forward(h);
   } catch (const c10::Error& e) {
-    throw std::invalid_argument("arch " + o.arch + " does not fit input " + in.str() + ": " + e.what_without_backtrace());
+    throw std::invalid_argument("arch " + o.arch + " does not fit input " + in.str() + ": " +
+                                e.what_without_backtrace());
   }
   train(was_training);
 }

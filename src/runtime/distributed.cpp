@@ -21,7 +21,6 @@ namespace dcl {
 
 namespace {
 
-
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? std::string(v) : fallback;

@@ -8,8 +8,8 @@
 #include <c10/core/CPUAllocator.h>
 #include <torch/torch.h>
 
-#include "dcl/util/torch_compat.h"
 #include "dcl/runtime/device.h"
+#include "dcl/util/torch_compat.h"
 
 namespace dcl {
 

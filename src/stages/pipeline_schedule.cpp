@@ -11,11 +11,7 @@
 
 namespace dcl {
 
-namespace {
-
-
-
-}  // namespace
+namespace {}  // namespace
 
 struct PipelineSchedule::Item {
   torch::Tensor h, x, y;  // the activation entering the next group; the batch itself

@@ -1,5 +1,6 @@
 #include "dcl/training/run_config.h"
 
+#include "dcl/methods/method.h"
 #include "dcl/training/memory_plan.h"
 
 #include <cmath>
@@ -124,6 +125,8 @@ void validate(const RunConfig& cfg) {
   require(cfg.pipeline_groups >= 0 && cfg.pipeline_groups <= 1024,
           "--pipeline-groups must be in [0, 1024] (0 = one thread per stage)");
   require(cfg.pipeline_depth >= 1 && cfg.pipeline_depth <= 1024, "--pipeline-depth must be in [1, 1024]");
+  require(cfg.nproc == 1 || method_info(cfg.method).abilities.data_parallel,
+          "--nproc " + std::to_string(cfg.nproc) + ": method '" + cfg.method + "' cannot run data-parallel");
   require(cfg.schedule == ScheduleKind::Sequential || cfg.nproc == 1,
           "--schedule pipeline runs in one process; it cannot be combined with --nproc > 1 (yet)");
   for (const Setting& s : all_settings()) s.check_range(cfg.methods.get(s.key));

@@ -1,7 +1,7 @@
 #include "dcl/training/saved_run.h"
 
-#include "dcl/training/build_model.h"
 #include "dcl/runtime/device.h"
+#include "dcl/training/build_model.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
 

@@ -7,23 +7,23 @@
 #include <optional>
 #include <thread>
 
-#include "dcl/report/tensorboard_writer.h"
 #include "dcl/data/registry.h"
 #include "dcl/methods/method.h"
+#include "dcl/report/tensorboard_writer.h"
+#include "dcl/runtime/device.h"
+#include "dcl/runtime/distributed.h"
+#include "dcl/runtime/memory_tracker.h"
+#include "dcl/runtime/run_lock.h"
 #include "dcl/stages/intra_op_threads.h"
 #include "dcl/stages/pipeline_schedule.h"
 #include "dcl/training/batch_loader.h"
 #include "dcl/training/build_model.h"
 #include "dcl/training/checkpoint.h"
-#include "dcl/runtime/device.h"
-#include "dcl/runtime/distributed.h"
 #include "dcl/training/divergence.h"
 #include "dcl/training/evaluator.h"
 #include "dcl/training/memory_plan.h"
-#include "dcl/runtime/memory_tracker.h"
 #include "dcl/training/progress_bar.h"
 #include "dcl/training/run_files.h"
-#include "dcl/runtime/run_lock.h"
 #include "dcl/training/saved_run.h"
 
 namespace dcl {
@@ -308,7 +308,8 @@ struct Trainer::Epoch {
 };
 
 bool Trainer::should_stop() const {
-  return stop_requested().load() || (s_->cfg.stop_after_steps > 0 && s_->steps_this_session >= s_->cfg.stop_after_steps);
+  return stop_requested().load() ||
+         (s_->cfg.stop_after_steps > 0 && s_->steps_this_session >= s_->cfg.stop_after_steps);
 }
 
 nlohmann::json Trainer::run() {

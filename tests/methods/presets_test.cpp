@@ -54,12 +54,13 @@ TEST(Presets, NoneChangesNothingAndEveryMethodHasAPreset) {
 }
 
 TEST(Presets, AMethodsOwnRuleWinsOverThePapersSchedule) {
-  MethodInfo own("own", "a method with its own preset", {}, nullptr, [](Preset p, const ArchInfo&, const data::DatasetInfo&) {
-    TrainingSchedule s;
-    s.optimizer = OptimizerKind::Sgd;
-    s.epochs = p == Preset::Quick ? 2 : 60;
-    return s;
-  });
+  MethodInfo own("own", "a method with its own preset", {}, nullptr,
+                 [](Preset p, const ArchInfo&, const data::DatasetInfo&) {
+                   TrainingSchedule s;
+                   s.optimizer = OptimizerKind::Sgd;
+                   s.epochs = p == Preset::Quick ? 2 : 60;
+                   return s;
+                 });
   EXPECT_EQ(method_preset(own, Preset::Paper, "fc", "mnist").epochs, 60);
   EXPECT_EQ(method_preset(own, Preset::Quick, "fc", "mnist").optimizer, OptimizerKind::Sgd);
   EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, "fc", "mnist").epochs, 150);  // spec section 4
@@ -101,7 +102,7 @@ TEST(Presets, FFTakesHintonsScheduleOnFcAndTheFlagsGivenStillWin) {
   EXPECT_EQ(c.batch_size, 100);
   EXPECT_EQ(c.epochs, 100);
   EXPECT_EQ(c.lr_schedule, LrSchedule::Cooldown);
-  EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.5);                       // given
+  EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.5);                 // given
   EXPECT_EQ(c.methods.name("ff_negatives"), "hardest");  // given
   RunConfig pff;
   pff.method = "pff";

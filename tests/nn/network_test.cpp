@@ -19,8 +19,7 @@ int64_t count(const std::string& arch, InputShape in) {
 
 TEST(Networks, ParameterCountsMatchTheArchitectures) {
   // fc on 28x28: 784*1024+1024 + (2*1024 + 1024*1024+1024) + (2*1024 + 1024*10+10)
-  EXPECT_EQ(count("fc", {1, 28, 28}),
-            784 * 1024 + 1024 + 2 * 1024 + 1024 * 1024 + 1024 + 2 * 1024 + 1024 * 10 + 10);
+  EXPECT_EQ(count("fc", {1, 28, 28}), 784 * 1024 + 1024 + 2 * 1024 + 1024 * 1024 + 1024 + 2 * 1024 + 1024 * 10 + 10);
   // vgg8b on 32x32: flatten 2048 into the fc block.
   int64_t convs = (3 * 9 * 128 + 128) + (128 * 9 * 256 + 256) + (256 * 9 * 256 + 256) + (256 * 9 * 512 + 512) +
                   2 * (512 * 9 * 512 + 512);

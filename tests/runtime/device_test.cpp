@@ -2,10 +2,10 @@
 // present; elsewhere those tests skip and say why).
 #include <gtest/gtest.h>
 
-#include "dcl/stages/mixed_precision.h"
-#include "dcl/util/torch_compat.h"
 #include "dcl/runtime/device.h"
 #include "dcl/runtime/memory_tracker.h"
+#include "dcl/stages/mixed_precision.h"
+#include "dcl/util/torch_compat.h"
 #include "test_models.h"
 
 using namespace dcl;

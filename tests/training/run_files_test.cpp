@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "data/test_files.h"
-#include "dcl/training/run_files.h"
 #include "dcl/runtime/run_lock.h"
+#include "dcl/training/run_files.h"
 #include "file_size_limit.h"
 
 using namespace dcl;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "dcl/training/run_files.h"
 #include "dcl/runtime/run_lock.h"
+#include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
 #include "file_size_limit.h"
 #include "tiny_dataset.h"

@@ -13,8 +13,8 @@
 #include "dcl/methods/presets.h"
 #include "dcl/methods/setting.h"
 #include "dcl/nn/network.h"
-#include "dcl/stages/model.h"
 #include "dcl/optim/optimizer.h"
+#include "dcl/stages/model.h"
 #include "dcl/stages/pipeline_schedule.h"
 
 namespace dcl {
@@ -93,6 +93,7 @@ void require_network(const MethodInfo& method, const ArchInfo& arch);
 PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options);
 
 // The schedule `preset` means for this method on `arch` and `data`.
-TrainingSchedule method_preset(const MethodInfo& method, Preset preset, const std::string& arch, const std::string& data);
+TrainingSchedule method_preset(const MethodInfo& method, Preset preset, const std::string& arch,
+                               const std::string& data);
 
 }  // namespace dcl

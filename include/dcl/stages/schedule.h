@@ -8,8 +8,8 @@
 
 #include <torch/torch.h>
 
-#include "dcl/util/enum_names.h"
 #include "dcl/stages/stage.h"
+#include "dcl/util/enum_names.h"
 
 namespace dcl {
 

@@ -10,8 +10,8 @@
 #include "dcl/methods/presets.h"
 #include "dcl/methods/setting.h"
 #include "dcl/nn/network.h"
-#include "dcl/stages/mixed_precision.h"
 #include "dcl/optim/optimizer.h"
+#include "dcl/stages/mixed_precision.h"
 #include "dcl/stages/schedule.h"
 
 namespace dcl {
@@ -20,8 +20,8 @@ struct RunConfig {
   // what to train
   std::string data = "fmnist";  // a dataset registry name
   std::string data_dir;         // "" = the dataset's default directory
-  std::string arch = "fc";  // an architecture registry name (nn/arch.h)
-  std::string method = "dcl";  // a name from methods()
+  std::string arch = "fc";      // an architecture registry name (nn/arch.h)
+  std::string method = "dcl";   // a name from methods()
   Preset preset = Preset::None;
   // schedule and optimiser
   int epochs = 5;

@@ -37,7 +37,8 @@ void build_fc(NetworkImpl& net, const NetworkOptions& o) {
 
 TrainingSchedule fc_paper_schedule(const data::DatasetInfo& data) {
   if (data::mnist_like(data.preset_class)) return dcl_paper_schedule(5e-4, 512, 0.5, 150, {50, 100, 125}, 0.0);
-  if (data.preset_class == data::PresetClass::Cifar100) return dcl_paper_schedule(1e-4, 512, 0.5, 200, {50, 100, 150}, 0.3);
+  if (data.preset_class == data::PresetClass::Cifar100)
+    return dcl_paper_schedule(1e-4, 512, 0.5, 200, {50, 100, 150}, 0.3);
   return dcl_paper_schedule(2e-4, 512, 0.5, 400, {50, 150, 200, 350}, 0.0);
 }
 

@@ -1,8 +1,8 @@
 // The list of architectures. Each entry is a function defined in its family's own file.
 #include <stdexcept>
 
-#include "dcl/util/enum_names.h"
 #include "dcl/nn/arch.h"
+#include "dcl/util/enum_names.h"
 
 namespace dcl {
 
@@ -22,7 +22,7 @@ const std::vector<ArchInfo>& architectures() {
   static const std::vector<ArchInfo> all = [] {
     std::vector<ArchInfo> out;
 #define DCL_APPEND(family) \
-  for (ArchInfo& a : family##_architectures()) out.push_back(std::move(a));
+  for (ArchInfo & a : family##_architectures()) out.push_back(std::move(a));
     DCL_ARCH_FAMILIES(DCL_APPEND)
 #undef DCL_APPEND
     return out;

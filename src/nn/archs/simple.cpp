@@ -1,7 +1,7 @@
 // The simple conv networks of spec section 2: conv 3x3 blocks of 64, 256 (stride 2) and, for
 // simple512, 512 (stride 2) channels, then global average pooling and a linear head.
-#include "dcl/nn/arch.h"
 #include <cmath>
+#include "dcl/nn/arch.h"
 
 #include "dcl/nn/network.h"
 
