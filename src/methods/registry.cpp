@@ -1,5 +1,5 @@
 // The list of methods. Each entry is a function defined in its method's own file.
-#include <map>
+#include <algorithm>
 #include <stdexcept>
 
 #include "dcl/methods/method.h"
@@ -89,19 +89,17 @@ const Setting& declared_setting(const std::string& key) {
   throw std::logic_error("no method declares a setting '" + key + "'");
 }
 
-std::string methods_reading(const std::string& key) {
-  std::string names;
-  for (const auto& m : methods())
-    for (const auto& s : m.settings)
-      if (s.key == key) names += (names.empty() ? "" : ", ") + m.name;
-  return names;
-}
-
 std::string method_names_where(const std::function<bool(const MethodInfo&)>& keep) {
   std::vector<std::string> names;
   for (const auto& m : methods())
     if (keep(m)) names.push_back(m.name);
   return join_names(names);
+}
+
+std::string methods_reading(const std::string& key) {
+  return method_names_where([&key](const MethodInfo& m) {
+    return std::any_of(m.settings.begin(), m.settings.end(), [&key](const Setting& s) { return s.key == key; });
+  });
 }
 
 void require_network(const MethodInfo& method, const ArchInfo& arch) {
