@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "dcl/data/augment.h"
+#include "dcl/data/render_sample.h"
 #include "dcl/losses/dictionary_loss.h"
 #include "dcl/methods/method.h"
 #include "dcl/report/label_structure.h"
@@ -43,25 +43,27 @@ void check_indices(const data::ImageSet& set, const std::vector<int64_t>& indice
 torch::Tensor network_images(const data::ImageSet& set, const data::DatasetInfo& info,
                              const std::vector<int64_t>& indices) {
   check_indices(set, indices);
-  torch::Tensor x = torch::empty({int64_t(indices.size()), set.channels, set.height, set.width});
-  // The evaluation loader's own normalisation: augment_image with no shift and no flip.
+  torch::Tensor x = torch::empty({int64_t(indices.size()), info.channels, info.height, info.width});
+  // The evaluation loader's own rendering: the test recipe, normalised.
   for (size_t n = 0; n < indices.size(); ++n)
-    data::augment_image(set.image(indices[n]), set.channels, set.height, set.width, data::AugmentParams{},
-                        info.mean.data(), info.std.data(), x.data_ptr<float>() + int64_t(n) * set.image_size());
+    data::render_sample(set, info, indices[n], false, {}, x.data_ptr<float>() + int64_t(n) * x[0].numel());
   return x;
 }
 
-torch::Tensor display_images(const data::ImageSet& set, const std::vector<int64_t>& indices) {
+torch::Tensor display_images(const data::ImageSet& set, const data::DatasetInfo& info,
+                             const std::vector<int64_t>& indices) {
   check_indices(set, indices);
-  torch::Tensor x = torch::empty({int64_t(indices.size()), set.height, set.width, 3});
+  const int h = info.height, w = info.width;
+  torch::Tensor x = torch::empty({int64_t(indices.size()), h, w, 3});
   auto a = x.accessor<float, 4>();
+  std::vector<uint8_t> view(size_t(info.channels) * h * w);
   for (size_t n = 0; n < indices.size(); ++n) {
-    const uint8_t* p = set.image(indices[n]);
-    for (int i = 0; i < set.height; ++i)
-      for (int j = 0; j < set.width; ++j)
+    data::test_view(set, info, indices[n], view.data());
+    for (int i = 0; i < h; ++i)
+      for (int j = 0; j < w; ++j)
         for (int c = 0; c < 3; ++c) {
-          int plane = set.channels == 1 ? 0 : c;
-          a[int64_t(n)][i][j][c] = float(p[(plane * set.height + i) * set.width + j]) / 255.f;
+          int plane = info.channels == 1 ? 0 : c;
+          a[int64_t(n)][i][j][c] = float(view[size_t((plane * h + i) * w + j)]) / 255.f;
         }
   }
   return x;

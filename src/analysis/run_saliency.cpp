@@ -51,7 +51,7 @@ nlohmann::json analyze_saliency(const SaliencyOptions& o) {
     for (int64_t i = 0; i < std::min<int64_t>(o.images, test.count); ++i) indices.push_back(i);
   }
   torch::Tensor x = network_images(test, *run.info, indices);
-  torch::Tensor shown = display_images(test, indices);
+  torch::Tensor shown = display_images(test, *run.info, indices);
   std::vector<BlockOutput> blocks = block_outputs(run.model, x.to(run.device));
   size_t l = dictionary_block(blocks, o.block, run.cfg.method);
   Saliency s = dictionary_saliency(*dynamic_cast<DictionaryLoss*>(blocks[l].loss), blocks[l].h);

@@ -26,7 +26,7 @@ void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       // Where --preset paper's numbers come from (fc on Fashion-MNIST; other networks and data
       // may differ, as the method's file says).
       std::printf("%-11s paper preset (fc, fmnist): %s\n", "",
-                  method_preset(m, Preset::Paper, "fc", "fmnist").source.c_str());
+                  method_preset(m, Preset::Paper, "fc", data::dataset_info("fmnist")).source.c_str());
     }
     return 0;
   });

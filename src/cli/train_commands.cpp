@@ -25,7 +25,7 @@ struct TrainFlags {
 };
 
 // The saved run's settings, with the flags given now that may change on --resume: --epochs
-// upwards, --threads, --data-dir (and the testing flag --stop-after-steps). Any other flag whose
+// upwards, --threads, --loader-threads, --data-dir (and the testing flag --stop-after-steps). Any other flag whose
 // value differs from the run's is refused, by name, rather than silently ignored.
 RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std::vector<std::string>& given,
                          const std::string& dir) {
@@ -39,6 +39,8 @@ RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std:
       saved.epochs = given_cfg.epochs;
     } else if (name == "threads") {
       saved.threads = given_cfg.threads;
+    } else if (name == "loader_threads") {
+      saved.loader_threads = given_cfg.loader_threads;
     } else if (name == "dist_timeout") {
       saved.dist_timeout = given_cfg.dist_timeout;
     } else if (name == "data_dir") {
@@ -74,8 +76,28 @@ std::vector<std::string> explicit_fields(const OptionFields& fields) {
 
 void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   auto add = [&](auto& field, auto... rest) { add_field(cmd, fields, field, rest...); };
-  add(c.data, "--data", "data", "Dataset: " + join_names(data::dataset_names()));
-  add(c.data_dir, "--data-dir", "data_dir", "Directory with the dataset's files (default: its standard location)");
+  add(c.data, "--data", "data",
+      "Dataset: " + join_names(data::dataset_names()) +
+          ", folder:PATH (PATH/train/<class>/*.jpg|png and PATH/val/ or PATH/test/) or list:TRAIN,TEST (list files "
+          "of 'relative/path label' lines)");
+  add(c.data_dir, "--data-dir,--data-root", "data_dir",
+      "Directory with the dataset's files (default: its standard location); for list: datasets, the folder the "
+      "listed paths are relative to (default: the train list's folder)");
+  add(c.image_size, "--image-size", "image_size",
+      "Folder datasets: the input side S in pixels (0 = the images' own, when they all share one square size). "
+      "S <= 64: each image's centred square resized to S, then the built-in datasets' pad-and-crop; S > 64: "
+      "torchvision's RandomResizedCrop(S) + flip for training, short side to S/0.875 + CenterCrop(S) for testing");
+  add(c.augment, "--augment", "augment",
+      "Training augmentation: auto (the dataset's recipe) | none | flip | crop-flip (pad-and-crop, or "
+      "RandomResizedCrop above 64 px, and flip)");
+  add(c.image_loading, "--image-loading", "image_loading",
+      "Folder datasets: cache (decode once into a memory-mapped cache file under $DCL_CACHE_DIR or ~/.cache/dcl, "
+      "rebuilt when the folder changes) | stream (decode every epoch on --loader-threads) | auto (cache up to "
+      "4 GiB decoded)");
+  add(c.skip_bad_images, "--skip-bad-images", "skip_bad_images",
+      "Folder datasets: skip damaged or unreadable image files (counted in the summary) instead of stopping");
+  add(c.loader_threads, "--loader-threads", "loader_threads",
+      "Threads that decode and augment each batch (the batches are the same for any number)");
   add(c.preset, "--preset", "preset",
       "none | quick (a few epochs) | paper (the method's published schedule for this arch and data; spec section 4)");
   add(c.epochs, "--epochs", "epochs", "Epochs");
@@ -224,7 +246,7 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
       apply_preset(cfg, given);
       if (cfg.preset != Preset::None)
         std::fprintf(stderr, "preset %s: %s\n", name_of(cfg.preset).c_str(),
-                     method_preset(method_info(cfg.method), cfg.preset, cfg.arch, cfg.data).source.c_str());
+                     method_preset(method_info(cfg.method), cfg.preset, cfg.arch, data::dataset_info(cfg.data, data_options(cfg))).source.c_str());
     }
     bool nproc_given = std::find(given.begin(), given.end(), "nproc") != given.end();
     // --nproc N from a plain command line: this process becomes the launcher of N workers, which

@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
+#include "dcl/data/folder_dataset.h"
 #include "dcl/data/readers.h"
 #include "dcl/util/names.h"
 
@@ -231,10 +234,42 @@ const std::vector<DatasetInfo>& registry() {
 
 }  // namespace
 
-const DatasetInfo& dataset_info(const std::string& name) {
+const std::vector<std::string>& augment_names() {
+  static const std::vector<std::string> names = {"auto", "none", "flip", "crop-flip"};
+  return names;
+}
+
+const DatasetInfo& dataset_info(const std::string& name, const DataOptions& o) {
+  if (std::find(augment_names().begin(), augment_names().end(), o.augment) == augment_names().end())
+    throw std::invalid_argument("--augment must be one of " + join_names(augment_names()) + ", not '" + o.augment +
+                                "'");
+  const DatasetInfo* builtin = nullptr;
   for (const DatasetInfo& d : registry())
-    if (d.name == name) return d;
-  throw std::invalid_argument("unknown dataset '" + name + "'; valid names: " + join_names(dataset_names()));
+    if (d.name == name) builtin = &d;
+  if (!builtin && !is_folder_dataset(name))
+    throw std::invalid_argument("unknown dataset '" + name + "'; valid names: " + join_names(dataset_names()) +
+                                ", folder:PATH (train/ and val/ or test/ of class folders) or list:TRAIN,TEST");
+  if (builtin && o.image_size != 0 && (o.image_size != builtin->height || builtin->height != builtin->width))
+    throw std::invalid_argument("--image-size: " + name + " is " + std::to_string(builtin->height) + "x" +
+                                std::to_string(builtin->width) +
+                                "; other sizes are for folder:PATH and list:TRAIN,TEST datasets");
+  if (builtin && o.augment == "auto") return *builtin;
+  // Entries that depend on the options live as long as the process, one per distinct request.
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<DatasetInfo>> variants;
+  const std::string key = name + '\n' + o.augment + '\n' + std::to_string(o.image_size) + '\n' + o.loading + '\n' +
+                          std::to_string(o.skip_bad_images) + '\n' + (builtin ? "" : o.data_dir);
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& entry = variants[key];
+  if (!entry) {
+    DatasetInfo info = builtin ? *builtin : folder_dataset_info(name, o);
+    if (builtin && o.augment != "auto") {
+      info.random_crop = o.augment == "crop-flip";
+      info.horizontal_flip = o.augment != "none";
+    }
+    entry = std::make_unique<DatasetInfo>(std::move(info));
+  }
+  return *entry;
 }
 
 std::vector<std::string> dataset_names() {
@@ -250,8 +285,10 @@ std::string resolve_data_dir(const DatasetInfo& info, const std::string& data_di
                   " --dir DIR` downloads the files)");
 }
 
-DatasetSplits load_dataset(const std::string& name, const std::string& data_dir) {
-  const DatasetInfo& info = dataset_info(name);
+DatasetSplits load_dataset(const std::string& name, const DataOptions& options) {
+  const DatasetInfo& info = dataset_info(name, options);
+  if (info.folder) return load_folder_dataset(info, options);
+  const std::string& data_dir = options.data_dir;
   const std::string dir = resolve_data_dir(info, data_dir);
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))

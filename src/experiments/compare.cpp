@@ -189,7 +189,7 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
   validate(o.base);
   // Every row is checked, down to its built model (e.g. an orthogonal dictionary needs Z <= CD),
   // before the first run starts.
-  const data::DatasetInfo& info = data::dataset_info(o.base.data);
+  const data::DatasetInfo& info = data::dataset_info(o.base.data, data_options(o.base));
   for (const auto& m : o.methods)
     build_model(row_config(o.base, m, o.given), {info.channels, info.height, info.width}, info.classes, info.fc_patches,
                 info.fc_width);

@@ -48,9 +48,8 @@ PipelineSchedule& use_pipeline(Model& model, const std::string& method, Pipeline
 }
 
 TrainingSchedule method_preset(const MethodInfo& method, Preset preset, const std::string& arch,
-                               const std::string& data) {
+                               const data::DatasetInfo& d) {
   const ArchInfo& a = arch_info(arch);
-  const data::DatasetInfo& d = data::dataset_info(data);
   return method.preset ? method.preset(preset, a, d) : default_preset(preset, a, d);
 }
 

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "dcl/data/augment.h"
+#include "dcl/data/render_sample.h"
 
 namespace dcl {
 
@@ -28,7 +28,9 @@ BatchLoader::BatchLoader(const data::ImageSet& set, const data::DatasetInfo& inf
       count_(limit > 0 ? std::min(limit, set.count) : set.count),
       capacity_(size_t(std::max(1, prefetch))) {
   if (batch_size < 1) throw std::invalid_argument("batch size must be at least 1");
-  if (set.channels != info.channels || set.height != info.height || set.width != info.width)
+  const int stored = info.stored_size > 0 ? info.stored_size : info.height;
+  if (set.channels != info.channels ||
+      (!set.streamed() && (set.height != stored || set.width != (info.stored_size > 0 ? stored : info.width))))
     throw std::invalid_argument("dataset " + info.name + ": images do not have the registered shape");
 }
 
@@ -36,6 +38,11 @@ BatchLoader::~BatchLoader() { stop(); }
 
 int64_t BatchLoader::batches_per_epoch() const {
   return merges_last_sample() ? count_ / global_batch() : (count_ + global_batch() - 1) / global_batch();
+}
+
+void BatchLoader::set_threads(int threads) {
+  stop();
+  threads_ = std::max(1, threads);
 }
 
 void BatchLoader::set_shard(int rank, int ranks) {
@@ -70,21 +77,44 @@ Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int epoch, int6
   Batch batch;
   batch.index = b;
   batch.global_size = total;
-  batch.images = torch::empty({n, set_.channels, set_.height, set_.width});
+  batch.images = torch::empty({n, info_.channels, info_.height, info_.width});
   batch.labels = torch::empty({n}, torch::kInt64);
   float* dst = batch.images.data_ptr<float>();
   int64_t* labels = batch.labels.data_ptr<int64_t>();
+  // The random parts first, in batch order: pad-and-crop shifts from one stream per batch (the
+  // draws of the parts before this rank's are made and dropped, so each image gets the
+  // augmentation it gets in the single-process batch); resized crops from a seed per position.
+  std::vector<data::SampleDraw> draws(static_cast<size_t>(n));
   std::mt19937_64 rng(mix_seed(seed_, uint64_t(epoch), uint64_t(b) + 2));
   for (int64_t i = 0; i < first + n; ++i) {
-    // The draws of the parts before this rank's are made and dropped: each image gets the
-    // augmentation it gets in the single-process batch.
-    data::AugmentParams p = train_ ? data::draw_augment(info_, rng) : data::AugmentParams{};
+    data::AugmentParams p = train_ && !info_.resized_crop ? data::draw_augment(info_, rng) : data::AugmentParams{};
     if (i < first) continue;
-    int64_t s = order[size_t(begin + i)];
-    data::augment_image(set_.image(s), set_.channels, set_.height, set_.width, p, info_.mean.data(), info_.std.data(),
-                        dst + (i - first) * set_.image_size());
-    labels[i - first] = set_.labels[size_t(s)];
+    draws[size_t(i - first)] = {p, mix_seed(seed_, uint64_t(epoch), uint64_t(1) << 40 | uint64_t(begin + i))};
+    labels[i - first] = set_.labels[size_t(order[size_t(begin + i)])];
   }
+  const int64_t sample = int64_t(info_.channels) * info_.height * info_.width;
+  auto render = [&](int64_t from, int64_t to) {
+    for (int64_t i = from; i < to; ++i)
+      data::render_sample(set_, info_, order[size_t(begin + first + i)], train_, draws[size_t(i)], dst + i * sample);
+  };
+  const int64_t workers = std::min<int64_t>(threads_, n);
+  if (workers <= 1) {
+    render(0, n);
+    return batch;
+  }
+  std::vector<std::thread> pool;
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
+  for (int64_t w = 0; w < workers; ++w)
+    pool.emplace_back([&, w] {
+      try {
+        render(w * n / workers, (w + 1) * n / workers);
+      } catch (...) {
+        errors[size_t(w)] = std::current_exception();
+      }
+    });
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
   return batch;
 }
 

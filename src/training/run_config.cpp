@@ -3,6 +3,7 @@
 #include "dcl/methods/method.h"
 #include "dcl/training/memory_plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 #include <stdexcept>
@@ -16,6 +17,11 @@ namespace dcl {
 #define DCL_CONFIG_FIELDS(VALUE, ENUM) \
   VALUE(data, data) \
   VALUE(data_dir, data_dir) \
+  VALUE(image_size, image_size) \
+  VALUE(augment, augment) \
+  VALUE(image_loading, image_loading) \
+  VALUE(skip_bad_images, skip_bad_images) \
+  VALUE(loader_threads, loader_threads) \
   VALUE(arch, arch) \
   VALUE(method, method) \
   ENUM(preset, preset) \
@@ -90,6 +96,17 @@ RunConfig RunConfig::from_json(const nlohmann::json& j) {
   return c;
 }
 
+data::DataOptions data_options(const RunConfig& cfg) {
+  data::DataOptions o;
+  o.data_dir = cfg.data_dir;
+  o.image_size = cfg.image_size;
+  o.augment = cfg.augment;
+  o.loading = cfg.image_loading;
+  o.skip_bad_images = cfg.skip_bad_images;
+  o.threads = cfg.threads;
+  return o;
+}
+
 void validate(const RunConfig& cfg) {
   auto require = [](bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(message);
@@ -120,6 +137,14 @@ void validate(const RunConfig& cfg) {
   for (double w : cfg.ensemble_weights)
     require(std::isfinite(w) && w >= 0, "--ensemble-weights must be finite and >= 0");
   require(cfg.threads >= 0 && cfg.threads <= 1024, "--threads must be in [0, 1024] (0 = all cores)");
+  require(cfg.loader_threads >= 1 && cfg.loader_threads <= 256, "--loader-threads must be in [1, 256]");
+  require(cfg.image_size == 0 || (cfg.image_size >= 8 && cfg.image_size <= 4096),
+          "--image-size must be in [8, 4096] pixels (0 = the images' own size)");
+  require(cfg.image_loading == "auto" || cfg.image_loading == "cache" || cfg.image_loading == "stream",
+          "--image-loading must be cache, stream or auto, not '" + cfg.image_loading + "'");
+  const auto& augments = data::augment_names();
+  require(std::find(augments.begin(), augments.end(), cfg.augment) != augments.end(),
+          "--augment must be one of auto, none, flip, crop-flip, not '" + cfg.augment + "'");
   require(cfg.nproc >= 1 && cfg.nproc <= 1024, "--nproc must be in [1, 1024]");
   require(cfg.dist_timeout >= 1 && cfg.dist_timeout <= 86400, "--dist-timeout must be in [1, 86400] seconds");
   require(cfg.pipeline_groups >= 0 && cfg.pipeline_groups <= 1024,

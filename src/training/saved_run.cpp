@@ -15,8 +15,8 @@ SavedRun load_saved_run(const std::string& dir, const std::string& data_dir, int
   validate(r.cfg);
   configure_threads(threads);
   r.device = parse_device(r.cfg.device);
-  r.info = &data::dataset_info(r.cfg.data);
-  r.splits = data::load_dataset(r.cfg.data, r.cfg.data_dir);
+  r.info = &data::dataset_info(r.cfg.data, data_options(r.cfg));
+  r.splits = data::load_dataset(r.cfg.data, data_options(r.cfg));
   r.model = build_model(r.cfg, r.input(), r.info->classes, r.info->fc_patches, r.info->fc_width);
   r.model.to(r.device);
   r.model.set_amp(r.cfg.amp, r.device.type());

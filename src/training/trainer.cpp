@@ -121,7 +121,7 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   s_->dist = job_shape(cfg, nproc_given);
   validate(cfg);
   method_info(cfg.method);
-  s_->info = &data::dataset_info(cfg.data);
+  s_->info = &data::dataset_info(cfg.data, data_options(cfg));
   s_->device = parse_device(cfg.device);
   // One GPU per worker on a machine: "cuda" is the worker's own, cuda:LOCAL_RANK.
   if (s_->dist.active() && s_->device.is_cuda() && !s_->device.has_index())
@@ -163,8 +163,10 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
                        : " (it holds " + join_names(files) + "; a run without its checkpoint cannot be continued)"));
 
   s_->memory = std::make_unique<MemoryTracker>(cfg.device);
-  std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(),
-               data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
+  if (s_->info->folder)
+    std::fprintf(stderr, "loading %s\n", s_->info->description.c_str());
+  else
+    std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(), data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
   open_data(cfg);
   if (s_->train_loader->size() < 2)
     throw std::invalid_argument("the training set has " + std::to_string(s_->train_loader->size()) +
@@ -194,11 +196,13 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
 }
 
 void Trainer::open_data(const RunConfig& cfg) {
-  s_->splits = data::load_dataset(cfg.data, cfg.data_dir);
+  s_->splits = data::load_dataset(cfg.data, data_options(cfg));
   s_->train_loader =
       std::make_unique<BatchLoader>(s_->splits.train, *s_->info, cfg.batch_size, true, cfg.seed, cfg.limit_train);
   s_->test_loader = std::make_unique<BatchLoader>(s_->splits.test, *s_->info, std::max(cfg.batch_size, 256), false,
                                                   cfg.seed, cfg.limit_test);
+  s_->train_loader->set_threads(cfg.loader_threads);
+  s_->test_loader->set_threads(cfg.loader_threads);
 }
 
 void Trainer::load_state(const RunConfig& cfg, bool resume) {

@@ -61,9 +61,9 @@ TEST(Presets, AMethodsOwnRuleWinsOverThePapersSchedule) {
                    s.epochs = p == Preset::Quick ? 2 : 60;
                    return s;
                  });
-  EXPECT_EQ(method_preset(own, Preset::Paper, "fc", "mnist").epochs, 60);
-  EXPECT_EQ(method_preset(own, Preset::Quick, "fc", "mnist").optimizer, OptimizerKind::Sgd);
-  EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, "fc", "mnist").epochs, 150);  // spec section 4
+  EXPECT_EQ(method_preset(own, Preset::Paper, "fc", data::dataset_info("mnist")).epochs, 60);
+  EXPECT_EQ(method_preset(own, Preset::Quick, "fc", data::dataset_info("mnist")).optimizer, OptimizerKind::Sgd);
+  EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, "fc", data::dataset_info("mnist")).epochs, 150);  // spec section 4
 }
 
 TEST(Presets, EveryMethodsPresetsAreValidSettingsOnEveryArchAndDataset) {

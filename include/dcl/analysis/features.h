@@ -25,7 +25,8 @@ std::vector<BlockOutput> block_outputs(Model& model, const torch::Tensor& x);
 torch::Tensor network_images(const data::ImageSet& set, const data::DatasetInfo& info,
                              const std::vector<int64_t>& indices);
 // The same images as a person sees them: [N, H, W, 3] in [0, 1] (grey images in all three).
-torch::Tensor display_images(const data::ImageSet& set, const std::vector<int64_t>& indices);
+torch::Tensor display_images(const data::ImageSet& set, const data::DatasetInfo& info,
+                             const std::vector<int64_t>& indices);
 
 // The label embeddings t_z of a dictionary method ([Z, CD]); throws naming the method otherwise.
 torch::Tensor label_embeddings(Model& model, const std::string& method);

@@ -2,6 +2,7 @@
 // The dataset registry: name -> files, classes, shape, class names, normalisation and
 // train-time augmentation (spec section 3), and the official archives for `dcl data fetch`.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,18 @@ enum class PresetClass { Mnist, FashionMnist, Cifar10, Cifar100, Svhn, Stl10 };
 // The MNIST family: 28x28 grey images of 10 classes.
 inline bool mnist_like(PresetClass c) { return c == PresetClass::Mnist || c == PresetClass::FashionMnist; }
 
+struct FolderData;  // folder datasets' files (folder_dataset.h)
+
+// How a run reads its data: what the registry cannot know by name alone.
+struct DataOptions {
+  std::string data_dir;          // a built-in dataset's directory; a list dataset's root for relative paths
+  int image_size = 0;            // folder datasets: the input side S (0: the images' own, when all share one)
+  std::string augment = "auto";  // auto (the dataset's recipe) | none | flip | crop-flip
+  std::string loading = "auto";  // folder datasets: cache (decoded once) | stream (decoded every epoch) | auto
+  bool skip_bad_images = false;  // folder datasets: skip (and count) damaged files instead of stopping
+  int threads = 0;               // decoding threads for surveys and caches (0 = all cores)
+};
+
 struct DatasetInfo {
   std::string name;
   std::string description;
@@ -39,6 +52,12 @@ struct DatasetInfo {
   bool random_crop = false;              // pad-`crop_padding` random crop at train time
   int crop_padding = 4;
   bool horizontal_flip = false;  // random horizontal flip at train time
+  // Images of any size (folder datasets with S > 64): stored as stored_size-pixel squares (or
+  // streamed from their files) and brought to height x width by torchvision's recipes:
+  // RandomResizedCrop (+ flip) at train time, short side to S/0.875 and a centre crop at test time.
+  bool resized_crop = false;
+  int stored_size = 0;  // side of the stored square images; 0: they are height x width
+  std::shared_ptr<const FolderData> folder;  // set for folder: and list: datasets
   int fc_patches = 48;           // the fc network's patch count P (spec section 1)
   int fc_width = 3072;           // the fc network's width W (spec section 2: 1024 for 28x28 grey)
   std::string default_dir;       // used when --data-dir is not given ("" = none)
@@ -55,17 +74,22 @@ struct DatasetInfo {
 struct DatasetSplits {
   ImageSet train;
   ImageSet test;
+  int64_t skipped_images = 0;  // folder datasets: bad files skipped (--skip-bad-images)
 };
 
-// Throws std::invalid_argument listing the valid names when `name` is unknown.
-const DatasetInfo& dataset_info(const std::string& name);
+// Throws std::invalid_argument listing the valid names when `name` is unknown. `folder:PATH` and
+// `list:TRAIN,TEST` name folder datasets (folder_dataset.h), surveyed on first use; `options`
+// shape them (size, augmentation) and override a built-in dataset's augmentation.
+const DatasetInfo& dataset_info(const std::string& name, const DataOptions& options = {});
 std::vector<std::string> dataset_names();
+// The values --augment takes.
+const std::vector<std::string>& augment_names();
 
 // `data_dir` empty means the dataset's default_dir; throws DataError when no directory is known.
 std::string resolve_data_dir(const DatasetInfo& info, const std::string& data_dir);
 
 // Reads both splits from their native files; a missing file gives a DataError that says which
 // files to place where (and that `dcl data fetch NAME` downloads them).
-DatasetSplits load_dataset(const std::string& name, const std::string& data_dir);
+DatasetSplits load_dataset(const std::string& name, const DataOptions& options);
 
 }  // namespace dcl::data

@@ -94,6 +94,6 @@ PipelineSchedule& use_pipeline(Model& model, const std::string& method, Pipeline
 
 // The schedule `preset` means for this method on `arch` and `data`.
 TrainingSchedule method_preset(const MethodInfo& method, Preset preset, const std::string& arch,
-                               const std::string& data);
+                               const data::DatasetInfo& data);
 
 }  // namespace dcl

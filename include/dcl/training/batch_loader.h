@@ -43,6 +43,8 @@ class BatchLoader {
   // augmentation draws); rank r takes its r-th contiguous part (sizes differ by at most one).
   void set_shard(int rank, int ranks);
   int64_t batches_per_epoch() const;
+  // Threads that decode and augment the images of each batch (the batches do not depend on it).
+  void set_threads(int threads);
 
   // Starts producing epoch `epoch`'s batches from batch `first_batch` on; stops any epoch in flight.
   void start_epoch(int epoch, int64_t first_batch = 0);
@@ -65,6 +67,7 @@ class BatchLoader {
   uint64_t seed_;
   int64_t count_;
   int shard_ = 0, shards_ = 1;
+  int threads_ = 1;
   size_t capacity_;
 
   std::thread worker_;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dcl/data/registry.h"
 #include "dcl/methods/presets.h"
 #include "dcl/methods/setting.h"
 #include "dcl/nn/network.h"
@@ -20,6 +21,12 @@ struct RunConfig {
   // what to train
   std::string data = "fmnist";  // a dataset registry name
   std::string data_dir;         // "" = the dataset's default directory
+  // folder datasets (and --augment for every dataset): data/registry.h's DataOptions
+  int image_size = 0;                // 0 = the images' own size
+  std::string augment = "auto";      // auto | none | flip | crop-flip
+  std::string image_loading = "auto";  // cache | stream | auto
+  bool skip_bad_images = false;
+  int loader_threads = 1;  // threads decoding and augmenting each batch (results do not depend on it)
   std::string arch = "fc";      // an architecture registry name (nn/arch.h)
   std::string method = "dcl";   // a name from methods()
   Preset preset = Preset::None;
@@ -68,6 +75,9 @@ struct RunConfig {
 constexpr int kMaxBatchSize = 1 << 20;
 constexpr int kMaxFcWidth = 1 << 16;
 constexpr uint64_t kMaxSeed = (uint64_t(1) << 63) - 1;
+
+// The run's data options (dataset registry), from its config.
+data::DataOptions data_options(const RunConfig& cfg);
 
 // Every range check of a run's settings, in one place (flags and config.json alike). Throws
 // std::invalid_argument naming the flag. Method and dataset names are checked by their registries.
