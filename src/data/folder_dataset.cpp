@@ -133,6 +133,7 @@ void normalisation(DatasetInfo& info, const FolderData& folder, int side, int th
                   pixels.data() + k * info.channels * plane);
     });
     std::ostringstream out;
+    out.precision(9);  // floats read back exactly: every run of the folder normalises alike
     for (int c = 0; c < info.channels; ++c) {
       double sum = 0, sq = 0;
       for (int64_t k = 0; k < n; ++k)
@@ -261,8 +262,8 @@ DatasetInfo folder_dataset_info(const std::string& name, const DataOptions& o) {
   if (side == 0) {
     if (!one_size || folder->min_height != folder->min_width)
       throw DataError(name + ": the images are " + std::to_string(folder->min_width) + "-" +
-                      std::to_string(folder->max_width) + " x " + std::to_string(folder->min_height) + "-" +
-                      std::to_string(folder->max_height) + " pixels; give the input size with --image-size S");
+                      std::to_string(folder->max_width) + " pixels wide and " + std::to_string(folder->min_height) +
+                      "-" + std::to_string(folder->max_height) + " high; give the input size with --image-size S");
     side = folder->min_height;
   }
   info.height = info.width = side;

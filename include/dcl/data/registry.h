@@ -91,5 +91,10 @@ std::string resolve_data_dir(const DatasetInfo& info, const std::string& data_di
 // Reads both splits from their native files; a missing file gives a DataError that says which
 // files to place where (and that `dcl data fetch NAME` downloads them).
 DatasetSplits load_dataset(const std::string& name, const DataOptions& options);
+inline DatasetSplits load_dataset(const std::string& name, const std::string& data_dir) {
+  DataOptions options;
+  options.data_dir = data_dir;
+  return load_dataset(name, options);
+}
 
 }  // namespace dcl::data
