@@ -59,7 +59,8 @@ void inverted_cmyk_to_rgb(const std::vector<uint8_t>& cmyk, std::vector<uint8_t>
 }  // namespace
 
 void check_image_area(int height, int width, const std::string& name) {
-  if (height < 1 || width < 1 || int64_t(height) * width > kMaxImagePixels)
+  if (height < 1 || width < 1) throw DataError(name + ": not a readable image file (its header gives no size)");
+  if (int64_t(height) * width > kMaxImagePixels)
     throw DataError(name + ": the header claims " + std::to_string(width) + " x " + std::to_string(height) +
                     " pixels (more than 2^28 is refused)");
 }

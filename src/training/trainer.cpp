@@ -168,6 +168,9 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   else
     std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(), data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
   open_data(cfg);
+  if (s_->splits.skipped_images > 0)
+    std::fprintf(stderr, "skipped %lld bad image files (--skip-bad-images; `dcl data info %s` lists them)\n",
+                 (long long)s_->splits.skipped_images, cfg.data.c_str());
   if (s_->train_loader->size() < 2)
     throw std::invalid_argument("the training set has " + std::to_string(s_->train_loader->size()) +
                                 " image(s); at least 2 are needed (check --limit-train and the data files)");
@@ -473,6 +476,7 @@ nlohmann::json Trainer::write_summary(const EvalResult& eval) {
                             {"peak_memory_bytes", p.peak_bytes},
                             {"train_seconds", p.train_seconds},
                             {"steps", p.step}};
+  if (s.info->folder) summary["skipped_images"] = s.splits.skipped_images;  // --skip-bad-images
   if (!eval.layer_accuracy.empty()) {
     summary["layer_accuracy"] = eval.layer_accuracy;
     summary["last_layer_accuracy"] = eval.layer_accuracy.back();
