@@ -2,7 +2,8 @@
 # Installs the Debian packages the project needs. Idempotent; uses sudo only when not root.
 # DCL_DEPS=build installs what building and running `dcl` needs (scripts/quickstart.sh); the
 # default, DCL_DEPS=all, adds what the tests need (GoogleTest, clang for the fuzz targets,
-# Chromium for the report's render test, ip for the two-namespace test).
+# Chromium for the report's render test, ip for the two-namespace test); DCL_DEPS=bench adds the
+# folder-loader benchmark's anchor (torchvision, PIL).
 set -euo pipefail
 
 packages=(
@@ -28,7 +29,10 @@ case "${DCL_DEPS:-all}" in
       iproute2                   # ip netns: the two-namespace data-parallel test
     )
     ;;
-  *) echo "install-deps: DCL_DEPS must be build or all, not '$DCL_DEPS'" >&2; exit 2 ;;
+  bench)  # bench/folder_loader: the torchvision anchor and the synthetic photos
+    packages+=(python3-torchvision python3-pil)
+    ;;
+  *) echo "install-deps: DCL_DEPS must be build, all or bench, not '$DCL_DEPS'" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -14,10 +14,11 @@ struct TjDestroy {
 };
 using TjHandle = std::unique_ptr<void, TjDestroy>;
 
-TjHandle decompressor() {
-  TjHandle h(tjInitDecompress());
+// One decompressor per thread, reused: starting one costs more than decoding a small image.
+void* decompressor() {
+  thread_local TjHandle h(tjInitDecompress());
   if (!h) throw DataError(std::string("libjpeg-turbo could not start: ") + tjGetErrorStr2(nullptr));
-  return h;
+  return h.get();
 }
 
 struct JpegInfo {
@@ -66,8 +67,8 @@ void check_image_area(int height, int width, const std::string& name) {
 }
 
 ImageHeader jpeg_header(const uint8_t* data, size_t size, const std::string& name) {
-  TjHandle h = decompressor();
-  JpegInfo info = read_jpeg_info(h.get(), data, size, name);
+  void* h = decompressor();
+  JpegInfo info = read_jpeg_info(h, data, size, name);
   ImageHeader out;
   out.format = ImageFormat::Jpeg;
   out.height = info.height;
@@ -77,8 +78,8 @@ ImageHeader jpeg_header(const uint8_t* data, size_t size, const std::string& nam
 }
 
 DecodedImage jpeg_decode(const uint8_t* data, size_t size, const std::string& name, int channels, double min_scale) {
-  TjHandle h = decompressor();
-  JpegInfo info = read_jpeg_info(h.get(), data, size, name);
+  void* h = decompressor();
+  JpegInfo info = read_jpeg_info(h, data, size, name);
   tjscalingfactor scale = choose_scale(min_scale);
   DecodedImage img;
   img.width = TJSCALED(info.width, scale);
@@ -87,9 +88,9 @@ DecodedImage jpeg_decode(const uint8_t* data, size_t size, const std::string& na
   const int format = cmyk ? TJPF_CMYK : channels == 1 ? TJPF_GRAY : TJPF_RGB;
   std::vector<uint8_t> buffer(size_t(img.width) * img.height * size_t(tjPixelSize[format]));
   // Stop on libjpeg's warnings too: "premature end of data" and friends mean a damaged file.
-  if (tjDecompress2(h.get(), data, (unsigned long)size, buffer.data(), img.width, 0, img.height, format,
+  if (tjDecompress2(h, data, (unsigned long)size, buffer.data(), img.width, 0, img.height, format,
                     TJFLAG_STOPONWARNING) != 0)
-    throw DataError(name + ": damaged JPEG data (" + tjGetErrorStr2(h.get()) + ")");
+    throw DataError(name + ": damaged JPEG data (" + tjGetErrorStr2(h) + ")");
   img.channels = channels;
   if (!cmyk) {
     img.pixels = std::move(buffer);
