@@ -2,6 +2,10 @@
 //   fuzz_make_seeds DIR
 #include <matio.h>
 #include <zlib.h>
+#ifdef DCL_WITH_IMAGES
+#include <png.h>
+#include <turbojpeg.h>
+#endif
 
 #include <cstdio>
 #include <filesystem>
@@ -54,6 +58,49 @@ void write_svhn(const fs::path& path, size_t n, matio_compression z) {
   Mat_Close(mat);
 }
 
+#ifdef DCL_WITH_IMAGES
+// JPEG (grey, RGB, CMYK, with an EXIF orientation) and PNG (grey, RGB, palette, 16-bit, alpha).
+void write_images(const fs::path& dir) {
+  Bytes px = counting(16 * 16 * 4, 5);
+  tjhandle h = tjInitCompress();
+  const int formats[3] = {TJPF_GRAY, TJPF_RGB, TJPF_CMYK};
+  const int subsampling[3] = {TJSAMP_GRAY, TJSAMP_420, TJSAMP_444};
+  for (int i = 0; i < 3; ++i) {
+    unsigned char* out = nullptr;
+    unsigned long size = 0;
+    if (tjCompress2(h, px.data(), 16, 0, 16, formats[i], &out, &size, subsampling[i], 80, 0) != 0) continue;
+    Bytes jpeg(out, out + size);
+    tjFree(out);
+    save(dir / ("seed" + std::to_string(i) + ".jpg"), jpeg);
+    if (i == 1) {  // an APP1 Exif segment with orientation 6 after SOI
+      Bytes app1 = {0xFF, 0xE1, 0, 34, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0,
+                    0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
+      jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
+      save(dir / "seed_exif.jpg", jpeg);
+    }
+  }
+  tjDestroy(h);
+  const png_uint_32 pngs[5] = {PNG_FORMAT_GRAY, PNG_FORMAT_RGB, PNG_FORMAT_RGB_COLORMAP, PNG_FORMAT_LINEAR_RGB,
+                               PNG_FORMAT_RGBA};
+  const uint8_t colormap[6] = {255, 0, 0, 0, 0, 255};
+  Bytes indices(16 * 16);
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = uint8_t(i & 1);
+  for (int i = 0; i < 5; ++i) {
+    png_image p{};
+    p.version = PNG_IMAGE_VERSION;
+    p.width = p.height = 16;
+    p.format = pngs[i];
+    p.colormap_entries = i == 2 ? 2 : 0;
+    const void* pixels = i == 2 ? static_cast<const void*>(indices.data()) : px.data();
+    png_alloc_size_t size = 0;
+    if (!png_image_write_to_memory(&p, nullptr, &size, 0, pixels, 0, i == 2 ? colormap : nullptr)) continue;
+    Bytes png(size);
+    if (png_image_write_to_memory(&p, png.data(), &size, 0, pixels, 0, i == 2 ? colormap : nullptr))
+      save(dir / ("seed" + std::to_string(i) + ".png"), Bytes(png.begin(), png.begin() + long(size)));
+  }
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,5 +142,8 @@ int main(int argc, char** argv) {
     gzwrite(gz, images.data(), unsigned(images.size()));
     gzclose(gz);
   }
+#ifdef DCL_WITH_IMAGES
+  write_images(dir / "image");
+#endif
   return 0;
 }
