@@ -40,7 +40,7 @@ fi
 phase "configure + build (lean: DCL_WITH_DOWNLOADS=OFF DCL_WITH_MATIO=OFF)"
 arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n 1 || true)
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-  -DDCL_WITH_DOWNLOADS=OFF -DDCL_WITH_MATIO=OFF -DDCL_WITH_PLOTS=OFF -DDCL_VENDOR_HEADERS="$CARRY/include" \
+  -DDCL_WITH_DOWNLOADS=OFF -DDCL_WITH_MATIO=OFF -DDCL_WITH_PLOTS=OFF -DDCL_WITH_IMAGES=OFF -DDCL_VENDOR_HEADERS="$CARRY/include" \
   -DDCL_GTEST_SOURCE_DIR="$CARRY/googletest" ${arch:+-DTORCH_CUDA_ARCH_LIST="$arch"} \
   ${zlib_args[@]+"${zlib_args[@]}"} >"$OUT/configure.log" 2>&1 || { tail -n 30 "$OUT/configure.log"; exit 1; }
 cmake --build build-gpu -j "$(nproc)" --target dcl dcl_device_tests >"$OUT/build.log" 2>&1 ||
