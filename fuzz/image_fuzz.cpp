@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (h.height < 1 || h.width < 1) abort();
     if (int64_t(h.height) * h.width > (int64_t(1) << 22)) return 0;  // large but valid: slow, not interesting
     for (int channels : {1, 3}) {
-      const dcl::data::DecodedImage img = dcl::data::decode_image(data, size, "fuzz", channels, channels == 1 ? 0.25 : 1.0);
+      const dcl::data::DecodedImage img =
+          dcl::data::decode_image(data, size, "fuzz", channels, channels == 1 ? 0.25 : 1.0);
       // A successful decode is self-consistent, and at full size agrees with the header.
       if (img.channels != channels || img.pixels.size() != size_t(img.height) * size_t(img.width) * size_t(channels))
         abort();

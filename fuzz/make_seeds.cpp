@@ -73,8 +73,8 @@ void write_images(const fs::path& dir) {
     tjFree(out);
     save(dir / ("seed" + std::to_string(i) + ".jpg"), jpeg);
     if (i == 1) {  // an APP1 Exif segment with orientation 6 after SOI
-      Bytes app1 = {0xFF, 0xE1, 0, 34, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0,
-                    0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
+      Bytes app1 = {0xFF, 0xE1, 0,    34,   'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0,
+                    1,    0,    0x12, 0x01, 3,   0,   1,   0,   0, 0, 6,   0,   0,  0, 0, 0, 0, 0};
       jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
       save(dir / "seed_exif.jpg", jpeg);
     }

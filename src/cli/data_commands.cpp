@@ -46,7 +46,8 @@ void print_folder_info(const data::DatasetInfo& info, const data::DatasetSplits&
   std::printf("bad files:    %lld skipped%s\n", (long long)splits.skipped_images,
               splits.skipped_images > 0 ? "" : " (none found)");
   for (const auto& b : f.skipped) std::printf("  %s\n", b.problem.c_str());
-  std::printf("loading:      %s\n", f.stream ? "streamed (decoded every epoch)" : ("cached in " + f.cache_file).c_str());
+  std::printf("loading:      %s\n",
+              f.stream ? "streamed (decoded every epoch)" : ("cached in " + f.cache_file).c_str());
   for (int c = 0; c < info.channels; ++c)
     std::printf("channel %d:    mean %.4f std %.4f (from a fixed sample of up to 1000 training images)\n", c,
                 info.mean[size_t(c)], info.std[size_t(c)]);
@@ -89,8 +90,8 @@ int data_info(const std::string& name) {
     std::printf("class names:  %s\n", classes.c_str());
   }
   std::string aug = info.resized_crop && info.random_crop ? "RandomResizedCrop (scale 0.08-1, ratio 3/4-4/3)"
-                    : info.random_crop ? "pad-" + std::to_string(info.crop_padding) + " random crop"
-                                       : "";
+                    : info.random_crop                    ? "pad-" + std::to_string(info.crop_padding) + " random crop"
+                                                          : "";
   if (info.horizontal_flip) aug += (aug.empty() ? "" : " + ") + std::string("horizontal flip");
   std::printf("augmentation: %s\n", aug.empty() ? "none" : aug.c_str());
   return 0;
@@ -121,13 +122,15 @@ int data_bench(const std::string& name, int batch_size, int epochs, int64_t max_
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const bool streamed = splits.train.streamed();
-  std::printf("%s: %lld images in %.2f s = %.0f images/s, %.0f per loader thread (batch %d, %d loader thread%s, %s, "
-              "input %dx%dx%d)\n",
-              name.c_str(), (long long)images, secs, double(images) / secs, double(images) / secs / threads, batch_size,
-              threads, threads == 1 ? "" : "s", streamed ? "streamed: decode + augment + batch" : "cached: augment + batch",
-              info.channels, info.height, info.width);
-  std::printf("loader wait: %.1f ms per batch (%.0f%% of the time)%s\n", 1e3 * wait / double(std::max<int64_t>(1, batches)),
-              100.0 * wait / secs, step_ms > 0 ? (" behind a " + std::to_string(int(step_ms)) + " ms step").c_str() : "");
+  std::printf(
+      "%s: %lld images in %.2f s = %.0f images/s, %.0f per loader thread (batch %d, %d loader thread%s, %s, "
+      "input %dx%dx%d)\n",
+      name.c_str(), (long long)images, secs, double(images) / secs, double(images) / secs / threads, batch_size,
+      threads, threads == 1 ? "" : "s", streamed ? "streamed: decode + augment + batch" : "cached: augment + batch",
+      info.channels, info.height, info.width);
+  std::printf("loader wait: %.1f ms per batch (%.0f%% of the time)%s\n",
+              1e3 * wait / double(std::max<int64_t>(1, batches)), 100.0 * wait / secs,
+              step_ms > 0 ? (" behind a " + std::to_string(int(step_ms)) + " ms step").c_str() : "");
   return 0;
 }
 
@@ -137,7 +140,8 @@ int data_export(const std::string& name, const std::string& out, const std::stri
   if (format != "jpeg" && format != "png") throw std::invalid_argument("--format must be jpeg or png");
   if (quality < 1 || quality > 100) throw std::invalid_argument("--quality must be in [1, 100]");
   const data::DatasetInfo& info = data::dataset_info(name, data_flags);
-  if (info.folder) throw std::invalid_argument("data export writes a built-in dataset; " + name + " is a folder already");
+  if (info.folder)
+    throw std::invalid_argument("data export writes a built-in dataset; " + name + " is a folder already");
   data::DatasetSplits splits = data::load_dataset(name, data_flags);
   namespace fs = std::filesystem;
   if (fs::exists(out) && !fs::is_empty(out))
@@ -152,8 +156,8 @@ int data_export(const std::string& name, const std::string& out, const std::stri
     std::string index = std::to_string(c);
     folders.push_back(std::string(size_t(digits) - index.size(), '0') + index + "-" + label);
   }
-  for (const auto& [split, set] : {std::pair<std::string, const data::ImageSet*>{"train", &splits.train},
-                                   {"test", &splits.test}}) {
+  for (const auto& [split, set] :
+       {std::pair<std::string, const data::ImageSet*>{"train", &splits.train}, {"test", &splits.test}}) {
     const int64_t n = limit > 0 ? std::min(limit, set->count) : set->count;
     for (const auto& f : folders) fs::create_directories(fs::path(out) / split / f);
     for (int64_t i = 0; i < n; ++i) {
@@ -166,7 +170,8 @@ int data_export(const std::string& name, const std::string& out, const std::stri
       std::vector<uint8_t> bytes = format == "jpeg" ? data::encode_jpeg(img, quality) : data::encode_png(img);
       const fs::path file = fs::path(out) / split / folders[size_t(set->labels[size_t(i)])] /
                             (std::to_string(i) + (format == "jpeg" ? ".jpg" : ".png"));
-      std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+      std::ofstream(file, std::ios::binary)
+          .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
     }
     std::printf("%s: %lld images written under %s\n", split.c_str(), (long long)n, (fs::path(out) / split).c_str());
   }
@@ -194,8 +199,9 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   static int batch_size = 128, epochs = 1;
 
   auto* info = data_cmd->add_subcommand(
-      "info", "Print sizes, classes, shape and per-channel statistics of a dataset (folder datasets: counts per class, "
-              "sizes seen, bad files, the cache)");
+      "info",
+      "Print sizes, classes, shape and per-channel statistics of a dataset (folder datasets: counts per class, "
+      "sizes seen, bad files, the cache)");
   info->add_option("name", name, "Dataset: " + names_list() + ", folder:PATH or list:TRAIN,TEST")->required();
   add_data_options(info);
   actions.emplace_back(info, [] { return data_info(name); });

@@ -246,7 +246,9 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
       apply_preset(cfg, given);
       if (cfg.preset != Preset::None)
         std::fprintf(stderr, "preset %s: %s\n", name_of(cfg.preset).c_str(),
-                     method_preset(method_info(cfg.method), cfg.preset, cfg.arch, data::dataset_info(cfg.data, data_options(cfg))).source.c_str());
+                     method_preset(method_info(cfg.method), cfg.preset, cfg.arch,
+                                   data::dataset_info(cfg.data, data_options(cfg)))
+                         .source.c_str());
     }
     bool nproc_given = std::find(given.begin(), given.end(), "nproc") != given.end();
     // --nproc N from a plain command line: this process becomes the launcher of N workers, which

@@ -23,8 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kHeaderBytes = 64 * 1024;  // enough for a JPEG header past a typical EXIF block
-constexpr int kSmallImage = 64;             // at most this side: pad-and-crop; above: resized crops
+constexpr size_t kHeaderBytes = 64 * 1024;         // enough for a JPEG header past a typical EXIF block
+constexpr int kSmallImage = 64;                    // at most this side: pad-and-crop; above: resized crops
 constexpr int64_t kCacheLimit = int64_t(4) << 30;  // auto: cache when the decoded images fit in this
 constexpr int kStatsSample = 1000;                 // training images behind the normalisation
 
@@ -178,9 +178,7 @@ void apply_augment(DatasetInfo& info, const std::string& augment) {
 
 }  // namespace
 
-bool is_folder_dataset(const std::string& name) {
-  return name.rfind("folder:", 0) == 0 || name.rfind("list:", 0) == 0;
-}
+bool is_folder_dataset(const std::string& name) { return name.rfind("folder:", 0) == 0 || name.rfind("list:", 0) == 0; }
 
 std::string image_cache_dir() {
   if (const char* d = std::getenv("DCL_CACHE_DIR"); d && *d) return d;
@@ -210,7 +208,8 @@ DatasetInfo folder_dataset_info(const std::string& name, const DataOptions& o) {
   for (auto* split : {&index.train, &index.test})
     for (ImageFile& f : *split) files.push_back(&f);
   std::vector<Surveyed> survey(files.size());
-  parallel_for(int64_t(files.size()), o.threads, [&](int64_t i) { survey[size_t(i)] = survey_file(files[size_t(i)]->path); });
+  parallel_for(int64_t(files.size()), o.threads,
+               [&](int64_t i) { survey[size_t(i)] = survey_file(files[size_t(i)]->path); });
   std::vector<BadImage> bad;
   for (size_t i = 0; i < files.size(); ++i)
     if (!survey[i].problem.empty()) bad.push_back({files[i]->path, survey[i].problem});
@@ -275,17 +274,17 @@ DatasetInfo folder_dataset_info(const std::string& name, const DataOptions& o) {
   info.crop_padding = std::max(1, side / 8);
   info.horizontal_flip = true;
   apply_augment(info, o.augment);
-  info.preset_class = info.channels == 1        ? PresetClass::FashionMnist
-                      : side > 32               ? PresetClass::Stl10
-                      : info.classes > 10       ? PresetClass::Cifar100
-                                                : PresetClass::Cifar10;
+  info.preset_class = info.channels == 1  ? PresetClass::FashionMnist
+                      : side > 32         ? PresetClass::Stl10
+                      : info.classes > 10 ? PresetClass::Cifar100
+                                          : PresetClass::Cifar10;
   info.fc_width = info.channels == 1 && side == 28 ? 1024 : 3072;
   info.fc_patches = info.channels == 1 && side == 28 ? 8 : info.classes > 10 ? 12 : 48;
 
   fingerprint = fnv1a(fingerprint, std::to_string(info.channels) + "x" + std::to_string(info.stored_size));
   folder->fingerprint = fingerprint;
-  const int64_t decoded = int64_t(index.train.size() + index.test.size()) * info.channels * info.stored_size *
-                          info.stored_size;
+  const int64_t decoded =
+      int64_t(index.train.size() + index.test.size()) * info.channels * info.stored_size * info.stored_size;
   if (o.loading != "auto" && o.loading != "cache" && o.loading != "stream")
     throw std::invalid_argument("--image-loading must be cache, stream or auto, not '" + o.loading + "'");
   folder->stream = o.loading == "stream" || (o.loading == "auto" && decoded > kCacheLimit);

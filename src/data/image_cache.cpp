@@ -71,7 +71,8 @@ Decoded decode_all(const FolderData& folder, int channels, int side, const DataO
       while (!finished) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (s >= 2) std::fprintf(stderr, "\rdecoding images into the cache: %lld / %zu", (long long)done.load(), files.size());
+        if (s >= 2)
+          std::fprintf(stderr, "\rdecoding images into the cache: %lld / %zu", (long long)done.load(), files.size());
       }
       std::fprintf(stderr, "\n");
     });
@@ -133,8 +134,8 @@ std::optional<CachedImages> map_cache(const std::string& path, const FolderData&
   CachedImages c;
   const size_t offset = pixels_offset(count);
   c.train = view(base, offset, labels, 0, h.train_count, channels, side);
-  c.test = view(base, offset + size_t(h.train_count) * image, labels, size_t(h.train_count), h.test_count, channels,
-                side);
+  c.test =
+      view(base, offset + size_t(h.train_count) * image, labels, size_t(h.train_count), h.test_count, channels, side);
   c.skipped_while_decoding = h.skipped;
   return c;
 }
@@ -181,7 +182,8 @@ CachedImages load_or_build_image_cache(const FolderData& folder, int channels, i
     ImageSet s;
     s.count = count, s.channels = channels, s.height = s.width = side;
     s.labels.assign(d.labels.begin() + first, d.labels.begin() + first + count);
-    s.pixels.assign(d.pixels.begin() + long(size_t(first) * image), d.pixels.begin() + long(size_t(first + count) * image));
+    s.pixels.assign(d.pixels.begin() + long(size_t(first) * image),
+                    d.pixels.begin() + long(size_t(first + count) * image));
     return s;
   };
   c.train = split(0, d.train);

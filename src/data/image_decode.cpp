@@ -17,7 +17,8 @@ uint32_t read_u16(const uint8_t* p, bool big_endian) {
   return big_endian ? uint32_t(p[0]) << 8 | p[1] : uint32_t(p[1]) << 8 | p[0];
 }
 uint32_t read_u32(const uint8_t* p, bool big_endian) {
-  return big_endian ? read_u16(p, true) << 16 | read_u16(p + 2, true) : read_u16(p + 2, false) << 16 | read_u16(p, false);
+  return big_endian ? read_u16(p, true) << 16 | read_u16(p + 2, true)
+                    : read_u16(p + 2, false) << 16 | read_u16(p, false);
 }
 
 // The orientation tag (0x0112) of IFD0 in an APP1 "Exif" payload (a TIFF structure).
@@ -54,13 +55,13 @@ void apply_orientation(DecodedImage& img, int orientation) {
     for (int x = 0; x < out.width; ++x) {
       int sy = y, sx = x;
       switch (orientation) {
-        case 2: sx = w - 1 - x; break;                    // mirrored left-right
-        case 3: sy = h - 1 - y, sx = w - 1 - x; break;    // rotated 180
-        case 4: sy = h - 1 - y; break;                    // mirrored top-bottom
-        case 5: sy = x, sx = y; break;                    // transposed
-        case 6: sy = h - 1 - x, sx = y; break;            // rotate 90 clockwise to view
-        case 7: sy = h - 1 - x, sx = w - 1 - y; break;    // transversed
-        case 8: sy = x, sx = w - 1 - y; break;            // rotate 90 anticlockwise to view
+        case 2: sx = w - 1 - x; break;                  // mirrored left-right
+        case 3: sy = h - 1 - y, sx = w - 1 - x; break;  // rotated 180
+        case 4: sy = h - 1 - y; break;                  // mirrored top-bottom
+        case 5: sy = x, sx = y; break;                  // transposed
+        case 6: sy = h - 1 - x, sx = y; break;          // rotate 90 clockwise to view
+        case 7: sy = h - 1 - x, sx = w - 1 - y; break;  // transversed
+        case 8: sy = x, sx = w - 1 - y; break;          // rotate 90 anticlockwise to view
       }
       std::copy_n(&img.pixels[(size_t(sy) * w + sx) * c], c, &out.pixels[(size_t(y) * out.width + x) * c]);
     }
@@ -71,10 +72,10 @@ ImageFormat detect_format(const uint8_t* data, size_t size, const std::string& n
   if (size == 0) throw DataError(name + ": the file is empty");
   if (starts_with(data, size, {0xFF, 0xD8, 0xFF})) return ImageFormat::Jpeg;
   if (starts_with(data, size, {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A})) return ImageFormat::Png;
-  const char* kind = starts_with(data, size, {'G', 'I', 'F'})                    ? " (it is a GIF)"
-                     : starts_with(data, size, {'B', 'M'})                       ? " (it is a BMP)"
+  const char* kind = starts_with(data, size, {'G', 'I', 'F'})                ? " (it is a GIF)"
+                     : starts_with(data, size, {'B', 'M'})                   ? " (it is a BMP)"
                      : size >= 12 && std::equal(data + 8, data + 12, "WEBP") ? " (it is a WebP)"
-                                                                                 : "";
+                                                                             : "";
   throw DataError(name + ": not a JPEG or PNG file" + std::string(kind));
 }
 
@@ -99,7 +100,7 @@ int jpeg_exif_orientation(const uint8_t* data, size_t size) {
 
 ImageHeader read_image_header(const uint8_t* data, size_t size, const std::string& name) {
   ImageHeader h = detect_format(data, size, name) == ImageFormat::Jpeg ? jpeg_header(data, size, name)
-                                                                         : png_header(data, size, name);
+                                                                       : png_header(data, size, name);
   if (h.format == ImageFormat::Jpeg && jpeg_exif_orientation(data, size) >= 5) std::swap(h.height, h.width);
   return h;
 }

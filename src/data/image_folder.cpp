@@ -35,7 +35,8 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, bool directories) {
 std::vector<ImageFile> scan_split(const fs::path& dir, std::vector<std::string>& classes, int64_t& ignored) {
   std::vector<std::string> found;
   for (const fs::path& p : sorted_entries(dir, true)) found.push_back(p.filename().string());
-  if (found.empty()) throw DataError(dir.string() + ": no class folders (expected " + dir.string() + "/<class>/<image>)");
+  if (found.empty())
+    throw DataError(dir.string() + ": no class folders (expected " + dir.string() + "/<class>/<image>)");
   if (classes.empty()) classes = found;
   for (const std::string& c : classes)
     if (!std::binary_search(found.begin(), found.end(), c))
@@ -72,8 +73,9 @@ ImageFolderIndex scan_image_folder(const std::string& root) {
   std::error_code ec;
   if (!fs::is_directory(base, ec)) throw DataError(root + ": no such folder");
   if (!fs::is_directory(base / "train", ec))
-    throw DataError(root + ": no train/ folder (expected the ImageFolder layout: train/<class>/<image> and "
-                           "val/<class>/<image> or test/<class>/<image>)");
+    throw DataError(root +
+                    ": no train/ folder (expected the ImageFolder layout: train/<class>/<image> and "
+                    "val/<class>/<image> or test/<class>/<image>)");
   fs::path test = base / "val";
   if (!fs::is_directory(test, ec)) test = base / "test";
   if (!fs::is_directory(test, ec)) throw DataError(root + ": no val/ or test/ folder beside train/");
@@ -113,7 +115,8 @@ ImageFolderIndex read_image_lists(const std::string& train_list, const std::stri
   std::vector<Line> train = read_list(train_list), test = read_list(test_list);
   // Integer labels name classes by number; any other label is a class name.
   auto is_index = [](const std::string& s) {
-    return !s.empty() && s.size() < 9 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+    return !s.empty() && s.size() < 9 &&
+           std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
   };
   bool numeric = std::all_of(train.begin(), train.end(), [&](const Line& l) { return is_index(l.label); }) &&
                  std::all_of(test.begin(), test.end(), [&](const Line& l) { return is_index(l.label); });
@@ -146,8 +149,7 @@ ImageFolderIndex read_image_lists(const std::string& train_list, const std::stri
   std::vector<int64_t> per_class(index.class_names.size(), 0);
   for (const ImageFile& f : index.train) ++per_class[size_t(f.label)];
   for (size_t c = 0; c < per_class.size(); ++c)
-    if (per_class[c] == 0)
-      throw DataError(train_list + ": class " + index.class_names[c] + " has no training images");
+    if (per_class[c] == 0) throw DataError(train_list + ": class " + index.class_names[c] + " has no training images");
   index.train_name = train_list;
   index.test_name = test_list;
   return index;

@@ -164,27 +164,26 @@ std::vector<DatasetInfo> build_registry() {
   };
   // The 20 superclasses as the dataset page (cs.toronto.edu/~kriz/cifar.html) lists them: the
   // coarse label byte of every record.
-  set_groups(c100,
-             {{"aquatic_mammals", {"beaver", "dolphin", "otter", "seal", "whale"}},
-              {"fish", {"aquarium_fish", "flatfish", "ray", "shark", "trout"}},
-              {"flowers", {"orchid", "poppy", "rose", "sunflower", "tulip"}},
-              {"food_containers", {"bottle", "bowl", "can", "cup", "plate"}},
-              {"fruit_and_vegetables", {"apple", "mushroom", "orange", "pear", "sweet_pepper"}},
-              {"household_electrical_devices", {"clock", "keyboard", "lamp", "telephone", "television"}},
-              {"household_furniture", {"bed", "chair", "couch", "table", "wardrobe"}},
-              {"insects", {"bee", "beetle", "butterfly", "caterpillar", "cockroach"}},
-              {"large_carnivores", {"bear", "leopard", "lion", "tiger", "wolf"}},
-              {"large_man-made_outdoor_things", {"bridge", "castle", "house", "road", "skyscraper"}},
-              {"large_natural_outdoor_scenes", {"cloud", "forest", "mountain", "plain", "sea"}},
-              {"large_omnivores_and_herbivores", {"camel", "cattle", "chimpanzee", "elephant", "kangaroo"}},
-              {"medium_mammals", {"fox", "porcupine", "possum", "raccoon", "skunk"}},
-              {"non-insect_invertebrates", {"crab", "lobster", "snail", "spider", "worm"}},
-              {"people", {"baby", "boy", "girl", "man", "woman"}},
-              {"reptiles", {"crocodile", "dinosaur", "lizard", "snake", "turtle"}},
-              {"small_mammals", {"hamster", "mouse", "rabbit", "shrew", "squirrel"}},
-              {"trees", {"maple_tree", "oak_tree", "palm_tree", "pine_tree", "willow_tree"}},
-              {"vehicles_1", {"bicycle", "bus", "motorcycle", "pickup_truck", "train"}},
-              {"vehicles_2", {"lawn_mower", "rocket", "streetcar", "tank", "tractor"}}});
+  set_groups(c100, {{"aquatic_mammals", {"beaver", "dolphin", "otter", "seal", "whale"}},
+                    {"fish", {"aquarium_fish", "flatfish", "ray", "shark", "trout"}},
+                    {"flowers", {"orchid", "poppy", "rose", "sunflower", "tulip"}},
+                    {"food_containers", {"bottle", "bowl", "can", "cup", "plate"}},
+                    {"fruit_and_vegetables", {"apple", "mushroom", "orange", "pear", "sweet_pepper"}},
+                    {"household_electrical_devices", {"clock", "keyboard", "lamp", "telephone", "television"}},
+                    {"household_furniture", {"bed", "chair", "couch", "table", "wardrobe"}},
+                    {"insects", {"bee", "beetle", "butterfly", "caterpillar", "cockroach"}},
+                    {"large_carnivores", {"bear", "leopard", "lion", "tiger", "wolf"}},
+                    {"large_man-made_outdoor_things", {"bridge", "castle", "house", "road", "skyscraper"}},
+                    {"large_natural_outdoor_scenes", {"cloud", "forest", "mountain", "plain", "sea"}},
+                    {"large_omnivores_and_herbivores", {"camel", "cattle", "chimpanzee", "elephant", "kangaroo"}},
+                    {"medium_mammals", {"fox", "porcupine", "possum", "raccoon", "skunk"}},
+                    {"non-insect_invertebrates", {"crab", "lobster", "snail", "spider", "worm"}},
+                    {"people", {"baby", "boy", "girl", "man", "woman"}},
+                    {"reptiles", {"crocodile", "dinosaur", "lizard", "snake", "turtle"}},
+                    {"small_mammals", {"hamster", "mouse", "rabbit", "shrew", "squirrel"}},
+                    {"trees", {"maple_tree", "oak_tree", "palm_tree", "pine_tree", "willow_tree"}},
+                    {"vehicles_1", {"bicycle", "bus", "motorcycle", "pickup_truck", "train"}},
+                    {"vehicles_2", {"lawn_mower", "rocket", "streetcar", "tank", "tractor"}}});
   r.push_back(c100);
 
   // CIFAR-20: the same files read through the coarse (superclass) label byte.
@@ -317,8 +316,7 @@ DatasetSplits load_dataset(const std::string& name, const DataOptions& options) 
     std::vector<std::string> archives;
     for (const RemoteFile& f : info.downloads)
       if (f.unpack) archives.push_back(f.filename);
-    throw DataError(info.name + ": " + what + ". Expected there: " + join_names(all) +
-                    info.locate_note +
+    throw DataError(info.name + ": " + what + ". Expected there: " + join_names(all) + info.locate_note +
                     (archives.empty() ? "" : ", as unpacked from the official " + join_names(archives)) +
                     ". Run `dcl data fetch " + info.name + " --dir " + dir + "` to download them.");
   }

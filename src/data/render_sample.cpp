@@ -69,8 +69,7 @@ void render_sample(const ImageSet& set, const DatasetInfo& info, int64_t i, bool
   if (!info.resized_crop) {  // a streamed small image: stored form first, then pad-and-crop
     std::vector<uint8_t> stored(values.size());
     store_image((*set.files)[size_t(i)], c, s, stored.data());
-    augment_image(stored.data(), c, s, s, train ? draw.shift : AugmentParams{}, info.mean.data(), info.std.data(),
-                  dst);
+    augment_image(stored.data(), c, s, s, train ? draw.shift : AugmentParams{}, info.mean.data(), info.std.data(), dst);
     return;
   }
   if (set.streamed()) {

@@ -132,7 +132,8 @@ void resample(const uint8_t* src, int channels, int height, int width, bool plan
     float* row = &rows[size_t(r - row_lo) * pitch];
     if (planar) {
       for (int c = 0; c < channels; ++c)
-        horizontal<0>(src + (size_t(c) * height + size_t(r)) * width, xs, out_size, box.flip, row + size_t(c) * out_size, 0);
+        horizontal<0>(src + (size_t(c) * height + size_t(r)) * width, xs, out_size, box.flip,
+                      row + size_t(c) * out_size, 0);
     } else if (channels == 3) {
       horizontal<3>(src + size_t(r) * width * 3, xs, out_size, box.flip, row, size_t(out_size));
     } else {

@@ -25,7 +25,8 @@ nlohmann::json preset_values(const TrainingSchedule& s) {
 
 void apply_preset(RunConfig& cfg, const std::vector<std::string>& given) {
   if (cfg.preset == Preset::None) return;
-  TrainingSchedule s = method_preset(method_info(cfg.method), cfg.preset, cfg.arch, data::dataset_info(cfg.data, data_options(cfg)));
+  TrainingSchedule s =
+      method_preset(method_info(cfg.method), cfg.preset, cfg.arch, data::dataset_info(cfg.data, data_options(cfg)));
   nlohmann::json j = cfg.to_json();
   const nlohmann::json values = preset_values(s);
   for (const auto& [key, value] : values.items()) {

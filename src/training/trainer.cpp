@@ -166,7 +166,8 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   if (s_->info->folder)
     std::fprintf(stderr, "loading %s\n", s_->info->description.c_str());
   else
-    std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(), data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
+    std::fprintf(stderr, "loading %s from %s\n", cfg.data.c_str(),
+                 data::resolve_data_dir(*s_->info, cfg.data_dir).c_str());
   open_data(cfg);
   if (s_->splits.skipped_images > 0)
     std::fprintf(stderr, "skipped %lld bad image files (--skip-bad-images; `dcl data info %s` lists them)\n",

@@ -28,7 +28,8 @@ struct FolderTree {
       for (int i = 0; i < 22; ++i)
         write_png(dir.file(std::string(i < 16 ? "train/" : "val/") + "class" + char('a' + k) + "/" + std::to_string(i) +
                            ".png"),
-                  make_image(28, 28, 1, [&](int y, int x, int) { return 30 + 70 * k + (y == 4 * k + 3) * 100 + (x * i) % 7; }));
+                  make_image(28, 28, 1,
+                             [&](int y, int x, int) { return 30 + 70 * k + (y == 4 * k + 3) * 100 + (x * i) % 7; }));
   }
   ~FolderTree() { ::unsetenv("DCL_CACHE_DIR"); }
   std::string data() const { return "folder:" + dir.path(); }
@@ -92,7 +93,8 @@ TEST(FolderE2E, AStreamedRunResumedMidEpochEndsAsAnUninterruptedCachedOne) {
 
 TEST(FolderE2E, ThePipelineAndTwoProcessesAcceptAFolderDataset) {
   FolderTree tree;
-  const std::string base = "train --data " + tree.data() + " --arch fc --fc-width 64 --method dcl --threads 1 "
+  const std::string base = "train --data " + tree.data() +
+                           " --arch fc --fc-width 64 --method dcl --threads 1 "
                            "--epochs 1 --image-loading stream --loader-threads 2";
   std::string pipe = temp_dir("folder_pipe"), dp = temp_dir("folder_dp");
   CliResult p = run_dcl(base + " --batch-size 8 --schedule pipeline --out " + pipe);
@@ -109,7 +111,8 @@ TEST(FolderCli, ABadFileStopsBeforeTheRunDirectoryOrIsSkippedAndCounted) {
   FolderTree tree;
   write_bytes(tree.dir.file("train/classb/broken.jpg"), {0xFF, 0xD8, 0xFF, 0x00, 0x01});
   std::string out = temp_dir("folder_bad");
-  const std::string args = "train --data " + tree.data() + " --arch fc --fc-width 64 --threads 1 --epochs 1 --out " + out;
+  const std::string args =
+      "train --data " + tree.data() + " --arch fc --fc-width 64 --threads 1 --epochs 1 --out " + out;
   CliResult r = run_dcl(args);
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("broken.jpg: not a readable"), std::string::npos) << r.output;

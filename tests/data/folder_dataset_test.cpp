@@ -71,7 +71,8 @@ TEST(FolderDataset, MixedSizesNeedAnImageSizeAndColourMakesEveryImageRgb) {
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b"}, 2, 1, 20, 3);
   write_png(tree.file("train/a/wide.png"), flat_image(10, 30, 1, 99));
-  expect_data_error({"20-30 pixels wide and 10-20 high", "--image-size"}, [&] { folder_dataset_info("folder:" + tree.path(), options()); });
+  expect_data_error({"20-30 pixels wide and 10-20 high", "--image-size"},
+                    [&] { folder_dataset_info("folder:" + tree.path(), options()); });
   DatasetInfo info = folder_dataset_info("folder:" + tree.path(), options(16));
   EXPECT_EQ(info.channels, 3);
   EXPECT_EQ(info.height, 16);
@@ -133,8 +134,8 @@ TEST(FolderDataset, TheCacheIsReusedAndRebuiltWhenAFileChanges) {
   load_folder_dataset(info, options());
   EXPECT_EQ(std::filesystem::last_write_time(info.folder->cache_file), written);  // mapped, not rebuilt
   write_png(tree.file("train/a/0.png"), flat_image(8, 8, 1, 250));
-  std::filesystem::last_write_time(tree.file("train/a/0.png"), std::filesystem::file_time_type::clock::now() +
-                                                                   std::chrono::seconds(5));
+  std::filesystem::last_write_time(tree.file("train/a/0.png"),
+                                   std::filesystem::file_time_type::clock::now() + std::chrono::seconds(5));
   DatasetInfo changed = folder_dataset_info("folder:" + tree.path(), options());
   EXPECT_NE(changed.folder->cache_file, info.folder->cache_file);
   DatasetSplits s = load_folder_dataset(changed, options());
@@ -151,14 +152,17 @@ TEST(FolderDataset, StreamedAndCachedSamplesAreTheSameForSmallImages) {
   TempDir tree;
   for (int k = 0; k < 2; ++k)
     for (int i = 0; i < 3; ++i)
-      write_png(tree.file(std::string(i < 2 ? "train/" : "val/") + char('a' + k) + "/" + std::to_string(i) + ".png"),
-                make_image(20, 26, 3, [&](int y, int x, int c) { return (y * 11 + x * 5 + c * 70 + k * 90 + i) % 256; }));
+      write_png(
+          tree.file(std::string(i < 2 ? "train/" : "val/") + char('a' + k) + "/" + std::to_string(i) + ".png"),
+          make_image(20, 26, 3, [&](int y, int x, int c) { return (y * 11 + x * 5 + c * 70 + k * 90 + i) % 256; }));
   DatasetInfo cached = folder_dataset_info("folder:" + tree.path(), options(16, "cache"));
   DatasetInfo streamed = folder_dataset_info("folder:" + tree.path(), options(16, "stream"));
   ASSERT_TRUE(streamed.folder->stream);
-  DatasetSplits a = load_folder_dataset(cached, options(16, "cache")), b = load_folder_dataset(streamed, options(16, "stream"));
+  DatasetSplits a = load_folder_dataset(cached, options(16, "cache")),
+                b = load_folder_dataset(streamed, options(16, "stream"));
   ASSERT_TRUE(b.train.streamed());
-  for (int64_t i = 0; i < a.train.count; ++i) EXPECT_EQ(render(a.train, cached, i, false, 0), render(b.train, streamed, i, false, 0));
+  for (int64_t i = 0; i < a.train.count; ++i)
+    EXPECT_EQ(render(a.train, cached, i, false, 0), render(b.train, streamed, i, false, 0));
 }
 
 TEST(FolderDataset, LargeImagesTakeResizedCropsAndTheTestCentreCrop) {
@@ -197,5 +201,6 @@ TEST(FolderDataset, ListDatasetsReadTheirFilesRelativeToTheRoot) {
   EXPECT_EQ(s.train.count, 3);
   EXPECT_EQ(s.test.count, 1);
   EXPECT_EQ(s.test.labels[0], 1);
-  expect_data_error({"list:TRAIN.txt,TEST.txt"}, [&] { folder_dataset_info("list:" + tree.file("train.txt"), options()); });
+  expect_data_error({"list:TRAIN.txt,TEST.txt"},
+                    [&] { folder_dataset_info("list:" + tree.file("train.txt"), options()); });
 }

@@ -39,10 +39,10 @@ std::vector<uint8_t> png_bytes(int width, int height, png_uint_32 format, const 
 
 // The JPEG with an APP1 Exif segment holding orientation `o` inserted after SOI.
 std::vector<uint8_t> with_orientation(const std::vector<uint8_t>& jpeg, uint16_t o) {
-  const uint8_t tiff[] = {'I', 'I', 42, 0, 8, 0, 0, 0,  // little-endian TIFF, IFD0 at offset 8
-                          1,   0,                       // one entry
-                          0x12, 0x01, 3, 0, 1, 0, 0, 0, uint8_t(o), 0, 0, 0,  // 0x0112 SHORT 1 value
-                          0,   0,   0, 0};              // no next IFD
+  const uint8_t tiff[] = {'I',  'I',  42, 0, 8, 0, 0, 0,                       // little-endian TIFF, IFD0 at offset 8
+                          1,    0,                                             // one entry
+                          0x12, 0x01, 3,  0, 1, 0, 0, 0, uint8_t(o), 0, 0, 0,  // 0x0112 SHORT 1 value
+                          0,    0,    0,  0};                                  // no next IFD
   std::vector<uint8_t> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
   app1.insert(app1.end(), std::begin(tiff), std::end(tiff));
   size_t length = app1.size() - 2;
@@ -95,7 +95,8 @@ TEST(ImageDecode, PaletteSixteenBitAndAlphaPngsBecomeEightBitPixels) {
   const uint8_t colormap[] = {255, 0, 0, 0, 0, 255};
   const uint8_t indices[] = {0, 1, 1, 0};
   DecodedImage pal = decode(png_bytes(2, 2, PNG_FORMAT_RGB_COLORMAP, indices, colormap, 2), 3);
-  EXPECT_EQ(std::vector<uint8_t>(pal.pixels.begin(), pal.pixels.begin() + 6), (std::vector<uint8_t>{255, 0, 0, 0, 0, 255}));
+  EXPECT_EQ(std::vector<uint8_t>(pal.pixels.begin(), pal.pixels.begin() + 6),
+            (std::vector<uint8_t>{255, 0, 0, 0, 0, 255}));
   // 16-bit: black and white stay black and white.
   const uint16_t wide[] = {0, 0, 0, 65535, 65535, 65535};
   DecodedImage deep = decode(png_bytes(2, 1, PNG_FORMAT_LINEAR_RGB, wide), 3);
@@ -147,7 +148,8 @@ TEST(ImageDecode, BadFilesAreNamedWithWhatIsWrong) {
   std::vector<uint8_t> text = {'h', 'e', 'l', 'l', 'o'};
   expect_data_error({"img", "not a JPEG or PNG"}, [&] { decode(text, 3); });
   // Truncated data past a valid header: an error, not a partly grey image.
-  std::vector<uint8_t> jpeg = encode_jpeg(make_image(64, 64, 3, [](int y, int x, int c) { return (y * x + c) % 256; }), 90);
+  std::vector<uint8_t> jpeg =
+      encode_jpeg(make_image(64, 64, 3, [](int y, int x, int c) { return (y * x + c) % 256; }), 90);
   jpeg.resize(jpeg.size() / 2);
   EXPECT_NO_THROW(read_image_header(jpeg.data(), jpeg.size(), "img"));
   expect_data_error({"img", "damaged JPEG"}, [&] { decode(jpeg, 3); });

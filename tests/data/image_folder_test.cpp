@@ -58,7 +58,8 @@ TEST(ImageList, NumericLabelsNameClassesByNumberAndPathsAreRelativeToTheRoot) {
   TempDir dir;
   write_bytes(dir.file("lists/train.txt"), {});
   {
-    std::ofstream("" + dir.file("lists/train.txt")) << "img/a.png 0\n# a comment\n\nimg/with space.png 2\nimg/c.png 1\n";
+    std::ofstream("" + dir.file("lists/train.txt"))
+        << "img/a.png 0\n# a comment\n\nimg/with space.png 2\nimg/c.png 1\n";
     std::ofstream("" + dir.file("lists/test.txt")) << "img/b.png 1\r\n";
   }
   ImageFolderIndex index = read_image_lists(dir.path() + "/lists/train.txt", dir.path() + "/lists/test.txt", "/data");
@@ -89,5 +90,6 @@ TEST(ImageList, NamedLabelsAreSortedAndMistakesNameTheFileAndLine) {
   std::ofstream(dir.file("train.txt")) << "x.png cat\nlonely\n";
   expect_data_error({"train.txt line 2", "expected 'relative/path label'"},
                     [&] { read_image_lists(dir.file("train.txt"), dir.file("test.txt"), ""); });
-  expect_data_error({"missing.txt", "cannot open"}, [&] { read_image_lists(dir.file("missing.txt"), dir.file("test.txt"), ""); });
+  expect_data_error({"missing.txt", "cannot open"},
+                    [&] { read_image_lists(dir.file("missing.txt"), dir.file("test.txt"), ""); });
 }

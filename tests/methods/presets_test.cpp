@@ -63,7 +63,8 @@ TEST(Presets, AMethodsOwnRuleWinsOverThePapersSchedule) {
                  });
   EXPECT_EQ(method_preset(own, Preset::Paper, "fc", data::dataset_info("mnist")).epochs, 60);
   EXPECT_EQ(method_preset(own, Preset::Quick, "fc", data::dataset_info("mnist")).optimizer, OptimizerKind::Sgd);
-  EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, "fc", data::dataset_info("mnist")).epochs, 150);  // spec section 4
+  EXPECT_EQ(method_preset(method_info("dcl"), Preset::Paper, "fc", data::dataset_info("mnist")).epochs,
+            150);  // spec section 4
 }
 
 TEST(Presets, EveryMethodsPresetsAreValidSettingsOnEveryArchAndDataset) {

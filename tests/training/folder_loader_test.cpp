@@ -20,8 +20,9 @@ struct Tree {
     // 3 classes x 7 photos of 60 x 80 with a gradient each: crops and flips change the pixels.
     for (int k = 0; k < 3; ++k)
       for (int i = 0; i < 7; ++i)
-        write_jpeg(dir.file(std::string(i < 5 ? "train/" : "val/") + char('a' + k) + "/" + std::to_string(i) + ".jpg"),
-                   make_image(60 + 4 * i, 80, 3, [&](int y, int x, int c) { return (x * 3 + y + 60 * c + 50 * k) % 256; }));
+        write_jpeg(
+            dir.file(std::string(i < 5 ? "train/" : "val/") + char('a' + k) + "/" + std::to_string(i) + ".jpg"),
+            make_image(60 + 4 * i, 80, 3, [&](int y, int x, int c) { return (x * 3 + y + 60 * c + 50 * k) % 256; }));
   }
   ~Tree() { ::unsetenv("DCL_CACHE_DIR"); }
 };
@@ -59,6 +60,7 @@ TEST(FolderLoader, BatchesDoNotDependOnTheLoaderThreadsAndRanksShareOneBatch) {
     std::vector<torch::Tensor> joined;
     for (size_t b = 0; b < r0.size(); ++b) joined.push_back(torch::cat({r0[b], r1[b]}));
     std::vector<torch::Tensor> single = batches(s.train, info, 1);
-    for (size_t b = 0; b < single.size(); ++b) EXPECT_TRUE(torch::equal(single[b], joined[b])) << loading << " batch " << b;
+    for (size_t b = 0; b < single.size(); ++b)
+      EXPECT_TRUE(torch::equal(single[b], joined[b])) << loading << " batch " << b;
   }
 }

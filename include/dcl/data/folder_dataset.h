@@ -19,9 +19,9 @@ struct BadImage {
 };
 
 struct FolderData {
-  ImageFolderIndex index;  // without the skipped files
-  std::vector<BadImage> skipped;  // with --skip-bad-images
-  bool stream = false;            // decoded every epoch instead of cached
+  ImageFolderIndex index;                                            // without the skipped files
+  std::vector<BadImage> skipped;                                     // with --skip-bad-images
+  bool stream = false;                                               // decoded every epoch instead of cached
   int min_height = 0, max_height = 0, min_width = 0, max_width = 0;  // sizes seen (upright)
   uint64_t fingerprint = 0;  // paths, sizes, times and labels of every file, and the recipe
   std::string cache_file;    // where the decoded images are (cache mode)

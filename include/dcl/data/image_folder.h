@@ -31,7 +31,6 @@ ImageFolderIndex scan_image_folder(const std::string& root);
 // Two list files (train, test); each line is "PATH LABEL" with PATH relative to `root` (the
 // train list's folder when empty). LABEL is an integer class index (classes named by number) or
 // a class name (classes sorted by name). Throws DataError naming the file and line.
-ImageFolderIndex read_image_lists(const std::string& train_list, const std::string& test_list,
-                                  const std::string& root);
+ImageFolderIndex read_image_lists(const std::string& train_list, const std::string& test_list, const std::string& root);
 
 }  // namespace dcl::data

@@ -21,9 +21,9 @@ struct ImageSet {
   int channels = 0;
   int height = 0;
   int width = 0;
-  std::vector<uint8_t> pixels;  // count * channels * height * width
-  std::vector<int32_t> labels;  // count, each in [0, classes)
-  std::shared_ptr<const uint8_t> mapped;              // instead of pixels, when set
+  std::vector<uint8_t> pixels;                            // count * channels * height * width
+  std::vector<int32_t> labels;                            // count, each in [0, classes)
+  std::shared_ptr<const uint8_t> mapped;                  // instead of pixels, when set
   std::shared_ptr<const std::vector<std::string>> files;  // streamed: one image file per sample
 
   bool streamed() const { return files != nullptr; }

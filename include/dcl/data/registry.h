@@ -48,19 +48,19 @@ struct DatasetInfo {
   // Fashion-MNIST and CIFAR-10. Empty when the dataset has none.
   std::vector<std::string> group_names;
   std::vector<int> class_group;  // per class: an index into group_names
-  std::vector<float> mean, std;          // per channel, on pixel/255
-  bool random_crop = false;              // pad-`crop_padding` random crop at train time
+  std::vector<float> mean, std;  // per channel, on pixel/255
+  bool random_crop = false;      // pad-`crop_padding` random crop at train time
   int crop_padding = 4;
   bool horizontal_flip = false;  // random horizontal flip at train time
   // Images of any size (folder datasets with S > 64): stored as stored_size-pixel squares (or
   // streamed from their files) and brought to height x width by torchvision's recipes:
   // RandomResizedCrop (+ flip) at train time, short side to S/0.875 and a centre crop at test time.
   bool resized_crop = false;
-  int stored_size = 0;  // side of the stored square images; 0: they are height x width
+  int stored_size = 0;                       // side of the stored square images; 0: they are height x width
   std::shared_ptr<const FolderData> folder;  // set for folder: and list: datasets
-  int fc_patches = 48;           // the fc network's patch count P (spec section 1)
-  int fc_width = 3072;           // the fc network's width W (spec section 2: 1024 for 28x28 grey)
-  std::string default_dir;       // used when --data-dir is not given ("" = none)
+  int fc_patches = 48;                       // the fc network's patch count P (spec section 1)
+  int fc_width = 3072;                       // the fc network's width W (spec section 2: 1024 for 28x28 grey)
+  std::string default_dir;                   // used when --data-dir is not given ("" = none)
   std::vector<RemoteFile> downloads;
   std::vector<std::string> train_files;  // paths relative to the data directory
   std::vector<std::string> test_files;

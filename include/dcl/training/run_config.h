@@ -22,13 +22,13 @@ struct RunConfig {
   std::string data = "fmnist";  // a dataset registry name
   std::string data_dir;         // "" = the dataset's default directory
   // folder datasets (and --augment for every dataset): data/registry.h's DataOptions
-  int image_size = 0;                // 0 = the images' own size
-  std::string augment = "auto";      // auto | none | flip | crop-flip
+  int image_size = 0;                  // 0 = the images' own size
+  std::string augment = "auto";        // auto | none | flip | crop-flip
   std::string image_loading = "auto";  // cache | stream | auto
   bool skip_bad_images = false;
-  int loader_threads = 1;  // threads decoding and augmenting each batch (results do not depend on it)
-  std::string arch = "fc";      // an architecture registry name (nn/arch.h)
-  std::string method = "dcl";   // a name from methods()
+  int loader_threads = 1;      // threads decoding and augmenting each batch (results do not depend on it)
+  std::string arch = "fc";     // an architecture registry name (nn/arch.h)
+  std::string method = "dcl";  // a name from methods()
   Preset preset = Preset::None;
   // schedule and optimiser
   int epochs = 5;
