@@ -186,6 +186,8 @@ void add_data_options(CLI::App* cmd) {
   cmd->add_option("--image-loading", data_flags.loading, "Folder datasets: cache | stream | auto");
   cmd->add_option("--augment", data_flags.augment, "auto | none | flip | crop-flip");
   cmd->add_flag("--skip-bad-images", data_flags.skip_bad_images, "Folder datasets: skip (and count) bad files");
+  cmd->add_option("--mean", data_flags.mean, "Per-channel normalisation mean (with --std)");
+  cmd->add_option("--std", data_flags.std, "Per-channel normalisation standard deviation (with --mean)");
 }
 
 }  // namespace

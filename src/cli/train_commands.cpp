@@ -96,6 +96,10 @@ void add_run_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
       "4 GiB decoded)");
   add(c.skip_bad_images, "--skip-bad-images", "skip_bad_images",
       "Folder datasets: skip damaged or unreadable image files (counted in the summary) instead of stopping");
+  add(c.mean, "--mean", "mean",
+      "Per-channel mean on pixel/255 for normalisation, one value per channel (default: the dataset's; folder "
+      "datasets: computed from a fixed sample of training images); give --std too");
+  add(c.std, "--std", "std", "Per-channel standard deviation for normalisation (with --mean)");
   add(c.loader_threads, "--loader-threads", "loader_threads",
       "Threads that decode and augment each batch (the batches are the same for any number)");
   add(c.preset, "--preset", "preset",

@@ -2,6 +2,7 @@
 #include "dcl/data/registry.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -252,12 +253,22 @@ const DatasetInfo& dataset_info(const std::string& name, const DataOptions& o) {
     throw std::invalid_argument("--image-size: " + name + " is " + std::to_string(builtin->height) + "x" +
                                 std::to_string(builtin->width) +
                                 "; other sizes are for folder:PATH and list:TRAIN,TEST datasets");
-  if (builtin && o.augment == "auto") return *builtin;
+  if (!o.mean.empty() || !o.std.empty()) {
+    if (o.mean.size() != o.std.size())
+      throw std::invalid_argument("--mean and --std: give both, one value per channel");
+    for (float v : o.std)
+      if (!(v > 0) || !std::isfinite(v)) throw std::invalid_argument("--std: every value must be a positive number");
+    for (float v : o.mean)
+      if (!std::isfinite(v)) throw std::invalid_argument("--mean: every value must be a finite number");
+  }
+  if (builtin && o.augment == "auto" && o.mean.empty()) return *builtin;
   // Entries that depend on the options live as long as the process, one per distinct request.
   static std::mutex mutex;
   static std::map<std::string, std::unique_ptr<DatasetInfo>> variants;
-  const std::string key = name + '\n' + o.augment + '\n' + std::to_string(o.image_size) + '\n' + o.loading + '\n' +
-                          std::to_string(o.skip_bad_images) + '\n' + (builtin ? "" : o.data_dir);
+  std::string stats;
+  for (size_t c = 0; c < o.mean.size(); ++c) stats += std::to_string(o.mean[c]) + "/" + std::to_string(o.std[c]) + " ";
+  const std::string key = name + '\n' + stats + o.augment + '\n' + std::to_string(o.image_size) + '\n' + o.loading +
+                          '\n' + std::to_string(o.skip_bad_images) + '\n' + (builtin ? "" : o.data_dir);
   std::lock_guard<std::mutex> lock(mutex);
   auto& entry = variants[key];
   if (!entry) {
@@ -265,6 +276,13 @@ const DatasetInfo& dataset_info(const std::string& name, const DataOptions& o) {
     if (builtin && o.augment != "auto") {
       info.random_crop = o.augment == "crop-flip";
       info.horizontal_flip = o.augment != "none";
+    }
+    if (!o.mean.empty()) {
+      if (int(o.mean.size()) != info.channels)
+        throw std::invalid_argument("--mean/--std: " + name + " has " + std::to_string(info.channels) +
+                                    " channel(s), " + std::to_string(o.mean.size()) + " values given");
+      info.mean = o.mean;
+      info.std = o.std;
     }
     entry = std::make_unique<DatasetInfo>(std::move(info));
   }

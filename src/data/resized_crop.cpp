@@ -127,7 +127,7 @@ void resample(const uint8_t* src, int channels, int height, int width, bool plan
   // Horizontal pass over the rows the vertical taps read: rows[(r - row_lo)][c][x].
   const size_t pitch = size_t(channels) * out_size;
   thread_local std::vector<float> rows;
-  rows.assign(size_t(row_hi - row_lo) * pitch, 0.f);
+  rows.resize(size_t(row_hi - row_lo) * pitch);  // every element is written below
   for (int r = row_lo; r < row_hi; ++r) {
     float* row = &rows[size_t(r - row_lo) * pitch];
     if (planar) {

@@ -1,5 +1,6 @@
 #include "dcl/training/batch_loader.h"
 
+#include <atomic>
 #include <random>
 
 #include "dcl/data/render_sample.h"
@@ -102,16 +103,21 @@ Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int epoch, int6
     render(0, n);
     return batch;
   }
-  std::vector<std::thread> pool;
+  // Images are taken one at a time from a shared counter: decoding times vary, a fixed split
+  // would leave threads idle. The prefetch thread renders too.
+  std::atomic<int64_t> next{0};
   std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
-  for (int64_t w = 0; w < workers; ++w)
-    pool.emplace_back([&, w] {
-      try {
-        render(w * n / workers, (w + 1) * n / workers);
-      } catch (...) {
-        errors[size_t(w)] = std::current_exception();
-      }
-    });
+  auto work = [&](int64_t w) {
+    try {
+      for (int64_t i; (i = next++) < n;) render(i, i + 1);
+    } catch (...) {
+      errors[size_t(w)] = std::current_exception();
+      next = n;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int64_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
   for (auto& t : pool) t.join();
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);

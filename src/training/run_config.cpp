@@ -21,6 +21,8 @@ namespace dcl {
   VALUE(augment, augment) \
   VALUE(image_loading, image_loading) \
   VALUE(skip_bad_images, skip_bad_images) \
+  VALUE(mean, mean) \
+  VALUE(std, std) \
   VALUE(loader_threads, loader_threads) \
   VALUE(arch, arch) \
   VALUE(method, method) \
@@ -103,6 +105,8 @@ data::DataOptions data_options(const RunConfig& cfg) {
   o.augment = cfg.augment;
   o.loading = cfg.image_loading;
   o.skip_bad_images = cfg.skip_bad_images;
+  o.mean.assign(cfg.mean.begin(), cfg.mean.end());
+  o.std.assign(cfg.std.begin(), cfg.std.end());
   o.threads = cfg.threads;
   return o;
 }

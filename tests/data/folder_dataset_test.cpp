@@ -204,3 +204,25 @@ TEST(FolderDataset, ListDatasetsReadTheirFilesRelativeToTheRoot) {
   expect_data_error({"list:TRAIN.txt,TEST.txt"},
                     [&] { folder_dataset_info("list:" + tree.file("train.txt"), options()); });
 }
+
+TEST(FolderDataset, NormalisationGivenByFlagsReplacesTheComputedOne) {
+  CacheDir cache;
+  TempDir tree;
+  write_flat_tree(tree.path(), {"a", "b"}, 2, 1, 8, 3);
+  DataOptions o = options();
+  o.mean = {0.1f, 0.2f, 0.3f};
+  o.std = {0.5f, 0.5f, 0.5f};
+  const DatasetInfo& info = dataset_info("folder:" + tree.path(), o);
+  EXPECT_EQ(info.mean, o.mean);
+  EXPECT_EQ(info.std, o.std);
+  o.mean = {0.1f};
+  o.std = {0.5f};
+  EXPECT_THROW(dataset_info("folder:" + tree.path(), o), std::invalid_argument);  // 3 channels
+  DataOptions grey;
+  grey.mean = {0.5f};
+  grey.std = {0.f};
+  EXPECT_THROW(dataset_info("mnist", grey), std::invalid_argument);
+  grey.std = {0.25f};
+  EXPECT_EQ(dataset_info("mnist", grey).std, std::vector<float>{0.25f});
+  EXPECT_EQ(dataset_info("mnist").std, std::vector<float>{0.5f});  // the registry's own is untouched
+}

@@ -33,6 +33,7 @@ struct DataOptions {
   std::string augment = "auto";  // auto (the dataset's recipe) | none | flip | crop-flip
   std::string loading = "auto";  // folder datasets: cache (decoded once) | stream (decoded every epoch) | auto
   bool skip_bad_images = false;  // folder datasets: skip (and count) damaged files instead of stopping
+  std::vector<float> mean, std;  // per channel, on pixel/255; empty = the dataset's (folders: computed)
   int threads = 0;               // decoding threads for surveys and caches (0 = all cores)
 };
 

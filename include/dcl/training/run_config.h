@@ -26,9 +26,10 @@ struct RunConfig {
   std::string augment = "auto";        // auto | none | flip | crop-flip
   std::string image_loading = "auto";  // cache | stream | auto
   bool skip_bad_images = false;
-  int loader_threads = 1;      // threads decoding and augmenting each batch (results do not depend on it)
-  std::string arch = "fc";     // an architecture registry name (nn/arch.h)
-  std::string method = "dcl";  // a name from methods()
+  std::vector<double> mean, std;  // normalisation per channel (empty = the dataset's)
+  int loader_threads = 1;         // threads decoding and augmenting each batch (results do not depend on it)
+  std::string arch = "fc";        // an architecture registry name (nn/arch.h)
+  std::string method = "dcl";     // a name from methods()
   Preset preset = Preset::None;
   // schedule and optimiser
   int epochs = 5;
