@@ -23,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kHeaderBytes = 64 * 1024;         // enough for a JPEG header past a typical EXIF block
+constexpr size_t kHeaderBytes = 16 * 1024;         // most headers; a longer EXIF block: the whole file
 constexpr int kSmallImage = 64;                    // at most this side: pad-and-crop; above: resized crops
 constexpr int64_t kCacheLimit = int64_t(4) << 30;  // auto: cache when the decoded images fit in this
 constexpr int kStatsSample = 1000;                 // training images behind the normalisation
@@ -215,7 +215,9 @@ DatasetInfo folder_dataset_info(const std::string& name, const DataOptions& o) {
     if (!survey[i].problem.empty()) bad.push_back({files[i]->path, survey[i].problem});
   if (!bad.empty() && !o.skip_bad_images)
     throw DataError(bad[0].problem +
-                    (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more bad files)" : std::string()) +
+                    (bad.size() > 1
+                         ? " (and " + std::to_string(bad.size() - 1) + " more bad file" + (bad.size() > 2 ? "s)" : ")")
+                         : std::string()) +
                     "; --skip-bad-images skips and counts them");
   folder->skipped = bad;
 

@@ -14,11 +14,26 @@ struct TjDestroy {
 };
 using TjHandle = std::unique_ptr<void, TjDestroy>;
 
-// One decompressor per thread, reused: starting one costs more than decoding a small image.
+// One decompressor per thread, reused: starting one costs more than decoding a small image. A
+// decompressor that reported an error is replaced: TurboJPEG leaves it unusable (later headers
+// read as 0 x 0).
+TjHandle& thread_decompressor() {
+  thread_local TjHandle h;
+  return h;
+}
+
 void* decompressor() {
-  thread_local TjHandle h(tjInitDecompress());
+  TjHandle& h = thread_decompressor();
+  if (!h) h.reset(tjInitDecompress());
   if (!h) throw DataError(std::string("libjpeg-turbo could not start: ") + tjGetErrorStr2(nullptr));
   return h.get();
+}
+
+// The error message of the thread's decompressor, which is then discarded.
+std::string failure(void* h) {
+  std::string message = tjGetErrorStr2(h);
+  thread_decompressor().reset();
+  return message;
 }
 
 struct JpegInfo {
@@ -29,7 +44,7 @@ JpegInfo read_jpeg_info(void* h, const uint8_t* data, size_t size, const std::st
   JpegInfo info;
   int subsampling = 0;
   if (tjDecompressHeader3(h, data, (unsigned long)size, &info.width, &info.height, &subsampling, &info.colorspace) != 0)
-    throw DataError(name + ": not a readable JPEG file (" + tjGetErrorStr2(h) + ")");
+    throw DataError(name + ": not a readable JPEG file (" + failure(h) + ")");
   check_image_area(info.height, info.width, name);
   return info;
 }
@@ -90,7 +105,7 @@ DecodedImage jpeg_decode(const uint8_t* data, size_t size, const std::string& na
   // Stop on libjpeg's warnings too: "premature end of data" and friends mean a damaged file.
   if (tjDecompress2(h, data, (unsigned long)size, buffer.data(), img.width, 0, img.height, format,
                     TJFLAG_STOPONWARNING) != 0)
-    throw DataError(name + ": damaged JPEG data (" + tjGetErrorStr2(h) + ")");
+    throw DataError(name + ": damaged JPEG data (" + failure(h) + ")");
   img.channels = channels;
   if (!cmyk) {
     img.pixels = std::move(buffer);

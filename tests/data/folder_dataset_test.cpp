@@ -89,7 +89,7 @@ TEST(FolderDataset, BadFilesStopWithTheirNameOrAreSkippedAndCounted) {
   write_flat_tree(tree.path(), {"a", "b"}, 3, 1, 8, 1);
   write_bytes(tree.file("train/a/zero.png"), {});
   write_bytes(tree.file("train/b/text.jpg"), {'h', 'i'});
-  expect_data_error({"zero.png", "empty", "1 more bad", "--skip-bad-images"},
+  expect_data_error({"zero.png", "empty", "(and 1 more bad file)", "--skip-bad-images"},
                     [&] { folder_dataset_info("folder:" + tree.path(), options()); });
   DataOptions skip = options();
   skip.skip_bad_images = true;

@@ -161,3 +161,17 @@ TEST(ImageDecode, BadFilesAreNamedWithWhatIsWrong) {
   std::memset(header.data() + 12, 0xAB, 8);
   expect_data_error({"img", "PNG"}, [&] { decode(header, 1); });
 }
+
+TEST(ImageDecode, AGoodFileAfterABadOneDecodes) {
+  // The decoder is reused per thread: an error must not spoil the next file.
+  std::vector<uint8_t> good = encode_jpeg(flat_image(8, 8, 1, 100), 95), cut(good.begin(), good.begin() + 300);
+  std::vector<uint8_t> truncated =
+      encode_jpeg(make_image(64, 64, 3, [](int y, int x, int c) { return y * x + c; }), 90);
+  truncated.resize(truncated.size() / 2);
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_THROW(read_image_header(cut.data(), cut.size(), "cut"), DataError);
+    EXPECT_EQ(read_image_header(good.data(), good.size(), "good").width, 8);
+    EXPECT_THROW(decode(truncated, 3), DataError);
+    EXPECT_EQ(decode(good, 1).pixels.size(), 64u);
+  }
+}
