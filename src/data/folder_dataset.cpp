@@ -1,94 +1,28 @@
 // Folder datasets: the header survey, the registry entry, the normalisation sample and loading.
 #include "dcl/data/folder_dataset.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <random>
 #include <sstream>
-#include <thread>
 
 #include "dcl/data/image_cache.h"
+#include "dcl/data/image_survey.h"
 #include "dcl/util/atomic_file.h"
+#include "parallel_for.h"
 
 namespace dcl::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kHeaderBytes = 16 * 1024;         // most headers; a longer EXIF block: the whole file
 constexpr int kSmallImage = 64;                    // at most this side: pad-and-crop; above: resized crops
 constexpr int64_t kCacheLimit = int64_t(4) << 30;  // auto: cache when the decoded images fit in this
 constexpr int kStatsSample = 1000;                 // training images behind the normalisation
-
-struct Surveyed {
-  ImageHeader header;
-  std::string problem;  // empty when the header read
-  int64_t bytes = 0, mtime = 0;
-};
-
-int worker_count(int requested, size_t work) {
-  int n = requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
-  return int(std::max<size_t>(1, std::min<size_t>(size_t(n), work)));
-}
-
-// Runs fn(i) for i in [0, n) on `threads` threads; the first exception is rethrown.
-template <class F>
-void parallel_for(int64_t n, int threads, F fn) {
-  std::atomic<int64_t> next{0};
-  std::exception_ptr error;
-  std::mutex mutex;
-  auto work = [&] {
-    for (int64_t i; (i = next++) < n;) {
-      try {
-        fn(i);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!error) error = std::current_exception();
-        next = n;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < worker_count(threads, size_t(n)); ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
-}
-
-Surveyed survey_file(const std::string& path) {
-  Surveyed s;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    s.problem = path + ": cannot read the file";
-    return s;
-  }
-  s.bytes = int64_t(st.st_size);
-  s.mtime = int64_t(st.st_mtime);
-  try {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw DataError(path + ": cannot open the file");
-    std::vector<uint8_t> head(std::min<size_t>(kHeaderBytes, size_t(st.st_size)));
-    in.read(reinterpret_cast<char*>(head.data()), std::streamsize(head.size()));
-    try {
-      s.header = read_image_header(head.data(), head.size(), path);
-    } catch (const DataError&) {
-      if (head.size() == size_t(st.st_size)) throw;
-      std::vector<uint8_t> all = read_image_bytes(path);  // a header beyond the first block
-      s.header = read_image_header(all.data(), all.size(), path);
-    }
-  } catch (const DataError& e) {
-    s.problem = e.what();
-  }
-  return s;
-}
 
 uint64_t fnv1a(uint64_t h, const std::string& text) {
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
@@ -205,11 +139,10 @@ DatasetInfo folder_dataset_info(const std::string& name, const DataOptions& o) {
 
   // Every header, before anything trains: damaged files are named now, not mid-epoch.
   std::vector<ImageFile*> files;
+  std::vector<std::string> paths;
   for (auto* split : {&index.train, &index.test})
-    for (ImageFile& f : *split) files.push_back(&f);
-  std::vector<Surveyed> survey(files.size());
-  parallel_for(int64_t(files.size()), o.threads,
-               [&](int64_t i) { survey[size_t(i)] = survey_file(files[size_t(i)]->path); });
+    for (ImageFile& f : *split) files.push_back(&f), paths.push_back(f.path);
+  const std::vector<SurveyedImage> survey = survey_images(paths, o.threads);
   std::vector<BadImage> bad;
   for (size_t i = 0; i < files.size(); ++i)
     if (!survey[i].problem.empty()) bad.push_back({files[i]->path, survey[i].problem});
@@ -229,7 +162,7 @@ DatasetInfo folder_dataset_info(const std::string& name, const DataOptions& o) {
   for (auto* split : {&index.train, &index.test}) {
     std::vector<ImageFile> kept;
     for (ImageFile& f : *split) {
-      const Surveyed& s = survey[at++];
+      const SurveyedImage& s = survey[at++];
       if (!s.problem.empty()) continue;
       const ImageHeader& h = s.header;
       all_grey = all_grey && h.grey;

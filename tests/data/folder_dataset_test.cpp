@@ -226,3 +226,24 @@ TEST(FolderDataset, NormalisationGivenByFlagsReplacesTheComputedOne) {
   EXPECT_EQ(dataset_info("mnist", grey).std, std::vector<float>{0.25f});
   EXPECT_EQ(dataset_info("mnist").std, std::vector<float>{0.5f});  // the registry's own is untouched
 }
+
+TEST(FolderDataset, TheHeaderSurveyIsRememberedUntilAFileChanges) {
+  CacheDir cache;
+  TempDir tree;
+  write_flat_tree(tree.path(), {"a", "b"}, 2, 1, 8, 1);
+  folder_dataset_info("folder:" + tree.path(), options());
+  int surveys = 0;
+  for (const auto& e : std::filesystem::directory_iterator(cache.dir.path()))
+    surveys += e.path().filename().string().rfind("survey-", 0) == 0;
+  EXPECT_EQ(surveys, 1);
+  // Same size and time, other bytes: the remembered survey is used (the file is not read again).
+  const std::string file = tree.file("train/a/0.png");
+  const auto when = std::filesystem::last_write_time(file);
+  std::vector<uint8_t> junk(std::filesystem::file_size(file), 'x');
+  write_bytes(file, junk);
+  std::filesystem::last_write_time(file, when);
+  EXPECT_NO_THROW(folder_dataset_info("folder:" + tree.path(), options()));
+  // A new time: surveyed again, and the junk is found.
+  std::filesystem::last_write_time(file, when + std::chrono::seconds(3));
+  expect_data_error({"0.png", "not a JPEG or PNG"}, [&] { folder_dataset_info("folder:" + tree.path(), options()); });
+}
