@@ -7,9 +7,8 @@
 namespace dcl::data {
 
 ImageSet read_svhn(const std::string& mat_file) {
-  throw DataError(mat_file +
-                  ": SVHN's .mat files need matio, and this dcl was built without it (CMake option "
-                  "DCL_WITH_MATIO=OFF); rebuild with -DDCL_WITH_MATIO=ON (Debian: libmatio-dev)");
+  throw DataError(mat_file + ": SVHN's .mat files need matio, and this dcl was built without it (CMake option "
+                             "DCL_WITH_MATIO=OFF); rebuild with -DDCL_WITH_MATIO=ON (Debian: libmatio-dev)");
 }
 
 }  // namespace dcl::data
