@@ -133,6 +133,9 @@ std::vector<uint8_t> read_image_bytes(const std::string& path) {
 }
 
 DatasetInfo folder_dataset_info(const std::string& name, const DataOptions& o) {
+  if (!image_codecs_available())
+    throw DataError(name + ": this dcl was built without JPEG/PNG support (CMake option DCL_WITH_IMAGES=OFF); "
+                           "rebuild with -DDCL_WITH_IMAGES=ON (Debian: libturbojpeg0-dev, libpng-dev)");
   auto folder = std::make_shared<FolderData>();
   folder->index = index_of(name, o);
   ImageFolderIndex& index = folder->index;

@@ -10,6 +10,7 @@ namespace {
 }
 }  // namespace
 
+bool image_codecs_available() { return false; }
 void check_image_area(int, int, const std::string&) {}
 ImageHeader jpeg_header(const uint8_t*, size_t, const std::string& name) { no_codecs(name); }
 DecodedImage jpeg_decode(const uint8_t*, size_t, const std::string& name, int, double) { no_codecs(name); }

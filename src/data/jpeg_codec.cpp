@@ -74,6 +74,8 @@ void inverted_cmyk_to_rgb(const std::vector<uint8_t>& cmyk, std::vector<uint8_t>
 
 }  // namespace
 
+bool image_codecs_available() { return true; }
+
 void check_image_area(int height, int width, const std::string& name) {
   if (height < 1 || width < 1) throw DataError(name + ": not a readable image file (its header gives no size)");
   if (int64_t(height) * width > kMaxImagePixels)

@@ -24,6 +24,9 @@ struct DecodedImage {
   std::vector<uint8_t> pixels;
 };
 
+// False when dcl was built without JPEG/PNG support (DCL_WITH_IMAGES=OFF).
+bool image_codecs_available();
+
 // Reads the header only. Throws DataError("NAME: ...") for an empty, unknown or damaged file.
 ImageHeader read_image_header(const uint8_t* data, size_t size, const std::string& name);
 
