@@ -12,7 +12,7 @@ packages=(
   libgloo-dev                  # Gloo's headers: c10d's ProcessGroupGloo (data-parallel jobs)
   libopenblas0-pthread         # optimised BLAS: ~10x faster than the reference libblas3
   libcli11-dev nlohmann-json3-dev libfmt-dev
-  libturbojpeg0-dev            # JPEG folder datasets (libpng-dev below decodes PNG)
+  libturbojpeg0-dev libjpeg62-turbo-dev   # JPEG folder datasets (libpng-dev below decodes PNG)
   zlib1g-dev libmatio-dev libcurl4-openssl-dev libssl-dev libarchive-dev
   libplplot-dev plplot-driver-cairo fonts-dejavu-core libpng-dev   # dcl analyze's figures (PNG)
   libjs-chart.js               # dcl report's charts, inlined into the page

@@ -98,6 +98,22 @@ int jpeg_exif_orientation(const uint8_t* data, size_t size) {
   return 1;
 }
 
+ImageRegion decode_image_region(const uint8_t* data, size_t size, const std::string& name, int channels,
+                                double min_scale, const CropBox& box, int full_height, int full_width, int out_size) {
+  ImageRegion r;
+  if (detect_format(data, size, name) == ImageFormat::Jpeg && jpeg_exif_orientation(data, size) == 1) {
+    JpegRegion j = jpeg_decode_region(data, size, name, channels, min_scale, box, out_size);
+    r.box = scale_box(box, full_height, full_width, j.scaled_height, j.scaled_width);
+    r.box.top -= j.top;
+    r.box.left -= j.left;
+    r.image = std::move(j.image);
+    return r;
+  }
+  r.image = decode_image(data, size, name, channels, min_scale);
+  r.box = scale_box(box, full_height, full_width, r.image.height, r.image.width);
+  return r;
+}
+
 ImageHeader read_image_header(const uint8_t* data, size_t size, const std::string& name) {
   ImageHeader h = detect_format(data, size, name) == ImageFormat::Jpeg ? jpeg_header(data, size, name)
                                                                        : png_header(data, size, name);

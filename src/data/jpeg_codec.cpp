@@ -1,6 +1,7 @@
 // JPEG through libjpeg-turbo's TurboJPEG API (no setjmp; errors come back as codes and strings).
 #include <turbojpeg.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "dcl/data/image_set.h"
@@ -49,30 +50,33 @@ JpegInfo read_jpeg_info(void* h, const uint8_t* data, size_t size, const std::st
   return info;
 }
 
-// The smallest of libjpeg's scaling factors (n/8) that is at least `min_scale`.
-tjscalingfactor choose_scale(double min_scale) {
+}  // namespace
+
+// (image_codecs.h)
+JpegScale choose_jpeg_scale(double min_scale) {
   int count = 0;
   tjscalingfactor* factors = tjGetScalingFactors(&count);
-  tjscalingfactor best{1, 1};
+  JpegScale best{1, 1};
   for (int i = 0; i < count; ++i) {
     double s = double(factors[i].num) / factors[i].denom;
-    if (s >= min_scale && s < double(best.num) / best.denom) best = factors[i];
+    if (s >= min_scale && s < double(best.num) / best.denom) best = {factors[i].num, factors[i].denom};
   }
   return best;
 }
 
-// Photoshop's CMYK JPEGs (the common kind) store inverted values: v = 255 - ink. With ink
-// c and k, R = (255 - c)(255 - k) / 255 (PIL's conversion), i.e. v_c * v_k / 255.
-void inverted_cmyk_to_rgb(const std::vector<uint8_t>& cmyk, std::vector<uint8_t>& rgb) {
-  size_t n = cmyk.size() / 4;
-  rgb.resize(n * 3);
+void cmyk_pixels(const std::vector<uint8_t>& cmyk, int channels, std::vector<uint8_t>& out) {
+  const size_t n = cmyk.size() / 4;
+  out.resize(n * size_t(channels));
   for (size_t i = 0; i < n; ++i) {
-    unsigned k = cmyk[4 * i + 3];
-    for (int c = 0; c < 3; ++c) rgb[3 * i + c] = uint8_t((cmyk[4 * i + c] * k + 127) / 255);
+    const unsigned k = cmyk[4 * i + 3];
+    uint8_t rgb[3];
+    for (int c = 0; c < 3; ++c) rgb[c] = uint8_t((cmyk[4 * i + c] * k + 127) / 255);
+    if (channels == 3)
+      std::copy(rgb, rgb + 3, &out[3 * i]);
+    else  // ITU-R 601 luma, as PIL's convert("L")
+      out[i] = uint8_t((299 * rgb[0] + 587 * rgb[1] + 114 * rgb[2] + 500) / 1000);
   }
 }
-
-}  // namespace
 
 bool image_codecs_available() { return true; }
 
@@ -97,7 +101,8 @@ ImageHeader jpeg_header(const uint8_t* data, size_t size, const std::string& nam
 DecodedImage jpeg_decode(const uint8_t* data, size_t size, const std::string& name, int channels, double min_scale) {
   void* h = decompressor();
   JpegInfo info = read_jpeg_info(h, data, size, name);
-  tjscalingfactor scale = choose_scale(min_scale);
+  const JpegScale js = choose_jpeg_scale(min_scale);
+  const tjscalingfactor scale{js.num, js.denom};
   DecodedImage img;
   img.width = TJSCALED(info.width, scale);
   img.height = TJSCALED(info.height, scale);
@@ -113,15 +118,7 @@ DecodedImage jpeg_decode(const uint8_t* data, size_t size, const std::string& na
     img.pixels = std::move(buffer);
     return img;
   }
-  std::vector<uint8_t> rgb;
-  inverted_cmyk_to_rgb(buffer, rgb);
-  if (channels == 3) {
-    img.pixels = std::move(rgb);
-    return img;
-  }
-  img.pixels.resize(rgb.size() / 3);
-  for (size_t i = 0; i < img.pixels.size(); ++i)  // ITU-R 601 luma, as PIL's convert("L")
-    img.pixels[i] = uint8_t((299 * rgb[3 * i] + 587 * rgb[3 * i + 1] + 114 * rgb[3 * i + 2] + 500) / 1000);
+  cmyk_pixels(buffer, channels, img.pixels);
   return img;
 }
 

@@ -41,10 +41,10 @@ CropBox sample_box(const DatasetInfo& info, int height, int width, bool full_ima
 void resample_file(const std::vector<uint8_t>& bytes, const std::string& path, int channels, const CropBox& full_box,
                    int full_height, int full_width, int side, std::vector<float>& values) {
   double need = std::max(side / std::max(full_box.width, 1.0), side / std::max(full_box.height, 1.0));
-  DecodedImage img = decode_image(bytes.data(), bytes.size(), path, channels, std::min(1.0, need));
+  ImageRegion r = decode_image_region(bytes.data(), bytes.size(), path, channels, std::min(1.0, need), full_box,
+                                      full_height, full_width, side);
   values.resize(size_t(channels) * side * side);
-  resample(img.pixels.data(), channels, img.height, img.width, false,
-           scale_box(full_box, full_height, full_width, img.height, img.width), side, values.data());
+  resample(r.image.pixels.data(), channels, r.image.height, r.image.width, false, r.box, side, values.data());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <memory>
+#include <random>
 
 #include "image_tree.h"
 
@@ -173,5 +174,32 @@ TEST(ImageDecode, AGoodFileAfterABadOneDecodes) {
     EXPECT_EQ(read_image_header(good.data(), good.size(), "good").width, 8);
     EXPECT_THROW(decode(truncated, 3), DataError);
     EXPECT_EQ(decode(good, 1).pixels.size(), 64u);
+  }
+}
+
+TEST(ImageDecode, ARegionDecodesToTheSamePixelsAsTheWholeImage) {
+  // A crop resampled from the JPEG rows and columns decode_image_region decodes equals the crop
+  // resampled from the whole decoded image, at full and at reduced DCT scale, grey and colour.
+  for (int channels : {1, 3}) {
+    DecodedImage img =
+        make_image(200, 300, channels, [](int y, int x, int c) { return (x * x / 7 + y * 3 + 90 * c) % 256; });
+    std::vector<uint8_t> jpeg = encode_jpeg(img, 90);
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      std::mt19937_64 rng(seed);
+      CropBox box = draw_resized_crop(200, 300, true, rng);
+      for (int out : {48, 160}) {
+        double need = std::min(1.0, std::max(out / box.width, out / box.height));
+        ImageRegion r = decode_image_region(jpeg.data(), jpeg.size(), "img", channels, need, box, 200, 300, out);
+        DecodedImage whole = decode(jpeg, channels, need);
+        EXPECT_LT(r.image.height * r.image.width, whole.height * whole.width + 1);
+        std::vector<float> a(size_t(channels) * out * out), b(a.size());
+        resample(r.image.pixels.data(), channels, r.image.height, r.image.width, false, r.box, out, a.data());
+        resample(whole.pixels.data(), channels, whole.height, whole.width, false,
+                 scale_box(box, 200, 300, whole.height, whole.width), out, b.data());
+        float worst = 0;
+        for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+        EXPECT_LT(worst, 1e-3f) << "seed " << seed << " out " << out << " channels " << channels;
+      }
+    }
   }
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "dcl/data/resized_crop.h"
+
 namespace dcl::data {
 
 enum class ImageFormat { Jpeg, Png };
@@ -37,6 +39,16 @@ ImageHeader read_image_header(const uint8_t* data, size_t size, const std::strin
 // Truncated or corrupt data is an error (libjpeg's warnings included), never a partly grey image.
 DecodedImage decode_image(const uint8_t* data, size_t size, const std::string& name, int channels,
                           double min_scale = 1.0);
+
+// What a resampling of `box` (in the upright image of full_height x full_width pixels) to
+// out_size x out_size needs: the image decoded at the least scale >= min_scale, JPEGs only in the
+// rows and columns the box and the filter reach, and the box in that region's own pixels.
+struct ImageRegion {
+  DecodedImage image;
+  CropBox box;
+};
+ImageRegion decode_image_region(const uint8_t* data, size_t size, const std::string& name, int channels,
+                                double min_scale, const CropBox& box, int full_height, int full_width, int out_size);
 
 // The EXIF orientation (1..8) in a JPEG's APP1 segment; 1 when there is none or it is unreadable.
 int jpeg_exif_orientation(const uint8_t* data, size_t size);
