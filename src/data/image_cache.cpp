@@ -16,6 +16,8 @@
 #include <optional>
 #include <thread>
 
+#include "parallel_for.h"
+
 namespace dcl::data {
 namespace {
 
@@ -49,21 +51,8 @@ Decoded decode_all(const FolderData& folder, int channels, int side, const DataO
   const size_t image = size_t(channels) * side * side;
   std::vector<uint8_t> pixels(files.size() * image);
   std::vector<std::string> problems(files.size());
-  std::atomic<int64_t> next{0}, done{0};
+  std::atomic<int64_t> done{0};
   const auto start = std::chrono::steady_clock::now();
-  auto work = [&] {
-    for (int64_t i; (i = next++) < int64_t(files.size());) {
-      try {
-        store_image(files[size_t(i)]->path, channels, side, pixels.data() + size_t(i) * image);
-      } catch (const DataError& e) {
-        problems[size_t(i)] = e.what();
-      }
-      ++done;
-    }
-  };
-  int n = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < n; ++t) pool.emplace_back(work);
   std::thread progress;
   std::atomic<bool> finished{false};
   if (files.size() >= 20000)  // long builds say how far they are
@@ -76,8 +65,20 @@ Decoded decode_all(const FolderData& folder, int channels, int side, const DataO
       }
       std::fprintf(stderr, "\n");
     });
-  work();
-  for (auto& t : pool) t.join();
+  try {
+    parallel_for(int64_t(files.size()), o.threads, [&](int64_t i) {
+      try {
+        store_image(files[size_t(i)]->path, channels, side, pixels.data() + size_t(i) * image);
+      } catch (const DataError& e) {
+        problems[size_t(i)] = e.what();
+      }
+      ++done;
+    });
+  } catch (...) {
+    finished = true;
+    if (progress.joinable()) progress.join();
+    throw;
+  }
   finished = true;
   if (progress.joinable()) progress.join();
 

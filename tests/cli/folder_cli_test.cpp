@@ -21,9 +21,9 @@ namespace {
 // 3 classes of 28 x 28 grey PNGs told apart by brightness and a stripe, 16 train and 6 test each;
 // the caches go to a folder of the test's own.
 struct FolderTree {
-  TempDir dir, cache;
+  ScopedCacheDir cache;  // first: set before the tree is surveyed, unset after it is gone
+  TempDir dir;
   FolderTree() {
-    ::setenv("DCL_CACHE_DIR", cache.path().c_str(), 1);
     for (int k = 0; k < 3; ++k)
       for (int i = 0; i < 22; ++i)
         write_png(dir.file(std::string(i < 16 ? "train/" : "val/") + "class" + char('a' + k) + "/" + std::to_string(i) +
@@ -31,7 +31,6 @@ struct FolderTree {
                   make_image(28, 28, 1,
                              [&](int y, int x, int) { return 30 + 70 * k + (y == 4 * k + 3) * 100 + (x * i) % 7; }));
   }
-  ~FolderTree() { ::unsetenv("DCL_CACHE_DIR"); }
   std::string data() const { return "folder:" + dir.path(); }
 };
 

@@ -15,13 +15,6 @@ using namespace dcl::data::test;
 
 namespace {
 
-// Each test's caches in its own folder.
-struct CacheDir {
-  TempDir dir;
-  CacheDir() { ::setenv("DCL_CACHE_DIR", dir.path().c_str(), 1); }
-  ~CacheDir() { ::unsetenv("DCL_CACHE_DIR"); }
-};
-
 DataOptions options(int size = 0, const std::string& loading = "cache") {
   DataOptions o;
   o.image_size = size;
@@ -41,7 +34,7 @@ std::vector<float> render(const ImageSet& set, const DatasetInfo& info, int64_t 
 }  // namespace
 
 TEST(FolderDataset, GreyTreeOfOneSizeIsItsOwnInputWithTheFashionMnistRecipe) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b", "c"}, 4, 2, 12, 1);
   DatasetInfo info = folder_dataset_info("folder:" + tree.path(), options());
@@ -67,7 +60,7 @@ TEST(FolderDataset, GreyTreeOfOneSizeIsItsOwnInputWithTheFashionMnistRecipe) {
 }
 
 TEST(FolderDataset, MixedSizesNeedAnImageSizeAndColourMakesEveryImageRgb) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b"}, 2, 1, 20, 3);
   write_png(tree.file("train/a/wide.png"), flat_image(10, 30, 1, 99));
@@ -84,7 +77,7 @@ TEST(FolderDataset, MixedSizesNeedAnImageSizeAndColourMakesEveryImageRgb) {
 }
 
 TEST(FolderDataset, BadFilesStopWithTheirNameOrAreSkippedAndCounted) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b"}, 3, 1, 8, 1);
   write_bytes(tree.file("train/a/zero.png"), {});
@@ -112,7 +105,7 @@ TEST(FolderDataset, BadFilesStopWithTheirNameOrAreSkippedAndCounted) {
 }
 
 TEST(FolderDataset, AClassLeftWithoutImagesIsRefused) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b"}, 1, 1, 8, 1);
   write_bytes(tree.file("train/b/0.png"), {});
@@ -123,7 +116,7 @@ TEST(FolderDataset, AClassLeftWithoutImagesIsRefused) {
 }
 
 TEST(FolderDataset, TheCacheIsReusedAndRebuiltWhenAFileChanges) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b"}, 2, 1, 8, 1);
   DatasetInfo info = folder_dataset_info("folder:" + tree.path(), options());
@@ -148,7 +141,7 @@ TEST(FolderDataset, TheCacheIsReusedAndRebuiltWhenAFileChanges) {
 }
 
 TEST(FolderDataset, StreamedAndCachedSamplesAreTheSameForSmallImages) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   for (int k = 0; k < 2; ++k)
     for (int i = 0; i < 3; ++i)
@@ -166,7 +159,7 @@ TEST(FolderDataset, StreamedAndCachedSamplesAreTheSameForSmallImages) {
 }
 
 TEST(FolderDataset, LargeImagesTakeResizedCropsAndTheTestCentreCrop) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   // Left half dark, right half bright: the test view's centre crop shows both halves.
   for (const char* split : {"train", "val"})
@@ -190,7 +183,7 @@ TEST(FolderDataset, LargeImagesTakeResizedCropsAndTheTestCentreCrop) {
 }
 
 TEST(FolderDataset, ListDatasetsReadTheirFilesRelativeToTheRoot) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b"}, 2, 1, 8, 1);
   std::ofstream(tree.file("train.txt")) << "train/a/0.png cat\ntrain/a/1.png cat\ntrain/b/0.png dog\n";
@@ -206,7 +199,7 @@ TEST(FolderDataset, ListDatasetsReadTheirFilesRelativeToTheRoot) {
 }
 
 TEST(FolderDataset, NormalisationGivenByFlagsReplacesTheComputedOne) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b"}, 2, 1, 8, 3);
   DataOptions o = options();
@@ -228,7 +221,7 @@ TEST(FolderDataset, NormalisationGivenByFlagsReplacesTheComputedOne) {
 }
 
 TEST(FolderDataset, TheHeaderSurveyIsRememberedUntilAFileChanges) {
-  CacheDir cache;
+  ScopedCacheDir cache;
   TempDir tree;
   write_flat_tree(tree.path(), {"a", "b"}, 2, 1, 8, 1);
   folder_dataset_info("folder:" + tree.path(), options());

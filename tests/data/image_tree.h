@@ -10,6 +10,14 @@
 
 namespace dcl::data::test {
 
+// Points DCL_CACHE_DIR at a folder of its own for as long as it lives: tests never touch the
+// user's cache, nor each other's.
+struct ScopedCacheDir {
+  TempDir dir;
+  ScopedCacheDir() { ::setenv("DCL_CACHE_DIR", dir.path().c_str(), 1); }
+  ~ScopedCacheDir() { ::unsetenv("DCL_CACHE_DIR"); }
+};
+
 // A height x width image of `channels` whose pixels are f(y, x, c).
 template <class F>
 DecodedImage make_image(int height, int width, int channels, F f) {

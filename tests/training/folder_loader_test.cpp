@@ -14,9 +14,9 @@ using namespace dcl::data::test;
 namespace {
 
 struct Tree {
-  TempDir dir, cache;
+  ScopedCacheDir cache;  // first: set before the tree is surveyed, unset after it is gone
+  TempDir dir;
   Tree() {
-    ::setenv("DCL_CACHE_DIR", cache.path().c_str(), 1);
     // 3 classes x 7 photos of 60 x 80 with a gradient each: crops and flips change the pixels.
     for (int k = 0; k < 3; ++k)
       for (int i = 0; i < 7; ++i)
@@ -24,7 +24,6 @@ struct Tree {
             dir.file(std::string(i < 5 ? "train/" : "val/") + char('a' + k) + "/" + std::to_string(i) + ".jpg"),
             make_image(60 + 4 * i, 80, 3, [&](int y, int x, int c) { return (x * 3 + y + 60 * c + 50 * k) % 256; }));
   }
-  ~Tree() { ::unsetenv("DCL_CACHE_DIR"); }
 };
 
 // Epoch 1's batches; with `ranks` > 1, rank `rank`'s part of global batches of 4.
