@@ -11,6 +11,11 @@
 
 namespace test_models {
 
+// The smallest network a method trains: fc, or the small conv network for conv-only methods.
+inline std::string smallest_arch(const std::string& method) {
+  return dcl::method_info(method).abilities.fc_networks ? "fc" : "simple256";
+}
+
 inline dcl::RunConfig config(const std::string& method, const std::string& arch = "fc") {
   dcl::RunConfig c;
   c.method = method;

@@ -72,6 +72,12 @@ nlohmann::json analyze_confusion(const ConfusionOptions& o) {
   int classes = 0;
   std::vector<double> sim = embedding_similarity(run.model, run.cfg.method, o.embedding_block, &classes);
   std::vector<PairConfusion> pairs = pair_confusion(counts, sim, z);
+  if (pairs.empty()) {
+    result["similarity"] = "not computed: no pair of labels has test images among the " +
+                           std::to_string(p.truth.size()) + " evaluated (a larger --limit gives some)";
+    std::fprintf(stderr, "confusion vs similarity: skipped (no pair of labels has test images; raise --limit)\n");
+    return result;
+  }
   std::vector<double> xs, ys;
   nlohmann::json rows = nlohmann::json::array();
   std::string pair_csv = "label_a,label_b,similarity,confusion_rate\n";

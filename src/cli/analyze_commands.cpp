@@ -10,11 +10,16 @@ namespace dcl::cli {
 
 namespace {
 
+// Bounds of the analyses' indices and image counts: far beyond any network or test split, so a
+// typo is an error here and a real index past the end is named by the analysis.
+constexpr long long kMaxIndex = 1 << 20;
+constexpr long long kMaxImages = 1LL << 31;
+
 void add_run_selection(CLI::App* cmd, analysis::RunSelection& r) {
   cmd->add_option("--run", r.run, "Run directory written by dcl train")->required();
   cmd->add_option("--data-dir", r.data_dir, "Override the run's dataset directory");
   cmd->add_option("--out", r.out, "Output directory (default: RUN/analysis, where dcl report finds the figures)");
-  cmd->add_option("--threads", r.threads, "Intra-op threads (0 = all cores)");
+  cmd->add_option("--threads", r.threads, "Intra-op threads (0 = all cores)")->check(integer_in(0, 1024, "0 = all cores"));
 }
 
 // Prints the analysis's summary and where its files went.
@@ -42,9 +47,15 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
       "(maps [N,2,H,W] or [N,2,P], labels, scores, indices) and saliency.json (top labels, scores, each top-1 "
       "map's peak and its share of positive weight on the object's pixels)");
   add_run_selection(s, sal.run);
-  s->add_option("--block", sal.block, "Block index (default: the last block)");
-  s->add_option("--images", sal.images, "The first N test images")->capture_default_str()->check(at_least(1));
-  s->add_option("--index", sal.indices, "These test images instead (indices into the test split)");
+  s->add_option("--block", sal.block, "Block index (default -1: the last block)")
+      ->check(integer_in(-1, kMaxIndex, "-1 = the last block"));
+  // One row of maps per image: beyond a few hundred the figure is too tall to open.
+  s->add_option("--images", sal.images, "The first N test images (at most 256)")
+      ->capture_default_str()
+      ->check(integer_in(1, 256));
+  s->add_option("--index", sal.indices, "These test images instead (indices into the test split)")
+      ->check(integer_in(0, kMaxIndex))
+      ->delimiter(',');
   actions.emplace_back(s, [] { return print_result(analysis::analyze_saliency(sal), out_dir(sal.run)); });
 
   static analysis::EmbeddingsOptions emb;
@@ -58,10 +69,11 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
   add_run_selection(e, emb.run);
   e->add_option("--neighbours", emb.neighbours, "Nearest neighbours listed per label")
       ->capture_default_str()
-      ->check(at_least(1));
+      ->check(integer_in(1, kMaxIndex));
   e->add_option("--embedding-block", emb.embedding_block,
                 "Compare block L's view of the embeddings, map_l(t_z) (pooled or linear: what its loss compares "
-                "with), instead of the embeddings t_z themselves (default -1)");
+                "with), instead of the embeddings t_z themselves (default -1)")
+      ->check(integer_in(-1, kMaxIndex, "-1 = the embeddings themselves"));
   actions.emplace_back(e, [] { return print_result(analysis::analyze_embeddings(emb), out_dir(emb.run)); });
 
   static analysis::ConfusionOptions conf;
@@ -72,12 +84,15 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
       "their embeddings, with Spearman's rho (confusion_vs_similarity.png, .csv, .json)");
   add_run_selection(c, conf.run);
   c->add_option("--block", conf.block,
-                "Use block L's layer-wise prediction instead of the run's reported one (default -1: reported)");
+                "Use block L's layer-wise prediction instead of the run's reported one (default -1: reported)")
+      ->check(integer_in(-1, kMaxIndex, "-1 = the run's reported prediction"));
   c->add_option("--limit", conf.limit,
                 "Only the first N test images (0 = those the run was evaluated on: its --limit-test, or all)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(integer_in(0, kMaxImages, "0 = the run's own"));
   c->add_option("--embedding-block", conf.embedding_block,
-                "Similarities of block L's view of the embeddings, map_l(t_z), instead of t_z (default -1)");
+                "Similarities of block L's view of the embeddings, map_l(t_z), instead of t_z (default -1)")
+      ->check(integer_in(-1, kMaxIndex, "-1 = the embeddings themselves"));
   actions.emplace_back(c, [] { return print_result(analysis::analyze_confusion(conf), out_dir(conf.run)); });
 
   static analysis::MutualInformationOptions mi;
@@ -95,16 +110,27 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
   m->add_option("--runs", mi.runs, "Run directories (e.g. feat, contrast and dcl runs)")->required();
   m->add_option("--data-dir", mi.data_dir, "Override the runs' dataset directory");
   m->add_option("--out", mi.out, "Output directory (default: the first run's analysis/)");
-  m->add_option("--threads", mi.threads, "Intra-op threads (0 = all cores)");
-  m->add_option("--probe-train", mi.probe_train, "Training images the probes learn from")->capture_default_str();
-  m->add_option("--probe-test", mi.probe_test, "Test images the probes are evaluated on")->capture_default_str();
+  m->add_option("--threads", mi.threads, "Intra-op threads (0 = all cores)")->check(integer_in(0, 1024, "0 = all cores"));
+  // A fifth of the probe's training images is held out to pick its epoch: at least 10 leaves two.
+  m->add_option("--probe-train", mi.probe_train, "Training images the probes learn from (at least 10)")
+      ->capture_default_str()
+      ->check(integer_in(10, kMaxImages));
+  m->add_option("--probe-test", mi.probe_test, "Test images the probes are evaluated on")
+      ->capture_default_str()
+      ->check(integer_in(1, kMaxImages));
   m->add_option("--nuisances", mi.nuisances, "Values of r (H(r) = log of this)")
       ->capture_default_str()
-      ->check(at_least(2));
-  m->add_option("--amplitude", mi.amplitude, "Standard deviation of a nuisance pattern")->capture_default_str();
-  m->add_option("--probe-hidden", mi.probe.hidden, "Probe hidden width (0 = linear probe)")->capture_default_str();
-  m->add_option("--probe-epochs", mi.probe.epochs, "Probe training epochs")->capture_default_str()->check(at_least(1));
-  m->add_option("--probe-lr", mi.probe.lr, "Probe learning rate (Adam)")->capture_default_str();
+      ->check(integer_in(2, 1024));
+  m->add_option("--amplitude", mi.amplitude, "Standard deviation of a nuisance pattern")
+      ->capture_default_str()
+      ->check(number_above(0));
+  m->add_option("--probe-hidden", mi.probe.hidden, "Probe hidden width (0 = linear probe)")
+      ->capture_default_str()
+      ->check(integer_in(0, 65536, "0 = a linear probe"));
+  m->add_option("--probe-epochs", mi.probe.epochs, "Probe training epochs")
+      ->capture_default_str()
+      ->check(integer_in(1, 100000));
+  m->add_option("--probe-lr", mi.probe.lr, "Probe learning rate (Adam)")->capture_default_str()->check(number_above(0));
   actions.emplace_back(m, [] {
     return print_result(analysis::analyze_mutual_information(mi),
                         mi.out.empty() ? mi.runs.front() + "/analysis" : mi.out);
@@ -126,7 +152,8 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
       // Spec section 7's table holds VGG8B numbers only.
       return arch == "vgg8b" ? reference_error(method, data) : std::nullopt;
     };
-    write_html_report(o, report_out);
+    for (const auto& warning : write_html_report(o, report_out))
+      std::fprintf(stderr, "dcl: warning: %s\n", warning.c_str());
     std::fprintf(stderr, "report written to %s\n", report_out.c_str());
     return 0;
   });

@@ -1,5 +1,7 @@
 #pragma once
 // The `dcl` subcommands; each file registers one group on the CLI11 app.
+#include <cmath>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <string>
@@ -23,6 +25,9 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
 void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);  // and report
 
+// A CLI11 parse error as one line naming the flag (main adds "dcl: error:").
+std::string explain_parse_error(const CLI::ParseError& e);
+
 // "must be at least N" for a numeric option (CLI11's own range check prints "0 to 1.797e308").
 inline CLI::Validator at_least(long long n) {
   return CLI::Validator(
@@ -34,6 +39,44 @@ inline CLI::Validator at_least(long long n) {
         return "must be at least " + std::to_string(n) + " (got " + text + ")";
       },
       ">=" + std::to_string(n));
+}
+
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+// An integer option in [lo, hi], with what its special values mean ("-1 = the last block").
+inline CLI::Validator integer_in(long long lo, long long hi, const std::string& note = "") {
+  return CLI::Validator(
+      [=](std::string& text) {
+        try {
+          size_t used = 0;
+          long long v = std::stoll(text, &used);
+          if (used == text.size() && v >= lo && v <= hi) return std::string();
+        } catch (const std::exception&) {
+        }
+        return "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]" +
+               (note.empty() ? "" : " (" + note + ")") + ", not " + text;
+      },
+      "");
+}
+
+// A finite number above `lo` (or at least `lo` when `inclusive`).
+inline CLI::Validator number_above(double lo, bool inclusive = false) {
+  return CLI::Validator(
+      [=](std::string& text) {
+        try {
+          size_t used = 0;
+          double v = std::stod(text, &used);
+          if (used == text.size() && std::isfinite(v) && (inclusive ? v >= lo : v > lo)) return std::string();
+        } catch (const std::exception&) {
+        }
+        char bound[32];
+        std::snprintf(bound, sizeof bound, "%g", lo);
+        return std::string("must be a finite number ") + (inclusive ? ">= " : "> ") + bound + ", not " + text;
+      },
+      "");
 }
 
 // Each option bound to a RunConfig field, with the field's name: presets never override a field
@@ -59,6 +102,7 @@ void add_field(CLI::App* cmd, OptionFields& fields, T& field, const std::string&
     option = cmd->add_flag(flag, field, help);  // on when given (--flag=false turns it off)
   } else {
     option = cmd->add_option(flag, field, help)->capture_default_str();
+    if constexpr (is_vector<T>::value) option->delimiter(',');  // "--mean 0.5,0.4" as well as "--mean 0.5 0.4"
   }
   fields.emplace_back(option, name);
 }

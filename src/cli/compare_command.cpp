@@ -45,6 +45,8 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
     CompareOptions o;
     o.base = c;
     o.given = explicit_fields(fields);
+    // Under a preset each row brings its own optimiser and schedule: the rows check their own.
+    if (c.preset == Preset::None) require_given_settings_apply(c, o.given);
     std::stringstream ss(methods);
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) o.methods.push_back(m);

@@ -8,21 +8,35 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "dcl/util/json_error.h"
 
 int main(int argc, char** argv) {
-  // LibTorch and oneDNN run on OpenMP threads, the fc layers' matrix products on OpenBLAS's own
-  // threads. OpenMP's idle threads spin by default and steal the cores OpenBLAS needs (the fc step
-  // takes 2-3x longer on 2 cores). libgomp reads the policy when it loads, before main, so set it
-  // and start again; a user's own setting is left alone.
-  if (!std::getenv("OMP_WAIT_POLICY")) {
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
+  // Settings the libraries read when they load, before main: set them and start again (a user's
+  // own setting is left alone).
+  // - LibTorch and oneDNN run on OpenMP threads, the fc layers' matrix products on OpenBLAS's own
+  //   threads. OpenMP's idle threads spin by default and steal the cores OpenBLAS needs (the fc
+  //   step takes 2-3x longer on 2 cores).
+  // - c10d logs through glog (Debian's LibTorch) or c10's own logger (LibTorch 2.x): its lines
+  //   ("E1207 ... socket.cpp:462] [c10d] ...") would come before dcl's own one-line error, which
+  //   says the same in the flag's words. --verbose keeps them.
+  bool verbose_given = false;
+  for (int i = 1; i < argc; ++i) verbose_given |= std::string(argv[i]) == "--verbose";
+  std::vector<std::pair<const char*, const char*>> defaults = {{"OMP_WAIT_POLICY", "PASSIVE"}};
+  if (!verbose_given) {
+    defaults.emplace_back("GLOG_minloglevel", "3");
+    defaults.emplace_back("TORCH_CPP_LOG_LEVEL", "FATAL");
   }
+  bool changed = false;
+  for (const auto& [name, value] : defaults)
+    if (!std::getenv(name)) changed = setenv(name, value, 1) == 0;
+  if (changed) execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
   // Past a file-size limit (ulimit -f) a write fails with EFBIG and is reported by the write that
   // hit it, instead of the signal killing the process mid-write.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -60,8 +74,20 @@ int main(int argc, char** argv) {
   }
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line, in the flag's words, and the usual exit code of a usage error.
+    std::string command;  // " train", " analyze mi": the subcommands reached
+    for (CLI::App* at = &app; !at->get_subcommands().empty();) {
+      at = at->get_subcommands().front();
+      command += " " + at->get_name();
+    }
+    std::fprintf(stderr, "dcl: error: %s (see dcl%s --help)\n", dcl::cli::explain_parse_error(e).c_str(),
+                 command.c_str());
+    return 2;
   }
   // The command boundary: every error becomes one line; LibTorch's backtrace only with --verbose.
   try {
@@ -71,7 +97,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dcl: error: %s\n", verbose ? e.what() : e.what_without_backtrace());
     return 1;
   } catch (const nlohmann::json::exception& e) {
-    std::fprintf(stderr, "dcl: error: unexpected JSON content: %s\n", e.what());
+    std::fprintf(stderr, "dcl: error: unexpected JSON content: %s\n", dcl::json_error_text(e).c_str());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "dcl: error: out of memory (a smaller --batch-size or network would fit)\n");

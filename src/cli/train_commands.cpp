@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <thread>
+
+#include <torch/cuda.h>
 
 #include "commands.h"
 #include "dcl/data/registry.h"
@@ -20,12 +23,12 @@ namespace {
 struct TrainFlags {
   RunConfig cfg;
   std::string resume;
-  std::string tensorboard;  // --tensorboard DIR: not a setting of the run, so allowed with --resume
   OptionFields fields;
 };
 
 // The saved run's settings, with the flags given now that may change on --resume: --epochs
-// upwards, --threads, --loader-threads, --data-dir (and the testing flag --stop-after-steps). Any other flag whose
+// upwards, --threads, --loader-threads, --dist-timeout, --data-dir, --tensorboard (and the testing
+// flag --stop-after-steps). Any other flag whose
 // value differs from the run's is refused, by name, rather than silently ignored.
 RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std::vector<std::string>& given,
                          const std::string& dir) {
@@ -41,6 +44,8 @@ RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std:
       saved.threads = given_cfg.threads;
     } else if (name == "loader_threads") {
       saved.loader_threads = given_cfg.loader_threads;
+    } else if (name == "tensorboard") {
+      saved.tensorboard = given_cfg.tensorboard;
     } else if (name == "dist_timeout") {
       saved.dist_timeout = given_cfg.dist_timeout;
     } else if (name == "data_dir") {
@@ -58,11 +63,22 @@ RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std:
     for (const auto& c : changed) list += (list.empty() ? "" : ", ") + c;
     throw std::invalid_argument(
         "--resume " + dir + " continues the run as it was configured; these flags would change it: " + list +
-        ". Only --epochs (upwards), --threads, --dist-timeout and --data-dir may change; start a new run "
+        ". Only --epochs (upwards), --threads, --loader-threads, --dist-timeout, --data-dir and --tensorboard may change; start a new run "
         "with --out for other settings");
   }
   saved.out = dir;
   return saved;
+}
+
+// Workers started on this machine share it: each needs a core of its own (CPU) or a GPU of its
+// own (CUDA). Checked before any is started; more processes are a job across machines (torchrun).
+void check_local_nproc(const RunConfig& cfg) {
+  const bool cuda = cfg.device.rfind("cuda", 0) == 0;
+  const int have = cuda ? int(torch::cuda::device_count()) : int(std::thread::hardware_concurrency());
+  if (have > 0 && cfg.nproc > have)
+    throw std::invalid_argument("--nproc " + std::to_string(cfg.nproc) + ": this machine has " + std::to_string(have) +
+                                (cuda ? " GPU(s)" : " core(s)") + " and each worker needs one of its own; for more "
+                                "processes, start dcl train on several machines under torchrun");
 }
 
 }  // namespace
@@ -179,7 +195,9 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.memory_budget, "--memory-budget", "memory_budget",
       "Local methods with conv blocks: keep peak training memory (tensors) under SIZE (e.g. 300MiB, 1.5GiB) by "
       "choosing per block the batch chunk and whether the conv output is recomputed instead of kept (slower); "
-      "an error says when SIZE cannot be met. Empty: fastest plan");
+      "an error says when SIZE cannot be met. Not given: the fastest plan");
+  fields.back().first->check(CLI::Validator(
+      [](std::string& text) { return text.empty() ? std::string("needs a size (e.g. 300MiB)") : std::string(); }, ""));
   add_method_options(cmd, c.methods, fields);
 }
 
@@ -228,12 +246,12 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
   add_schedule_options(train, c, f.fields);
   train->add_option(
       "--resume", f.resume,
-      "Continue the run saved in DIR with its own config.json; only --epochs (upwards), --threads, --dist-timeout and "
-      "--data-dir may be given with it, any other changed flag is refused");
-  train->add_option("--tensorboard", f.tensorboard,
-                    "Also write TensorBoard event files into DIR (per step: loss, each block's loss, lr; per "
-                    "epoch: test accuracies of the head, each block and the ensemble, test loss, images/s, peak "
-                    "memory); view with: tensorboard --logdir DIR");
+      "Continue the run saved in DIR with its own config.json; only --epochs (upwards), --threads, --loader-threads, "
+      "--dist-timeout, --data-dir and --tensorboard may be given with it, any other changed flag is refused");
+  add(c.tensorboard, "--tensorboard", "tensorboard",
+      "Also write TensorBoard event files into DIR (per step: loss, each block's loss, lr; per epoch: test "
+      "accuracies of the head, each block and the ensemble, test loss, images/s, peak memory); kept in config.json, "
+      "so --resume goes on writing there (or into a new DIR given with it); view with: tensorboard --logdir DIR");
   actions.emplace_back(train, [] {
     warn_if_reference_blas();
     install_stop_handlers();
@@ -247,7 +265,9 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
     } else {
       if (cfg.out.empty())
         cfg.out = "runs/" + cfg.data + "-" + cfg.arch + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
+      require_settings_read({cfg.method}, given);
       apply_preset(cfg, given);
+      require_given_settings_apply(cfg, given);
       if (cfg.preset != Preset::None)
         std::fprintf(stderr, "preset %s: %s\n", name_of(cfg.preset).c_str(),
                      method_preset(method_info(cfg.method), cfg.preset, cfg.arch,
@@ -258,11 +278,12 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
     // --nproc N from a plain command line: this process becomes the launcher of N workers, which
     // run this same command line as the ranks of one job.
     if (cfg.nproc > 1 && distributed_env_from_environment().world_size == 1) {
-      validate(cfg);  // one error here rather than one per worker
+      // One error here rather than one per worker: the workers start only when they would pass.
+      Trainer::preflight(cfg, resume);
+      check_local_nproc(cfg);
       return launch_local_workers(cfg.nproc, own_command_line());
     }
     Trainer trainer(cfg, resume, nproc_given);
-    if (!f.tensorboard.empty()) trainer.set_tensorboard(f.tensorboard);
     nlohmann::json summary = trainer.run();
     if (summary.is_null()) return 130;  // interrupted, checkpoint written
     if (summary.contains("test_error")) std::printf("test error: %.2f%%\n", summary.value("test_error", 0.0));

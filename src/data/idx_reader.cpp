@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "dcl/data/readers.h"
@@ -55,7 +56,23 @@ ImageSet parse_idx(const std::vector<uint8_t>& image_bytes, const std::vector<ui
   if (count == 0) fail(images_name, "contains no images");
   const uint64_t image_size = uint64_t(rows) * cols;
   const uint64_t expected_images = 16 + uint64_t(count) * image_size;
-  if (image_bytes.size() != expected_images) fail_size(images_name, expected_images, image_bytes.size());
+  if (image_bytes.size() != expected_images) {
+    // The header and the data disagree: say which sizes each side implies, rather than calling a
+    // file with a wrong header truncated.
+    const uint64_t data = image_bytes.size() - 16;
+    std::string fits;
+    if (data % count == 0) {
+      const uint64_t per_image = data / count;
+      const uint64_t side = uint64_t(std::llround(std::sqrt(double(per_image))));
+      fits = side * side == per_image ? " (the data would fit " + std::to_string(count) + " images of " +
+                                            std::to_string(side) + "x" + std::to_string(side) + ")"
+                                      : " (" + std::to_string(per_image) + " bytes per image)";
+    }
+    fail(images_name, "its header describes " + std::to_string(count) + " images of " + std::to_string(rows) + "x" +
+                          std::to_string(cols) + " (" + std::to_string(expected_images) + " bytes), but the file has " +
+                          std::to_string(image_bytes.size()) + " bytes" + fits +
+                          ": the file is truncated or its header is wrong");
+  }
 
   const uint32_t label_count = check_header(label_bytes, 8, kLabelsMagic, "idx1-ubyte label", labels_name);
   if (label_count != count) {

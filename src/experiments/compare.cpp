@@ -80,6 +80,13 @@ RunConfig row_config(const RunConfig& base, const std::string& row, const std::v
                                   "' is not KEY=VALUE with KEY a setting of config.json (e.g. dict_init=orthogonal)");
     settings.emplace_back(key, text);
   }
+  std::vector<std::string> row_keys;
+  for (const auto& [key, text] : settings) row_keys.push_back(key);
+  try {
+    require_settings_read({parts[0]}, row_keys);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("--methods " + row + ": " + e.what());
+  }
   // The row's method brings its own preset; the command line's flags and the row's settings win.
   RunConfig with_preset = base;
   with_preset.method = parts[0];
@@ -129,8 +136,8 @@ std::string compare_run_dir(const CompareOptions& o, const std::string& method, 
 namespace {
 
 // A run directory may only be reused for exactly the settings it was started with; where it
-// lives, its thread count and its device do not change what it computes. A setting that an older
-// config.json lacks had its default value, as RunConfig::from_json reads it.
+// lives, its thread count and its device do not change what it computes. Its config.json is read
+// strictly (read_run_config): a missing or unknown key is an error naming the file and key.
 void require_same_settings(const std::string& dir, const RunConfig& cfg) {
   nlohmann::json saved = read_run_config(dir + "/config.json").to_json(), wanted = cfg.to_json();
   std::string differences;
@@ -182,10 +189,53 @@ std::string schedule_text(const RunConfig& c) {
   return out;
 }
 
+namespace {
+
+// The output directory becomes (or stays) a compare directory: never a run's directory, and never
+// a folder whose compare.md or compare.csv another program wrote. compare.json lists every run
+// this command started there (the union over its invocations), so a report can tell a run that
+// was deleted from one that never was.
+void claim_compare_directory(const CompareOptions& o) {
+  if (is_run_directory(o.out))
+    throw std::invalid_argument("--out " + o.out + " is a run directory (it holds " +
+                                join_names(existing_run_files(o.out)) +
+                                "); a compare directory keeps its runs in subdirectories: choose another --out");
+  const bool ours = fs::exists(fs::path(o.out) / "compare.json") || fs::exists(fs::path(o.out) / "compare.csv");
+  for (const auto& name : {"compare.md", "compare.csv", "learning_curves.png"})
+    if (!ours && fs::exists(fs::path(o.out) / name))
+      throw std::invalid_argument("--out " + o.out + " holds a " + name +
+                                  " that dcl compare did not write; choose another --out");
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  if (ec) throw std::runtime_error("cannot create the compare directory " + o.out + ": " + ec.message());
+  const std::string manifest = o.out + "/compare.json";
+  nlohmann::json j = fs::exists(manifest) ? read_json_file(manifest) : nlohmann::json::object();
+  if (!j.is_object() || (j.contains("runs") && !j["runs"].is_array()))
+    throw std::runtime_error(manifest + ": expected {\"runs\": [directory names]}");
+  std::vector<std::string> runs = j.value("runs", std::vector<std::string>{});
+  for (const auto& method : o.methods)
+    for (int k = 0; k < o.seeds; ++k) {
+      std::string name = fs::path(compare_run_dir(o, method, o.base.seed + uint64_t(k))).filename().string();
+      if (std::find(runs.begin(), runs.end(), name) == runs.end()) runs.push_back(name);
+    }
+  j["runs"] = runs;
+  write_file_atomic(manifest, j.dump(2) + "\n");
+}
+
+}  // namespace
+
 std::vector<CompareRow> run_compare(const CompareOptions& o) {
   if (o.methods.empty()) throw std::invalid_argument("--methods: give at least one method (or --dcl-variants)");
   if (o.seeds < 1) throw std::invalid_argument("--seeds must be at least 1");
   if (o.out.empty()) throw std::invalid_argument("--out: an output directory is required");
+  std::vector<std::string> row_methods;
+  for (size_t i = 0; i < o.methods.size(); ++i) {
+    if (std::find(o.methods.begin(), o.methods.begin() + long(i), o.methods[i]) != o.methods.begin() + long(i))
+      throw std::invalid_argument("--methods names the row '" + o.methods[i] +
+                                  "' twice; it would train the same runs twice (more seeds: --seeds)");
+    row_methods.push_back(o.methods[i].substr(0, o.methods[i].find(':')));
+  }
+  require_settings_read(row_methods, o.given);
   validate(o.base);
   // Every row is checked, down to its built model (e.g. an orthogonal dictionary needs Z <= CD),
   // before the first run starts.
@@ -193,7 +243,7 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
   for (const auto& m : o.methods)
     build_model(row_config(o.base, m, o.given), {info.channels, info.height, info.width}, info.classes, info.fc_patches,
                 info.fc_width);
-  fs::create_directories(o.out);
+  claim_compare_directory(o);
   std::vector<CompareRow> rows;
   int total = int(o.methods.size()) * o.seeds, index = 0;
   for (const auto& method : o.methods) {

@@ -29,6 +29,15 @@ TrainingSchedule infopro_preset(Preset preset, const ArchInfo& arch, const data:
   return preset_form(preset, arch, s);
 }
 
+// InfoPro's decoder reconstructs the input image from a block's feature map (its conv decoder,
+// losses/infopro_loss.h); the fc network's blocks have none, and a decoder of our own invention
+// would not be InfoPro's: ll-contrec trains conv networks only.
+MethodAbilities infopro_abilities(bool reconstruct) {
+  MethodAbilities a;
+  a.fc_networks = !reconstruct;
+  return a;
+}
+
 MethodInfo infopro(const std::string& name, const std::string& description, bool reconstruct) {
   std::vector<Setting> settings = {supcon_temperature_setting()};
   if (reconstruct)
@@ -43,7 +52,7 @@ MethodInfo infopro(const std::string& name, const std::string& description, bool
             ctx.add_block_stages(m, [&](size_t l) { return std::make_shared<InfoProLoss>(o, m.net->output_sizes[l]); });
             ctx.run_sequentially(m);
           },
-          infopro_preset};
+          infopro_preset, infopro_abilities(reconstruct)};
 }
 
 }  // namespace

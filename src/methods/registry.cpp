@@ -102,6 +102,22 @@ std::string methods_reading(const std::string& key) {
   });
 }
 
+void require_settings_read(const std::vector<std::string>& methods, const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
+    std::string readers = methods_reading(key);
+    if (readers.empty()) continue;  // not a method setting
+    bool read = std::any_of(methods.begin(), methods.end(), [&](const std::string& name) {
+      const auto& settings = method_info(name).settings;
+      return std::any_of(settings.begin(), settings.end(), [&](const Setting& s) { return s.key == key; });
+    });
+    if (!read)
+      throw std::invalid_argument(flag_of(key) + " is a setting of " + readers + " only; " +
+                                  (methods.size() == 1 ? "method " + methods[0] + " does not read it"
+                                                       : "none of " + join_names(methods) + " reads it") +
+                                  ", so it would change nothing");
+  }
+}
+
 void require_network(const MethodInfo& method, const ArchInfo& arch) {
   const bool fc = arch.family == ArchFamily::Fc;
   if (fc ? method.abilities.fc_networks : method.abilities.conv_networks) return;

@@ -11,10 +11,14 @@
 #include <utility>
 
 #include "dcl/util/atomic_file.h"
+#include "dcl/util/output_files.h"
 #include "report_data.h"
 
 namespace dcl {
 namespace {
+
+// Marks the page as this command's output: only such a file is replaced by a later report.
+constexpr const char* kGeneratorTag = "<meta name=\"generator\" content=\"dcl report\">";
 
 using nlohmann::json;
 using report::number_at;
@@ -285,6 +289,7 @@ void add_comparison(Page& page, const std::vector<const Run*>& runs, const Repor
     char difference[32] = "-";
     if (error && reference) std::snprintf(difference, sizeof difference, "%+.2f", *error - *reference);
     page.html += "<tr><td>" + escape(row.data) + "</td><td>" + escape(row.arch) + "</td><td>" + escape(row.method) +
+                 (row.differs.empty() ? "" : " <span class=\"dim\">(" + escape(row.differs) + ")</span>") +
                  "</td><td class=\"nowrap\">" + seeds + "</td><td class=\"num\">" + error_text +
                  "</td><td class=\"num\">" + (per_seed.empty() ? "-" : per_seed) + "</td><td class=\"num\">" +
                  (row.params ? grouped(*row.params) : "-") + "</td><td class=\"num\">" + fixed(row.peak_mib, 1) +
@@ -292,7 +297,7 @@ void add_comparison(Page& page, const std::vector<const Run*>& runs, const Repor
                  fixed(reference, 2) + "</td><td class=\"num\">" + difference + "</td></tr>\n";
   }
   page.html +=
-      "</table>\n<p class=\"note\">Runs grouped by data, architecture and method; finished runs only (a seed run twice "
+      "</table>\n<p class=\"note\">Runs grouped by data, architecture and method when they differ in the seed alone (a row that differs in other settings says how, in brackets); finished runs only (a seed run twice "
       "counts twice). Spread: sample standard deviation over seeds. Params: the network's. Peak memory: the largest "
       "over seeds. Time per epoch: "
       "training seconds over epochs, mean over seeds. Reference: the specification's test error where it has one; "
@@ -403,8 +408,15 @@ const char* const kRenderScript = R"(
 
 }  // namespace
 
-std::string build_html_report(const ReportOptions& o) {
+std::string build_html_report(const ReportOptions& o, std::vector<std::string>* warnings) {
   const std::vector<report::Source> sources = report::load_sources(o.dirs);
+  for (const auto& s : sources)
+    for (const auto& missing : s.missing_runs) {
+      const std::string text = s.dir + ": the run " + missing +
+                               " that dcl compare started there is missing (deleted or moved); its row counts the "
+                               "seeds that remain";
+      if (warnings) warnings->push_back(text);
+    }
   const std::string chart_js = report::read_file(o.chart_js_path);
   std::vector<const Run*> runs;
   for (const auto& s : sources)
@@ -414,7 +426,7 @@ std::string build_html_report(const ReportOptions& o) {
   Page page;
   page.html =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>dcl report</title>\n<style>" +
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>dcl report</title>\n" + std::string(kGeneratorTag) + "\n<style>" +
       std::string(kStyle) + "</style>\n</head>\n<body>\n<main>\n<h1>dcl report</h1>\n<p class=\"sub\">" +
       std::to_string(runs.size()) + " run" + (runs.size() == 1 ? "" : "s") + " (" + std::to_string(finished) +
       " finished) from ";
@@ -431,6 +443,9 @@ std::string build_html_report(const ReportOptions& o) {
       page.html += "<section class=\"source\" id=\"source-" + std::to_string(source_index) + "\">\n<h2>" +
                    escape(s.dir) + "</h2>\n<p class=\"tags\">compare directory: " + std::to_string(s.runs.size()) +
                    " run" + (s.runs.size() == 1 ? "" : "s") + " below</p>\n";
+      for (const auto& missing : s.missing_runs)
+        page.html += "<p class=\"status unfinished\">missing: " + escape(missing) +
+                     " (started by dcl compare here, no longer present; its row counts the seeds that remain)</p>\n";
       add_figures(page, s.figures);
       page.html += "</section>\n";
     }
@@ -445,9 +460,16 @@ std::string build_html_report(const ReportOptions& o) {
   return page.html;
 }
 
-void write_html_report(const ReportOptions& o, const std::string& out_path) {
-  const std::string html = build_html_report(o);  // built first: a failure leaves the old report alone
+std::vector<std::string> write_html_report(const ReportOptions& o, const std::string& out_path) {
+  // Only a page this command wrote earlier is replaced; never a run's own file (its checkpoint).
+  check_output_file(out_path, "--out", [](const std::string& path) {
+    const std::string head = file_head(path, 4096);
+    return head.find(kGeneratorTag) != std::string::npos || head.find("<title>dcl report</title>") != std::string::npos;
+  });
+  std::vector<std::string> warnings;
+  const std::string html = build_html_report(o, &warnings);  // built first: a failure leaves the old report alone
   write_file_atomic(out_path, html);
+  return warnings;
 }
 
 }  // namespace dcl

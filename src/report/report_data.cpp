@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "dcl/util/json_error.h"
+
 namespace dcl::report {
 namespace fs = std::filesystem;
 
@@ -69,7 +71,7 @@ nlohmann::json parse_json(const std::string& text, const std::string& where) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error("corrupt JSON in " + where + ": " + e.what());
+    throw std::runtime_error(where + " is not valid JSON (" + json_error_text(e) + ")");
   }
 }
 
@@ -177,9 +179,9 @@ std::vector<Source> load_sources(const std::vector<std::string>& dirs) {
     if (!fs::is_directory(dir)) throw std::runtime_error(d + ": no such directory");
     if (fs::exists(dir / "config.json")) {
       s.runs.push_back(read_run(dir));
-    } else if (fs::exists(dir / "compare.csv")) {
+    } else if (fs::exists(dir / "compare.csv") || fs::exists(dir / "compare.json")) {
       s.compare = true;
-      check_compare_csv(dir / "compare.csv");
+      if (fs::exists(dir / "compare.csv")) check_compare_csv(dir / "compare.csv");
       s.figures = read_figures(dir);
       std::vector<fs::path> subs;
       for (const auto& entry : fs::directory_iterator(dir))
@@ -187,6 +189,14 @@ std::vector<Source> load_sources(const std::vector<std::string>& dirs) {
       std::sort(subs.begin(), subs.end());
       for (const auto& sub : subs)
         if (seen.insert(identity(sub)).second) s.runs.push_back(read_run(sub));
+      // compare.json (experiments/compare.cpp) names every run the command started here.
+      if (fs::exists(dir / "compare.json")) {
+        const nlohmann::json manifest = read_json_object((dir / "compare.json").string());
+        if (manifest.contains("runs") && manifest["runs"].is_array())
+          for (const auto& name : manifest["runs"])
+            if (name.is_string() && !fs::exists(dir / name.get<std::string>() / "config.json"))
+              s.missing_runs.push_back(name.get<std::string>());
+      }
     } else {
       throw std::runtime_error(d + " is neither a run directory (config.json) nor a compare directory (compare.csv)");
     }
@@ -195,12 +205,47 @@ std::vector<Source> load_sources(const std::vector<std::string>& dirs) {
   return sources;
 }
 
+namespace {
+
+// What a run computed, as config.json says: every setting but the seed and those that only say
+// where and how fast it ran. Runs that agree on it are seeds of one row.
+nlohmann::json pooled_settings(const nlohmann::json& config) {
+  static const std::set<std::string> kNotCompared = {"seed",           "out",          "threads",
+                                                     "loader_threads", "dist_timeout", "data_dir",
+                                                     "stop_after_steps", "tensorboard"};
+  nlohmann::json kept = nlohmann::json::object();
+  for (const auto& [key, value] : config.items())
+    if (!kNotCompared.count(key)) kept[key] = value;
+  return kept;
+}
+
+// "epochs=1, limit_train=2048": the settings in which `mine` differs from any of `others`.
+std::string differences(const nlohmann::json& mine, const std::vector<nlohmann::json>& others) {
+  std::set<std::string> keys;
+  for (const auto& other : others)
+    for (const auto& [key, value] : mine.items())
+      if (!other.contains(key) || other[key] != value) keys.insert(key);
+  for (const auto& other : others)
+    for (const auto& [key, value] : other.items())
+      if (!mine.contains(key)) keys.insert(key);
+  std::string text;
+  for (const auto& key : keys)
+    text += (text.empty() ? "" : ", ") + key + "=" + (mine.contains(key) ? mine[key].dump() : std::string("-"));
+  return text;
+}
+
+}  // namespace
+
 std::vector<GroupRow> group_runs(const std::vector<const Run*>& runs) {
-  using Key = std::tuple<std::string, std::string, std::string>;
+  // Rows pool only runs that differ in the seed alone: the key holds every other setting.
+  using Key = std::tuple<std::string, std::string, std::string, std::string>;
   std::map<Key, GroupRow> rows;
+  std::map<Key, nlohmann::json> settings;
   std::map<Key, std::vector<double>> seconds;
   for (const Run* r : runs) {
-    const Key key{r->data, r->arch, r->method};
+    const nlohmann::json pooled = pooled_settings(r->config);
+    const Key key{r->data, r->arch, r->method, pooled.dump()};
+    settings[key] = pooled;
     GroupRow& row = rows[key];
     row.data = r->data;
     row.arch = r->arch;
@@ -221,6 +266,13 @@ std::vector<GroupRow> group_runs(const std::vector<const Run*>& runs) {
   std::vector<GroupRow> out;
   for (auto& [key, row] : rows) {
     if (!seconds[key].empty()) row.seconds_per_epoch = mean(seconds[key]);
+    // Rows of the same data, network and method that are not pooled say what sets them apart.
+    std::vector<nlohmann::json> siblings;
+    for (const auto& [other, other_settings] : settings)
+      if (other != key && std::get<0>(other) == std::get<0>(key) && std::get<1>(other) == std::get<1>(key) &&
+          std::get<2>(other) == std::get<2>(key))
+        siblings.push_back(other_settings);
+    if (!siblings.empty()) row.differs = differences(settings[key], siblings);
     out.push_back(std::move(row));
   }
   return out;

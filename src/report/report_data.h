@@ -32,15 +32,18 @@ struct Source {
   bool compare = false;
   std::vector<Figure> figures;  // a compare directory's own analysis/ (a run's are in Run)
   std::vector<Run> runs;
+  std::vector<std::string> missing_runs;  // compare.json's runs that are no longer there
 };
 
 // Reads every DIR; a directory reached twice (the same DIR given twice, or a compare subrun also
 // given alone) is read once, at its first place.
 std::vector<Source> load_sources(const std::vector<std::string>& dirs);
 
-// One row of the comparison table: every run of a (data, arch, method).
+// One row of the comparison table: the runs of a (data, arch, method) that differ in their seed
+// alone (and in where and how fast they ran).
 struct GroupRow {
   std::string data, arch, method;
+  std::string differs;  // where other rows share data, arch and method: "epochs=1, nproc=2", this row's values
   std::vector<double> test_errors;  // %, one per finished run
   int unfinished = 0;
   std::optional<int64_t> params;            // network parameters

@@ -135,6 +135,7 @@ int launch_local_workers(int nproc, const std::vector<std::string>& argv, int gr
       if (!interrupted) {
         failure = "rank " + std::to_string(rank) + " (pid " + std::to_string(pid) + ") " + describe_status(status);
         signal_all(SIGTERM);
+        signal_all(SIGCONT);  // a stopped (hung) worker gets its SIGTERM now, not at SIGKILL's deadline
         deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
       }
     }

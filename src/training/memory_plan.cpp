@@ -11,16 +11,16 @@
 namespace dcl {
 
 int64_t parse_memory_size(const std::string& text) {
-  static const std::regex re("^([0-9]+(\\.[0-9]+)?)\\s*(|B|K|KB|KiB|M|MB|MiB|G|GB|GiB)$");
+  static const std::regex re("^([0-9]+(\\.[0-9]+)?)\\s*(|B|K|KB|KiB|M|MB|MiB|G|GB|GiB|T|TB|TiB)$");
   std::smatch m;
   if (!std::regex_match(text, m, re))
-    throw std::invalid_argument("--memory-budget '" + text + "' is not a size (e.g. 300MiB, 1.5GiB, 800MB)");
+    throw std::invalid_argument("--memory-budget '" + text + "' is not a size (e.g. 300MiB, 1.5GiB, 800MB, 1TiB)");
   const std::string unit = m[3];
   double scale = 1;
   if (!unit.empty() && unit != "B") {
     const bool binary = unit.size() == 1 || unit.find('i') != std::string::npos;  // K, M, G: binary as in ls -h
     const double base = binary ? 1024.0 : 1000.0;
-    const int power = unit[0] == 'K' ? 1 : unit[0] == 'M' ? 2 : 3;
+    const int power = unit[0] == 'K' ? 1 : unit[0] == 'M' ? 2 : unit[0] == 'G' ? 3 : 4;
     scale = std::pow(base, power);
   }
   const double bytes = std::stod(m[1]) * scale;
@@ -86,6 +86,9 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
     }
   }
 
+  if (budget >= 0 && sizes.empty())
+    throw std::invalid_argument("--memory-budget plans the memory of conv blocks (batch chunks, recomputed "
+                                "convolutions); arch " + cfg.arch + " has none, so a budget would change nothing");
   int64_t target = 0, margin = 0;
   if (budget < 0) {
     // No budget: the peak of the fixed plan (y kept, chunks of 32) is the limit, so only the blocks

@@ -55,6 +55,7 @@ namespace dcl {
   VALUE(pipeline_sync, pipeline_sync) \
   VALUE(nproc, nproc) \
   VALUE(dist_timeout, dist_timeout) \
+  VALUE(tensorboard, tensorboard) \
   VALUE(out, out)
 // clang-format on
 
@@ -72,7 +73,7 @@ nlohmann::json RunConfig::to_json() const {
 RunConfig RunConfig::from_json(const nlohmann::json& j) {
   RunConfig c;
   auto wrong_type = [&](const std::string& key) {
-    return std::invalid_argument(flag_of(key) + ": the value " + j.at(key).dump() + " has the wrong type");
+    return SettingError(key, "has a value of the wrong type: " + j.at(key).dump());
   };
   auto value = [&](const std::string& key, auto& field) {
     if (!j.contains(key)) return;
@@ -111,54 +112,103 @@ data::DataOptions data_options(const RunConfig& cfg) {
   return o;
 }
 
+SettingError::SettingError(const std::string& key, const std::string& problem)
+    : std::invalid_argument(flag_of(key) + " " + problem), key(key), problem(problem) {}
+
 void validate(const RunConfig& cfg) {
-  auto require = [](bool ok, const std::string& message) {
-    if (!ok) throw std::invalid_argument(message);
+  // Each check names the setting's key; the message reads "--flag PROBLEM" on the command line and
+  // "FILE: key 'key' PROBLEM" for a config.json (read_run_config).
+  auto require = [](bool ok, const std::string& key, const std::string& problem) {
+    if (!ok) throw SettingError(key, problem);
   };
-  if (!cfg.memory_budget.empty()) parse_memory_size(cfg.memory_budget);  // throws naming the text
-  require(std::regex_match(cfg.device, std::regex("cpu|cuda|cuda:[0-9]{1,3}")),
-          "unknown --device '" + cfg.device + "' (valid: cpu, cuda, cuda:N with N the GPU's index)");
-  require(cfg.epochs >= 1, "--epochs must be at least 1");
+  auto in = [](auto v, auto lo, auto hi) { return v >= lo && v <= hi; };
+  auto range = [](auto lo, auto hi) { return "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; };
+  if (!cfg.memory_budget.empty()) {
+    try {
+      parse_memory_size(cfg.memory_budget);
+    } catch (const std::invalid_argument& e) {
+      throw SettingError("memory_budget", std::string(e.what()).substr(std::string("--memory-budget ").size()));
+    }
+  }
+  require(std::regex_match(cfg.device, std::regex("cpu|cuda|cuda:[0-9]{1,3}")), "device",
+          "'" + cfg.device + "' is not a device (valid: cpu, cuda, cuda:N with N the GPU's index)");
+  require(in(cfg.epochs, 1, 1000000), "epochs", range(1, 1000000));
   // Conv networks normalise with BatchNorm, which needs two samples per batch.
   const ArchInfo& arch = arch_info(cfg.arch);  // throws naming --arch and the valid names
-  int min_batch = arch.min_batch;
-  require(cfg.batch_size >= min_batch && cfg.batch_size <= kMaxBatchSize,
-          "--batch-size must be in [" + std::to_string(min_batch) + ", " + std::to_string(kMaxBatchSize) + "]" +
-              (min_batch == 2 ? " for " + cfg.arch + " (BatchNorm needs 2 samples)" : ""));
-  require(std::isfinite(cfg.optimizer.lr) && cfg.optimizer.lr > 0, "--lr must be a positive number");
-  require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "--weight-decay must be >= 0");
-  require(std::isfinite(cfg.optimizer.momentum) && cfg.optimizer.momentum >= 0, "--momentum must be >= 0");
-  require(cfg.dropout >= 0 && cfg.dropout < 1, "--dropout must be in [0, 1)");
-  require(cfg.fc_width >= 0 && cfg.fc_width <= kMaxFcWidth,
-          "--fc-width must be in [0, " + std::to_string(kMaxFcWidth) + "] (0 = the spec default)");
-  require(cfg.fc_patches >= 0 && cfg.fc_patches <= kMaxFcWidth,
-          "--fc-patches must be in [0, " + std::to_string(kMaxFcWidth) + "] (0 = the dataset's)");
-  require(cfg.limit_train >= 0 && cfg.limit_test >= 0, "--limit-train/--limit-test must be >= 0");
-  require(cfg.stop_after_steps >= 0, "--stop-after-steps must be >= 0");
-  require(cfg.seed <= kMaxSeed, "--seed must be in [0, " + std::to_string(kMaxSeed) + "]");
-  require(std::isfinite(cfg.gamma) && cfg.gamma > 0, "--gamma must be a positive number");
-  for (int m : cfg.milestones) require(m >= 0, "--milestones must be epochs >= 0");
-  for (double w : cfg.ensemble_weights)
-    require(std::isfinite(w) && w >= 0, "--ensemble-weights must be finite and >= 0");
-  require(cfg.threads >= 0 && cfg.threads <= 1024, "--threads must be in [0, 1024] (0 = all cores)");
-  require(cfg.loader_threads >= 1 && cfg.loader_threads <= 256, "--loader-threads must be in [1, 256]");
-  require(cfg.image_size == 0 || (cfg.image_size >= 8 && cfg.image_size <= 4096),
-          "--image-size must be in [8, 4096] pixels (0 = the images' own size)");
+  require(in(cfg.batch_size, arch.min_batch, kMaxBatchSize), "batch_size",
+          range(arch.min_batch, kMaxBatchSize) +
+              (arch.min_batch == 2 ? " for " + cfg.arch + " (BatchNorm needs 2 samples)" : ""));
+  require(std::isfinite(cfg.optimizer.lr) && cfg.optimizer.lr > 0, "lr", "must be a positive number");
+  require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "weight_decay",
+          "must be >= 0");
+  // A momentum of 1 or more never forgets a gradient: the step grows without bound.
+  require(cfg.optimizer.momentum >= 0 && cfg.optimizer.momentum < 1, "momentum", "must be in [0, 1)");
+  require(cfg.dropout >= 0 && cfg.dropout < 1, "dropout", "must be in [0, 1)");
+  require(in(cfg.fc_width, 0, kMaxFcWidth), "fc_width", range(0, kMaxFcWidth) + " (0 = the spec default)");
+  require(in(cfg.fc_patches, 0, kMaxFcWidth), "fc_patches", range(0, kMaxFcWidth) + " (0 = the dataset's)");
+  require(cfg.limit_train >= 0, "limit_train", "must be >= 0 (0 = all)");
+  require(cfg.limit_test >= 0, "limit_test", "must be >= 0 (0 = all)");
+  require(cfg.stop_after_steps >= 0, "stop_after_steps", "must be >= 0");
+  require(cfg.seed <= kMaxSeed, "seed", "must be in [0, " + std::to_string(kMaxSeed) + "]");
+  require(std::isfinite(cfg.gamma) && cfg.gamma > 0, "gamma", "must be a positive number");
+  for (int m : cfg.milestones) require(m >= 0, "milestones", "must be epochs >= 0");
+  double weight_sum = 0;
+  for (double w : cfg.ensemble_weights) {
+    require(std::isfinite(w) && w >= 0, "ensemble_weights", "must be finite and >= 0");
+    weight_sum += w;
+  }
+  require(cfg.ensemble_weights.empty() || weight_sum > 0, "ensemble_weights",
+          "must not all be 0 (the ensemble would weigh nothing)");
+  require(in(cfg.threads, 0, 1024), "threads", range(0, 1024) + " (0 = all cores)");
+  require(in(cfg.loader_threads, 1, 256), "loader_threads", range(1, 256));
+  require(cfg.image_size == 0 || in(cfg.image_size, 8, 4096), "image_size",
+          "must be in [8, 4096] pixels (0 = the images' own size)");
   require(cfg.image_loading == "auto" || cfg.image_loading == "cache" || cfg.image_loading == "stream",
-          "--image-loading must be cache, stream or auto, not '" + cfg.image_loading + "'");
+          "image_loading", "must be cache, stream or auto, not '" + cfg.image_loading + "'");
   const auto& augments = data::augment_names();
-  require(std::find(augments.begin(), augments.end(), cfg.augment) != augments.end(),
-          "--augment must be one of auto, none, flip, crop-flip, not '" + cfg.augment + "'");
-  require(cfg.nproc >= 1 && cfg.nproc <= 1024, "--nproc must be in [1, 1024]");
-  require(cfg.dist_timeout >= 1 && cfg.dist_timeout <= 86400, "--dist-timeout must be in [1, 86400] seconds");
-  require(cfg.pipeline_groups >= 0 && cfg.pipeline_groups <= 1024,
-          "--pipeline-groups must be in [0, 1024] (0 = one thread per stage)");
-  require(cfg.pipeline_depth >= 1 && cfg.pipeline_depth <= 1024, "--pipeline-depth must be in [1, 1024]");
-  require(cfg.nproc == 1 || method_info(cfg.method).abilities.data_parallel,
-          "--nproc " + std::to_string(cfg.nproc) + ": method '" + cfg.method + "' cannot run data-parallel");
-  require(cfg.schedule == ScheduleKind::Sequential || cfg.nproc == 1,
-          "--schedule pipeline runs in one process; it cannot be combined with --nproc > 1 (yet)");
-  for (const Setting& s : all_settings()) s.check_range(cfg.methods.get(s.key));
+  require(std::find(augments.begin(), augments.end(), cfg.augment) != augments.end(), "augment",
+          "must be one of auto, none, flip, crop-flip, not '" + cfg.augment + "'");
+  require(in(cfg.nproc, 1, 1024), "nproc", range(1, 1024));
+  require(in(cfg.dist_timeout, 1, 86400), "dist_timeout", range(1, 86400) + " seconds");
+  require(in(cfg.pipeline_groups, 0, 1024), "pipeline_groups", range(0, 1024) + " (0 = one thread per stage)");
+  require(in(cfg.pipeline_depth, 1, 1024), "pipeline_depth", range(1, 1024));
+  // The pipeline's shape means nothing to the sequential schedule: refused rather than ignored.
+  const bool pipeline = cfg.schedule == ScheduleKind::Pipeline;
+  require(pipeline || cfg.pipeline_groups == 0, "pipeline_groups", "applies to --schedule pipeline only");
+  require(pipeline || cfg.pipeline_depth == 1, "pipeline_depth", "applies to --schedule pipeline only");
+  require(pipeline || !cfg.pipeline_sync, "pipeline_sync", "applies to --schedule pipeline only");
+  require(cfg.nproc == 1 || method_info(cfg.method).abilities.data_parallel, "nproc",
+          std::to_string(cfg.nproc) + ": method '" + cfg.method + "' cannot run data-parallel");
+  require(!pipeline || cfg.nproc == 1, "schedule",
+          "pipeline runs in one process; it cannot be combined with --nproc > 1 (yet)");
+  for (const Setting& s : all_settings()) {
+    try {
+      s.check_range(cfg.methods.get(s.key));
+    } catch (const std::invalid_argument& e) {
+      // check_range says "--flag must ..."; the key's form is kept for config.json.
+      std::string text = e.what(), flag = flag_of(s.key) + " ";
+      throw SettingError(s.key, text.rfind(flag, 0) == 0 ? text.substr(flag.size()) : text);
+    }
+  }
+}
+
+void require_given_settings_apply(const RunConfig& cfg, const std::vector<std::string>& given) {
+  auto was_given = [&](const std::string& key) { return std::find(given.begin(), given.end(), key) != given.end(); };
+  auto refuse_if = [&](bool idle, const std::string& key, const std::string& why) {
+    if (idle && was_given(key)) throw SettingError(key, "applies to " + why + ", so it would change nothing here");
+  };
+  refuse_if(cfg.optimizer.kind != OptimizerKind::Sgd, "momentum",
+            "--optimizer sgd (this run uses " + name_of(cfg.optimizer.kind) + ")");
+  for (const char* key : {"gamma", "milestones"})
+    refuse_if(cfg.lr_schedule != LrSchedule::Step, key,
+              "--lr-schedule step (this run uses " + name_of(cfg.lr_schedule) + ")");
+  const bool fc = arch_info(cfg.arch).family == ArchFamily::Fc;
+  for (const char* key : {"fc_width", "fc_patches", "fc_head_relu"})
+    refuse_if(!fc, key, "--arch fc (this run trains " + cfg.arch + ")");
+  refuse_if(cfg.device == "cpu", "cudnn_benchmark", "--device cuda");
+  const bool folder = data::dataset_info(cfg.data, data_options(cfg)).folder != nullptr;
+  for (const char* key : {"image_size", "image_loading", "skip_bad_images"})
+    refuse_if(!folder, key, "folder: and list: datasets (" + cfg.data + " is built in)");
 }
 
 double scheduled_lr(const RunConfig& cfg, int epoch) {

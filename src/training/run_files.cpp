@@ -1,9 +1,12 @@
 #include "dcl/training/run_files.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "dcl/util/json_error.h"
 
 namespace dcl {
 
@@ -25,49 +28,68 @@ nlohmann::json read_json_file(const std::string& path) {
   try {
     return nlohmann::json::parse(f);
   } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + " is not valid JSON: " + e.what());
+    throw std::runtime_error(path + " is not valid JSON (" + json_error_text(e) + ")");
   }
 }
 
 RunConfig read_run_config(const std::string& path) {
   nlohmann::json j = read_json_file(path);
   if (!j.is_object()) throw std::runtime_error(path + ": expected a JSON object of settings");
+  // The record of a run is complete and strict: every key present, none unknown, each value of
+  // its type and in its range. Keys added after runs were written get the value that reproduces
+  // those runs (none so far changes what a run computes).
+  static const std::vector<std::string> kAddedLater = {"tensorboard"};
+  const nlohmann::json expected = RunConfig().to_json();
+  for (const auto& [key, value] : expected.items())
+    if (!j.contains(key) && std::find(kAddedLater.begin(), kAddedLater.end(), key) == kAddedLater.end())
+      throw std::invalid_argument(path + ": key '" + key +
+                                  "' is missing (config.json records every setting of its run; put back the value "
+                                  "the run was started with)");
+  for (const auto& [key, value] : j.items())
+    if (!expected.contains(key)) throw std::invalid_argument(path + ": key '" + key + "' is not a setting of dcl");
   try {
-    return RunConfig::from_json(j);
+    RunConfig cfg = RunConfig::from_json(j);
+    validate(cfg);
+    return cfg;
+  } catch (const SettingError& e) {
+    throw std::invalid_argument(path + ": key '" + e.key + "' " + e.problem);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(path + ": " + e.what());
   }
 }
 
-const std::vector<std::string>& run_file_names() {
-  static const std::vector<std::string> names = {"config.json", "metrics.jsonl", "summary.json", "checkpoint.pt"};
-  return names;
-}
-
-std::vector<std::string> existing_run_files(const std::string& dir) {
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (const auto& name : run_file_names())
-    if (fs::exists(fs::path(dir) / name, ec)) found.push_back(name);
-  return found;
-}
+std::vector<std::string> existing_run_files(const std::string& dir) { return files_present(dir, run_file_names()); }
 
 void append_metrics_line(const std::string& dir, const nlohmann::json& line) {
   const std::string path = dir + "/metrics.jsonl";
   write_file_atomic(path, read_text_file(path) + line.dump() + "\n");
 }
 
-void truncate_metrics(const std::string& dir, int epochs) {
+std::vector<std::pair<int, std::string>> read_metrics_lines(const std::string& dir) {
   const std::string path = dir + "/metrics.jsonl";
   std::istringstream in(read_text_file(path));
-  std::string kept;
+  std::vector<std::pair<int, std::string>> lines;
+  int number = 0;
   for (std::string line; std::getline(in, line);) {
+    ++number;
     if (line.empty()) continue;
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    bool numbered = j.is_object() && j.contains("epoch") && j["epoch"].is_number_integer();
-    if (numbered && j["epoch"].get<int>() <= epochs) kept += line + "\n";
+    // Lines are written whole (write_file_atomic): a damaged one was changed by something else,
+    // and is reported rather than dropped with the history it holds.
+    if (!j.is_object() || !j.contains("epoch") || !j["epoch"].is_number_integer())
+      throw std::runtime_error(path + " line " + std::to_string(number) + " is damaged (not an epoch's JSON object: " +
+                               line.substr(0, 60) + (line.size() > 60 ? "..." : "") +
+                               "); nothing was changed: repair or remove that line, then resume again");
+    lines.emplace_back(j["epoch"].get<int>(), line);
   }
-  write_file_atomic(path, kept);
+  return lines;
+}
+
+void truncate_metrics(const std::string& dir, int epochs) {
+  std::string kept;
+  for (const auto& [epoch, line] : read_metrics_lines(dir))
+    if (epoch <= epochs) kept += line + "\n";
+  write_file_atomic(dir + "/metrics.jsonl", kept);
 }
 
 nlohmann::json best_test_results(const std::string& dir) {

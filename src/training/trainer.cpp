@@ -4,6 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -88,6 +89,8 @@ struct Trainer::State {
   }
 };
 
+namespace fs = std::filesystem;
+
 namespace {
 
 // The job's shape from the environment (torchrun's variables, or dcl train --nproc's), checked
@@ -114,13 +117,74 @@ DistributedEnv job_shape(RunConfig& cfg, bool nproc_given) {
 
 }  // namespace
 
+namespace {
+
+// The model as the run's settings build it, with every check that only the built model can make
+// (an orthogonal dictionary's size, the ensemble weights' count, the memory budget, the pipeline's
+// groups). Nothing is read from or written to the run directory.
+Model build_checked_model(const RunConfig& cfg, const data::DatasetInfo& info) {
+  InputShape input{info.channels, info.height, info.width};
+  Model model = build_model(cfg, input, info.classes, info.fc_patches, info.fc_width);
+  apply_memory_budget(model, cfg, input);
+  check_ensemble_weights(model, input, cfg.ensemble_weights);
+  if (cfg.schedule == ScheduleKind::Pipeline) {
+    if (size_t(cfg.pipeline_groups) > model.stages.size())
+      throw std::invalid_argument("--pipeline-groups " + std::to_string(cfg.pipeline_groups) + ": " + cfg.method +
+                                  " on " + cfg.arch + " has " + std::to_string(model.stages.size()) +
+                                  " stages, so at most that many groups (0 = one per stage)");
+    PipelineOptions po;
+    po.groups = cfg.pipeline_groups;
+    po.depth = cfg.pipeline_depth;
+    po.synchronous = cfg.pipeline_sync;
+    int groups = int(split_stages(model.stages.size(), cfg.pipeline_groups).size());
+    po.intra_op_threads = std::max(1, torch::get_num_threads() / std::max(1, groups));
+    use_pipeline(model, cfg.method, po);
+  }
+  return model;
+}
+
+// What the run directory allows: true when it holds a run that stopped before its first
+// checkpoint (it is started again). Throws when the directory is a compare directory, holds
+// another run (without --resume) or, with --resume, a run that cannot be continued.
+bool check_run_directory(const std::string& dir, bool resume) {
+  if (is_compare_directory(dir))
+    throw std::invalid_argument("--out " + dir + " is a dcl compare directory (it holds " +
+                                join_names(files_present(dir, compare_file_names())) +
+                                "); a run needs a directory of its own");
+  std::vector<std::string> files = existing_run_files(dir);
+  auto holds = [&](const std::string& name) { return std::find(files.begin(), files.end(), name) != files.end(); };
+  // A run that stopped before its first checkpoint (killed, a rank lost or a port taken in epoch
+  // 1) left nothing to continue: the same command, with or without --resume, starts it again.
+  if (holds("config.json") && !holds("checkpoint.pt") && !holds("summary.json")) return true;
+  if (!resume && !files.empty())
+    throw std::invalid_argument("run directory " + dir + " already holds a run (" + join_names(files) +
+                                "); continue it with --resume " + dir + ", or choose another --out");
+  if (resume && !holds("checkpoint.pt"))
+    throw std::invalid_argument(
+        "--resume " + dir + ": no checkpoint.pt there" +
+        (files.empty() ? std::string()
+                       : " (it holds " + join_names(files) + "; a run without its checkpoint cannot be continued)"));
+  return false;
+}
+
+}  // namespace
+
+void Trainer::preflight(const RunConfig& cfg, bool resume) {
+  if (cfg.out.empty()) throw std::invalid_argument("a run directory (--out DIR) is required");
+  validate(cfg);
+  const data::DatasetInfo& info = data::dataset_info(cfg.data, data_options(cfg));
+  parse_device(cfg.device);
+  torch::manual_seed(cfg.seed);
+  build_checked_model(cfg, info);
+  check_run_directory(cfg.out, resume);
+}
+
 Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_unique<State>()) {
   if (cfg.out.empty()) throw std::invalid_argument("a run directory (--out DIR) is required");
   // Every setting is checked before the run directory is touched, any data is read or any thread
   // is started: names, ranges, the device, and what only the built model can tell.
   s_->dist = job_shape(cfg, nproc_given);
   validate(cfg);
-  method_info(cfg.method);
   s_->info = &data::dataset_info(cfg.data, data_options(cfg));
   s_->device = parse_device(cfg.device);
   // One GPU per worker on a machine: "cuda" is the worker's own, cuda:LOCAL_RANK.
@@ -130,37 +194,25 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   // (and so their last bits) depends on the thread count.
   configure_threads(cfg.threads);
   torch::manual_seed(cfg.seed);
-  InputShape input{s_->info->channels, s_->info->height, s_->info->width};
-  s_->model = build_model(cfg, input, s_->info->classes, s_->info->fc_patches, s_->info->fc_width);
-  apply_memory_budget(s_->model, cfg, input);
-  check_ensemble_weights(s_->model, input, cfg.ensemble_weights);
-  if (cfg.schedule == ScheduleKind::Pipeline) {
-    PipelineOptions po;
-    po.groups = cfg.pipeline_groups;
-    po.depth = cfg.pipeline_depth;
-    po.synchronous = cfg.pipeline_sync;
-    int groups = int(split_stages(s_->model.stages.size(), cfg.pipeline_groups).size());
-    po.intra_op_threads = std::max(1, torch::get_num_threads() / std::max(1, groups));
-    use_pipeline(s_->model, cfg.method, po);
-  }
+  s_->model = build_checked_model(cfg, *s_->info);
 
   s_->dir = cfg.out;
+  // Every rank reads the directory alike (rank 0 under its lock, below): a run that never saved
+  // is started afresh by all of them.
+  const bool restart = check_run_directory(s_->dir, resume);
+  if (restart) resume = false;
   if (!s_->writes()) {
     // Other ranks only read the run directory (a resumed run's checkpoint); rank 0 owns it.
     init_worker(cfg, resume);
     return;
   }
   s_->lock = std::make_unique<RunLock>(s_->dir);
-  std::vector<std::string> files = existing_run_files(s_->dir);
-  bool has_checkpoint = std::find(files.begin(), files.end(), "checkpoint.pt") != files.end();
-  if (!resume && !files.empty())
-    throw std::invalid_argument("run directory " + cfg.out + " already holds a run (" + join_names(files) +
-                                "); continue it with --resume " + cfg.out + ", or choose another --out");
-  if (resume && !has_checkpoint)
-    throw std::invalid_argument(
-        "--resume " + cfg.out + ": no checkpoint.pt there" +
-        (files.empty() ? std::string()
-                       : " (it holds " + join_names(files) + "; a run without its checkpoint cannot be continued)"));
+  if (restart)
+    std::fprintf(stderr, "note: %s holds a run that stopped before its first checkpoint (%s); starting it again\n",
+                 s_->dir.c_str(), join_names(existing_run_files(s_->dir)).c_str());
+  if (resume) read_metrics_lines(s_->dir);  // a damaged line is named before any data is read
+  // Before any file is written: an unusable --tensorboard directory is refused here.
+  if (!cfg.tensorboard.empty()) s_->tensorboard = std::make_unique<TensorBoardWriter>(cfg.tensorboard);
 
   s_->memory = std::make_unique<MemoryTracker>(cfg.device);
   if (s_->info->folder)
@@ -180,8 +232,14 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
     // Lines of an epoch whose checkpoint was never written (a kill in between) are dropped: that
     // epoch is trained again and logged once.
     truncate_metrics(s_->dir, s_->progress.epoch);
-    std::fprintf(stderr, "resuming %s at epoch %d, batch %lld\n", s_->dir.c_str(), s_->progress.epoch + 1,
-                 (long long)s_->progress.batch);
+    if (s_->progress.epoch >= cfg.epochs)
+      std::fprintf(stderr,
+                   "%s has finished its %d epochs: evaluating its checkpoint again (--resume with a larger --epochs "
+                   "trains on)\n",
+                   s_->dir.c_str(), cfg.epochs);
+    else
+      std::fprintf(stderr, "resuming %s at epoch %d, batch %lld\n", s_->dir.c_str(), s_->progress.epoch + 1,
+                   (long long)s_->progress.batch);
   } else {
     // A fresh metrics file: a new run never appends to another run's history.
     write_file_atomic(s_->dir + "/metrics.jsonl", "");
@@ -247,10 +305,6 @@ void Trainer::join_job() {
 }
 
 Trainer::~Trainer() = default;
-
-void Trainer::set_tensorboard(const std::string& dir) {
-  if (s_->writes()) s_->tensorboard = std::make_unique<TensorBoardWriter>(dir);
-}
 
 namespace {
 

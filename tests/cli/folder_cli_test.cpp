@@ -37,6 +37,7 @@ struct FolderTree {
 RunConfig folder_run(const FolderTree& tree, const std::string& method, const std::string& out) {
   RunConfig c;
   c.method = method;
+  c.arch = test_models::smallest_arch(method);
   c.data = tree.data();
   c.fc_width = 64;
   c.fc_patches = 8;

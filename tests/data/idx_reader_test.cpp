@@ -78,7 +78,9 @@ TEST(IdxReader, MissingFile) {
 TEST(IdxReader, TruncatedImagesGiveExpectedAndFoundSizes) {
   auto img = idx_images(2, 3, 4);  // 16 + 24 bytes
   img.resize(30);
-  expect_data_error({"train-images-idx3-ubyte.gz: truncated: expected 40 bytes, found 30"}, [&] {
+  expect_data_error({"train-images-idx3-ubyte.gz: its header describes 2 images of 3x4 (40 bytes), but the file has 30 "
+                     "bytes", "truncated or its header is wrong"},
+                    [&] {
     parse_idx(img, idx_labels({7, 2}), 10, "train-images-idx3-ubyte.gz", "l");
   });
   expect_data_error({"tiny-images", "truncated"}, [&] {
@@ -89,7 +91,7 @@ TEST(IdxReader, TruncatedImagesGiveExpectedAndFoundSizes) {
 TEST(IdxReader, TrailingBytesAreAWrongSize) {
   auto img = idx_images(2, 3, 4);
   img.push_back(0);
-  expect_data_error({"images.idx", "wrong size: expected 40 bytes, found 41"}, [&] {
+  expect_data_error({"images.idx", "(40 bytes), but the file has 41 bytes"}, [&] {
     parse_idx(img, idx_labels({7, 2}), 10, "images.idx", "l");
   });
   auto lbl = idx_labels({7, 2});
@@ -130,6 +132,17 @@ TEST(IdxReader, BadDimensions) {
   std::vector<uint8_t> huge;
   for (uint32_t v : {0x803u, 0xffffffffu, 0x8000u, 0x8000u}) put_be32(huge, v);
   expect_data_error({"huge", "truncated"}, [&] { parse_idx(huge, idx_labels({1}), 10, "huge", "l"); });
+}
+
+// A header that claims 32x32 over 28x28 data is named as a header that disagrees with its data,
+// with the size the data would fit.
+TEST(IdxReader, AHeaderThatDisagreesWithItsDataSaysWhatTheDataWouldFit) {
+  auto img = idx_images(3, 28, 28);
+  img[11] = 32;  // rows
+  img[15] = 32;  // cols
+  expect_data_error({"imgs", "its header describes 3 images of 32x32", "the data would fit 3 images of 28x28",
+                     "its header is wrong"},
+                    [&] { parse_idx(img, idx_labels({1, 2, 3}), 10, "imgs", "l"); });
 }
 
 TEST(IdxReader, CorruptGzipNamesTheFile) {

@@ -78,7 +78,8 @@ struct FakeRun {
   std::string method = "dcl";
   int seed = 1;
   int blocks = 2;  // 0: BP, no block losses and no layer accuracies
-  int epochs = 3;  // lines of metrics.jsonl
+  int epochs = 3;  // config.json's epochs
+  int logged = 3;  // lines of metrics.jsonl (fewer: stopped early)
   bool finished = true;
   double test_error = 13.15;
   std::string data_dir = "";
@@ -91,7 +92,7 @@ void write_run(const std::string& dir, const FakeRun& r) {
                  {"optimizer", "adamw"}, {"seed", r.seed},    {"weight_decay", 0.01}};
   write_text(dir + "/config.json", config.dump(2));
   std::string metrics;
-  for (int e = 1; e <= r.epochs; ++e) {
+  for (int e = 1; e <= r.logged; ++e) {
     const double a = 0.80 + 0.02 * e;
     json test = {{"head_accuracy", a}, {"loss", 0.6 - 0.05 * e}, {"samples", 10000}};
     json line = {{"epoch", e},
@@ -115,7 +116,7 @@ void write_run(const std::string& dir, const FakeRun& r) {
     line["test"] = test;
     metrics += line.dump() + "\n";
   }
-  if (r.epochs > 0) write_text(dir + "/metrics.jsonl", metrics);
+  if (r.logged > 0) write_text(dir + "/metrics.jsonl", metrics);
   if (!r.finished) return;
   json summary = {{"arch", "fc"},
                   {"auxiliary_params", 1280},
@@ -176,7 +177,7 @@ struct Fixture {
     write_run(compare + "/dcl-s-seed1", s);
     s.seed = 2;
     s.finished = false;
-    s.epochs = 1;
+    s.logged = 1;
     write_run(compare + "/dcl-s-seed2", s);
     write_png(compare + "/analysis/summary.png", 32, 32);
     // Five runs with curves, two charts each, and three images.
@@ -286,11 +287,60 @@ TEST(HtmlReport, DirectoryGivenTwiceIsShownOnce) {
   EXPECT_EQ(count(html, "<section class=\"run\""), 3u);
 }
 
+// Runs that differ in more than the seed are not pooled: each row says what sets it apart.
+TEST(HtmlReport, RowsPoolOnlyRunsThatDifferInTheSeedAlone) {
+  TempDir tmp;
+  FakeRun a;
+  a.test_error = 10;
+  write_run(tmp.path("a"), a);
+  FakeRun pooled = a;
+  pooled.seed = 2;
+  pooled.test_error = 12;
+  pooled.data_dir = "elsewhere";  // where the data was read from does not change what was computed
+  write_run(tmp.path("b"), pooled);
+  FakeRun longer = a;
+  longer.epochs = longer.logged = 5;
+  longer.test_error = 50;
+  write_run(tmp.path("c"), longer);
+  ReportOptions o;
+  o.dirs = {tmp.path("a"), tmp.path("b"), tmp.path("c")};
+  const std::string html = build_html_report(o);
+  const std::string three = table_row(html, "dcl <span class=\"dim\">(epochs=3)</span>");
+  EXPECT_NE(three.find("11.00 ± 1.41"), std::string::npos) << three;
+  const std::string five = table_row(html, "dcl <span class=\"dim\">(epochs=5)</span>");
+  EXPECT_NE(five.find("<td class=\"num\">50.00</td>"), std::string::npos) << five;
+}
+
+// A compare directory's run that compare.json lists but that is gone is named, on the page and
+// among the warnings.
+TEST(HtmlReport, AMissingCompareRunIsNamed) {
+  Fixture f;
+  write_text(f.compare + "/compare.json", R"({"runs": ["dcl-s-seed1", "dcl-s-seed2", "dcl-s-seed3"]})");
+  std::vector<std::string> warnings;
+  const std::string html = build_html_report(f.options(), &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("the run dcl-s-seed3"), std::string::npos) << warnings[0];
+  EXPECT_NE(html.find("missing: dcl-s-seed3"), std::string::npos);
+}
+
+// Never over a file the report did not write: a run's own file, or any other.
+TEST(HtmlReport, WriteRefusesFilesItDidNotWrite) {
+  Fixture f;
+  const std::string config = read_text(f.dcl1 + "/config.json");
+  EXPECT_THROW(write_html_report(f.options(), f.dcl1 + "/config.json"), std::invalid_argument);
+  EXPECT_THROW(write_html_report(f.options(), f.dcl1 + "/checkpoint.pt"), std::invalid_argument);
+  EXPECT_EQ(read_text(f.dcl1 + "/config.json"), config);
+  const std::string notes = f.tmp.path("notes.html");
+  write_text(notes, "old");
+  EXPECT_THROW(write_html_report(f.options(), notes), std::invalid_argument);
+  EXPECT_EQ(read_text(notes), "old");
+}
+
 TEST(HtmlReport, WriteReplacesTheFileWhole) {
   Fixture f;
   const std::string out = f.tmp.path("report.html");
-  write_text(out, "old");
   write_html_report(f.options(), out);
+  write_html_report(f.options(), out);  // its own earlier page is replaced
   EXPECT_EQ(read_text(out), build_html_report(f.options()));
   EXPECT_FALSE(fs::exists(out + ".tmp"));
   EXPECT_THROW(write_html_report(f.options(), f.tmp.path("no/such/dir/report.html")), std::runtime_error);

@@ -14,7 +14,9 @@ TEST(MemoryBudget, SizesParseWithBinaryAndDecimalUnits) {
   EXPECT_EQ(parse_memory_size("800MB"), 800000000ll);
   EXPECT_EQ(parse_memory_size("1.5GiB"), 3ll << 29);
   EXPECT_EQ(parse_memory_size("4096"), 4096);
-  for (const char* bad : {"", "lots", "-1MiB", "3 TiB", "1e9"}) {
+  EXPECT_EQ(parse_memory_size("1TiB"), 1ll << 40);
+  EXPECT_EQ(parse_memory_size("2TB"), 2000000000000ll);
+  for (const char* bad : {"", "lots", "-1MiB", "3 PiB", "1e9"}) {
     try {
       parse_memory_size(bad);
       ADD_FAILURE() << bad;

@@ -69,13 +69,36 @@ TEST(RunFiles, ExistingRunFilesAreListed) {
 TEST(RunFiles, ABrokenConfigIsNamedByFileAndKey) {
   dcl::data::test::TempDir dir;
   std::string path = dir.file("config.json");
-  write_file_atomic(path, "{\"lr\": \"fast\"}");
-  try {
-    read_run_config(path);
-    FAIL();
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find(path + ": --lr"), std::string::npos) << e.what();
-  }
+  auto error_of = [&](const nlohmann::json& config) {
+    write_file_atomic(path, config.dump());
+    try {
+      read_run_config(path);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  nlohmann::json config = RunConfig().to_json();
+  EXPECT_EQ(error_of(config), "no error");
+  config["lr"] = "fast";
+  EXPECT_EQ(error_of(config).rfind(path + ": key 'lr' has a value of the wrong type: \"fast\"", 0), 0u);
+  config = RunConfig().to_json();
+  config.erase("seed");
+  EXPECT_EQ(error_of(config).rfind(path + ": key 'seed' is missing", 0), 0u);
+  config = RunConfig().to_json();
+  config["epochs"] = 0;
+  EXPECT_EQ(error_of(config).rfind(path + ": key 'epochs' must be in [1, ", 0), 0u);
+  config = RunConfig().to_json();
+  config["similarity"] = "dot";
+  config["ll_beta"] = 5.0;  // out of its declared range
+  EXPECT_EQ(error_of(config).rfind(path + ": key 'll_beta' must be", 0), 0u) << error_of(config);
+  config = RunConfig().to_json();
+  config["colour"] = "red";
+  EXPECT_EQ(error_of(config).rfind(path + ": key 'colour' is not a setting of dcl", 0), 0u);
+  // A key added after runs were written: the older config.json still reads.
+  config = RunConfig().to_json();
+  config.erase("tensorboard");
+  EXPECT_EQ(error_of(config), "no error");
   write_file_atomic(path, "[1, 2]");
   EXPECT_THROW(read_run_config(path), std::runtime_error);
 }

@@ -85,6 +85,9 @@ const MethodInfo& method_info(const std::string& name);
 std::string methods_reading(const std::string& key);
 // The names of the methods whose declarations pass `keep`, joined ("dcl, dcl-s").
 std::string method_names_where(const std::function<bool(const MethodInfo&)>& keep);
+// Throws std::invalid_argument naming a method setting among `keys` (config keys; others are
+// ignored) that none of `methods` reads: a flag that would change nothing is refused by name.
+void require_settings_read(const std::vector<std::string>& methods, const std::vector<std::string>& keys);
 // Throws std::invalid_argument naming the method and the architecture it cannot train.
 void require_network(const MethodInfo& method, const ArchInfo& arch);
 

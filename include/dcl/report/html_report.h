@@ -28,10 +28,13 @@ struct ReportOptions {
 
 // The page. Throws std::runtime_error naming a DIR that is neither a run nor a compare directory,
 // or a file that cannot be read or is corrupt (bad JSON, a metrics line, a PNG, a caption).
-std::string build_html_report(const ReportOptions& options);
+// Warnings (a compare directory's run that is missing) go to `warnings` and onto the page.
+std::string build_html_report(const ReportOptions& options, std::vector<std::string>* warnings = nullptr);
 
 // build_html_report written to `out_path` through a temporary file and a rename, so an existing
-// report is replaced whole or not at all. Throws std::runtime_error "cannot write PATH: reason".
-void write_html_report(const ReportOptions& options, const std::string& out_path);
+// report is replaced whole or not at all; returns its warnings. Throws std::runtime_error "cannot
+// write PATH: reason", and std::invalid_argument when `out_path` is a run's or compare directory's
+// own file or an existing file that is not an earlier report.
+std::vector<std::string> write_html_report(const ReportOptions& options, const std::string& out_path);
 
 }  // namespace dcl

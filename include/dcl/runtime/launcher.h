@@ -15,7 +15,7 @@ std::vector<std::string> own_command_line();
 // the checkpoint). When a worker fails (non-zero exit or a signal), the others are stopped
 // (SIGTERM, then SIGKILL after `grace_seconds`) and the return value is non-zero after a message
 // that names the rank; `extra_env` entries ("NAME=value") are added to every worker's environment.
-int launch_local_workers(int nproc, const std::vector<std::string>& argv, int grace_seconds = 10,
+int launch_local_workers(int nproc, const std::vector<std::string>& argv, int grace_seconds = 5,
                          const std::vector<std::string>& extra_env = {});
 
 }  // namespace dcl

@@ -2,6 +2,7 @@
 // One configuration struct per run: filled from CLI flags and presets (strings become enums once,
 // at the command line), written to config.json, and enough on its own to repeat the run.
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -64,10 +65,13 @@ struct RunConfig {
   bool pipeline_sync = false;  // one batch in flight (bit-identical to sequential; for checks)
   int nproc = 1;               // data-parallel processes (WORLD_SIZE); batch_size is per process
   int dist_timeout = 120;      // seconds a collective may wait for a peer before the job ends
+  std::string tensorboard;     // "" = none; else the directory of TensorBoard's event files
 
-  // Flat keys, one per flag (a run written before a key existed gets that setting's default).
+  // Flat keys, one per flag.
   nlohmann::json to_json() const;
-  // Throws std::invalid_argument naming the key of a value of the wrong type or an unknown name.
+  // The keys `j` holds over the defaults (what a preset or a compare row sets). Throws SettingError
+  // for a value of the wrong type, std::invalid_argument for an unknown name. A run's config.json
+  // is read strictly by read_run_config (training/run_files.h).
   static RunConfig from_json(const nlohmann::json& j);
 };
 
@@ -80,9 +84,22 @@ constexpr uint64_t kMaxSeed = (uint64_t(1) << 63) - 1;
 // The run's data options (dataset registry), from its config.
 data::DataOptions data_options(const RunConfig& cfg);
 
-// Every range check of a run's settings, in one place (flags and config.json alike). Throws
-// std::invalid_argument naming the flag. Method and dataset names are checked by their registries.
+// A setting out of its range: what() reads "--flag PROBLEM"; `key` and `problem` let a reader of
+// config.json name the file and key instead.
+struct SettingError : std::invalid_argument {
+  SettingError(const std::string& key, const std::string& problem);
+  std::string key, problem;
+};
+
+// Every range check of a run's settings, in one place (flags and config.json alike): throws
+// SettingError. Method and dataset names are checked by their registries.
 void validate(const RunConfig& cfg);
+
+// Throws SettingError naming a setting in `given` (config keys given on the command line) that
+// does nothing under the run's other settings: --momentum without SGD, --gamma and --milestones
+// off the step schedule, the fc network's options on a conv network, --cudnn-benchmark on CPU,
+// the folder datasets' options on a built-in dataset.
+void require_given_settings_apply(const RunConfig& cfg, const std::vector<std::string>& given);
 
 // Applies cfg.preset (quick | paper), as cfg.method defines it, to every setting it names that the
 // user did not give (`given` names the config keys given on the command line).

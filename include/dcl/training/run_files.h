@@ -3,12 +3,14 @@
 // write goes through write_file_atomic, so a file is replaced whole or not at all, and a failed
 // write (a full disk, a file-size limit) is reported by path and reason and leaves no temporary file.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "dcl/training/run_config.h"
 #include "dcl/util/atomic_file.h"
+#include "dcl/util/output_files.h"
 
 namespace dcl {
 // The whole file; "" when it does not exist. Throws naming the file when it cannot be read.
@@ -18,15 +20,17 @@ nlohmann::json read_json_file(const std::string& path);
 // A run's config.json; a missing file, bad JSON or a wrong value is an error naming the file and key.
 RunConfig read_run_config(const std::string& path);
 
-// The files a run writes into its directory; one that holds any of them belongs to that run.
-const std::vector<std::string>& run_file_names();
 // The run files present in `dir` (empty when none, or no such directory).
 std::vector<std::string> existing_run_files(const std::string& dir);
 
 // Appends one JSON line to DIR/metrics.jsonl (the whole file rewritten atomically).
 void append_metrics_line(const std::string& dir, const nlohmann::json& line);
-// Keeps only the lines of DIR/metrics.jsonl of epochs <= `epochs`: after a kill between an epoch's
-// metrics line and its checkpoint, the resumed run does not log that epoch twice.
+// The lines of DIR/metrics.jsonl with their epochs. A damaged line (not an epoch's JSON object)
+// is an error naming the file and the line.
+std::vector<std::pair<int, std::string>> read_metrics_lines(const std::string& dir);
+// Keeps only the lines of DIR/metrics.jsonl of epochs <= `epochs` (a damaged line is an error, and
+// the file is left as it was): after a kill between an epoch's metrics line and its checkpoint,
+// the resumed run does not log that epoch twice.
 void truncate_metrics(const std::string& dir, int epochs);
 // The best test results over the epochs of DIR/metrics.jsonl, as the authors' DCL code keeps them
 // (trainer.py best_acc, best_acc_layer): best_test_error (% of the head's prediction) with its

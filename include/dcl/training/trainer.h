@@ -28,11 +28,9 @@ class Trainer {
   // batch. `nproc_given`: --nproc was on the command line, so it must equal WORLD_SIZE.
   Trainer(RunConfig cfg, bool resume, bool nproc_given = false);
   ~Trainer();
-  // Also writes TensorBoard event files into `dir` while training (dcl train --tensorboard):
-  // per step the loss, each block's loss and the learning rate; per epoch the test accuracies
-  // (head, each block, ensemble), the test loss, images/s and peak memory. Steps are the run's
-  // optimiser steps, so a resumed run continues the curves.
-  void set_tensorboard(const std::string& dir);
+  // The checks the constructor makes before it touches anything (settings, data, device, the
+  // built model, the run directory), for a launcher that starts workers only when they would pass.
+  static void preflight(const RunConfig& cfg, bool resume);
   // Trains to the end (returns the summary) or until interrupted (returns null json).
   nlohmann::json run();
 
