@@ -19,7 +19,8 @@ void add_run_selection(CLI::App* cmd, analysis::RunSelection& r) {
   cmd->add_option("--run", r.run, "Run directory written by dcl train")->required();
   cmd->add_option("--data-dir", r.data_dir, "Override the run's dataset directory");
   cmd->add_option("--out", r.out, "Output directory (default: RUN/analysis, where dcl report finds the figures)");
-  cmd->add_option("--threads", r.threads, "Intra-op threads (0 = all cores)")->check(integer_in(0, 1024, "0 = all cores"));
+  cmd->add_option("--threads", r.threads, "Intra-op threads (0 = all cores)")
+      ->check(integer_in(0, 1024, "0 = all cores"));
 }
 
 // Prints the analysis's summary and where its files went.
@@ -110,7 +111,8 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
   m->add_option("--runs", mi.runs, "Run directories (e.g. feat, contrast and dcl runs)")->required();
   m->add_option("--data-dir", mi.data_dir, "Override the runs' dataset directory");
   m->add_option("--out", mi.out, "Output directory (default: the first run's analysis/)");
-  m->add_option("--threads", mi.threads, "Intra-op threads (0 = all cores)")->check(integer_in(0, 1024, "0 = all cores"));
+  m->add_option("--threads", mi.threads, "Intra-op threads (0 = all cores)")
+      ->check(integer_in(0, 1024, "0 = all cores"));
   // A fifth of the probe's training images is held out to pick its epoch: at least 10 leaves two.
   m->add_option("--probe-train", mi.probe_train, "Training images the probes learn from (at least 10)")
       ->capture_default_str()

@@ -93,14 +93,16 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   bench->add_option("--steps", steps, "Measured steps per method (median reported)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  bench->add_option("--warmup", warmup, "Unmeasured steps first")->capture_default_str();
-  bench->add_option("--classes", classes, "Number of classes")->capture_default_str();
+  bench->add_option("--warmup", warmup, "Unmeasured steps first")->capture_default_str()->check(integer_in(0, 100000));
+  bench->add_option("--classes", classes, "Number of classes")->capture_default_str()->check(integer_in(2, 100000));
   bench->add_flag("--json", json, "Print JSON instead of a table");
   bench->add_flag("--profile", profile,
                   "After the measured steps, profile one more step per method: time per stage and phase (forward, "
                   "loss, backward, optimiser step), the memory timeline (MiB held at each stage's start, peak in each "
                   "phase) and the operators of largest self time; with --json, every operator per stage and phase");
-  bench->add_option("--profile-ops", top_ops, "Operators listed per method by --profile")->capture_default_str();
+  bench->add_option("--profile-ops", top_ops, "Operators listed per method by --profile")
+      ->capture_default_str()
+      ->check(integer_in(1, 10000));
   static std::string schedule = "sequential";
   static int nproc = 1, groups = 2, depth = 1;
   bench
@@ -117,7 +119,9 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
                    "and rank 0's time in compute and in collectives")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  bench->add_option("--pipeline-groups", groups, "Pipeline threads (0 = one per stage)")->capture_default_str();
+  bench->add_option("--pipeline-groups", groups, "Pipeline threads (0 = one per stage)")
+      ->capture_default_str()
+      ->check(integer_in(0, 1024, "0 = one per stage"));
   bench->add_option("--pipeline-depth", depth, "Batches that may wait between two pipeline threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -182,7 +182,8 @@ void add_data_options(CLI::App* cmd) {
   cmd->add_option("--data-dir,--data-root", data_flags.data_dir,
                   "Directory holding the dataset's files (default: its standard location); for list: datasets the "
                   "folder the listed paths are relative to");
-  cmd->add_option("--image-size", data_flags.image_size, "Folder datasets: the input side S (0 = the images' own)");
+  cmd->add_option("--image-size", data_flags.image_size, "Folder datasets: the input side S (0 = the images' own)")
+      ->check(integer_in(0, 4096, "0 = the images' own size"));
   cmd->add_option("--image-loading", data_flags.loading, "Folder datasets: cache | stream | auto");
   cmd->add_option("--augment", data_flags.augment, "auto | none | flip | crop-flip");
   cmd->add_flag("--skip-bad-images", data_flags.skip_bad_images, "Folder datasets: skip (and count) bad files");
@@ -244,7 +245,7 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   exp->add_option("--out", dir, "A new folder")->required();
   exp->add_option("--data-dir", data_flags.data_dir, "Directory holding the dataset's files");
   exp->add_option("--format", format, "jpeg | png");
-  exp->add_option("--quality", quality, "JPEG quality (1-100)");
+  exp->add_option("--quality", quality, "JPEG quality (1-100)")->check(integer_in(1, 100));
   exp->add_option("--limit", limit, "At most N images per split (0 = all)")->check(CLI::NonNegativeNumber);
   actions.emplace_back(exp, [] { return data_export(name, dir, format, quality, limit); });
 }

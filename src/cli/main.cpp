@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <c10/util/Exception.h>
+#include <c10/util/Logging.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   for (const auto& [name, value] : defaults)
     if (!std::getenv(name)) changed = setenv(name, value, 1) == 0;
   if (changed) execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
+  // LibTorch 2.x's own logger reads TORCH_CPP_LOG_LEVEL only when asked to (Python asks at import).
+  c10::initLogging();
   // Past a file-size limit (ulimit -f) a write fails with EFBIG and is reported by the write that
   // hit it, instead of the signal killing the process mid-write.
   std::signal(SIGXFSZ, SIG_IGN);

@@ -61,10 +61,11 @@ RunConfig resumed_config(RunConfig saved, const RunConfig& given_cfg, const std:
   if (!changed.empty()) {
     std::string list;
     for (const auto& c : changed) list += (list.empty() ? "" : ", ") + c;
-    throw std::invalid_argument(
-        "--resume " + dir + " continues the run as it was configured; these flags would change it: " + list +
-        ". Only --epochs (upwards), --threads, --loader-threads, --dist-timeout, --data-dir and --tensorboard may change; start a new run "
-        "with --out for other settings");
+    throw std::invalid_argument("--resume " + dir +
+                                " continues the run as it was configured; these flags would change it: " + list +
+                                ". Only --epochs (upwards), --threads, --loader-threads, --dist-timeout, --data-dir "
+                                "and --tensorboard may change; start a new run "
+                                "with --out for other settings");
   }
   saved.out = dir;
   return saved;
@@ -77,7 +78,8 @@ void check_local_nproc(const RunConfig& cfg) {
   const int have = cuda ? int(torch::cuda::device_count()) : int(std::thread::hardware_concurrency());
   if (have > 0 && cfg.nproc > have)
     throw std::invalid_argument("--nproc " + std::to_string(cfg.nproc) + ": this machine has " + std::to_string(have) +
-                                (cuda ? " GPU(s)" : " core(s)") + " and each worker needs one of its own; for more "
+                                (cuda ? " GPU(s)" : " core(s)") +
+                                " and each worker needs one of its own; for more "
                                 "processes, start dcl train on several machines under torchrun");
 }
 
@@ -295,7 +297,8 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
   auto* eval = app.add_subcommand("eval", "Evaluate a saved run directory on the test split");
   eval->add_option("--run", run_dir, "Run directory written by dcl train")->required();
   eval->add_option("--data-dir", data_dir, "Override the dataset directory");
-  eval->add_option("--threads", threads, "Intra-op threads (0 = all cores)");
+  eval->add_option("--threads", threads, "Intra-op threads (0 = all cores)")
+      ->check(integer_in(0, 1024, "0 = all cores"));
   actions.emplace_back(eval, [] {
     nlohmann::json r = evaluate_run(run_dir, data_dir, threads);
     std::printf("%s\n", r.dump(2).c_str());

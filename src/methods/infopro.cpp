@@ -42,7 +42,9 @@ MethodInfo infopro(const std::string& name, const std::string& description, bool
   std::vector<Setting> settings = {supcon_temperature_setting()};
   if (reconstruct)
     settings.push_back(Setting::real("ll_recon_weight", 5.0, "weight of the reconstruction loss").at_least(0));
-  return {name, description, settings,
+  return {name,
+          description,
+          settings,
           [=](Model& m, const BuildContext& ctx) {
             InfoProOptions o;
             o.temperature = ctx.settings.real("supcon_temperature");
@@ -52,7 +54,8 @@ MethodInfo infopro(const std::string& name, const std::string& description, bool
             ctx.add_block_stages(m, [&](size_t l) { return std::make_shared<InfoProLoss>(o, m.net->output_sizes[l]); });
             ctx.run_sequentially(m);
           },
-          infopro_preset, infopro_abilities(reconstruct)};
+          infopro_preset,
+          infopro_abilities(reconstruct)};
 }
 
 }  // namespace

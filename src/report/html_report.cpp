@@ -297,7 +297,8 @@ void add_comparison(Page& page, const std::vector<const Run*>& runs, const Repor
                  fixed(reference, 2) + "</td><td class=\"num\">" + difference + "</td></tr>\n";
   }
   page.html +=
-      "</table>\n<p class=\"note\">Runs grouped by data, architecture and method when they differ in the seed alone (a row that differs in other settings says how, in brackets); finished runs only (a seed run twice "
+      "</table>\n<p class=\"note\">Runs grouped by data, architecture and method when they differ in the seed alone (a "
+      "row that differs in other settings says how, in brackets); finished runs only (a seed run twice "
       "counts twice). Spread: sample standard deviation over seeds. Params: the network's. Peak memory: the largest "
       "over seeds. Time per epoch: "
       "training seconds over epochs, mean over seeds. Reference: the specification's test error where it has one; "
@@ -426,10 +427,10 @@ std::string build_html_report(const ReportOptions& o, std::vector<std::string>* 
   Page page;
   page.html =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>dcl report</title>\n" + std::string(kGeneratorTag) + "\n<style>" +
-      std::string(kStyle) + "</style>\n</head>\n<body>\n<main>\n<h1>dcl report</h1>\n<p class=\"sub\">" +
-      std::to_string(runs.size()) + " run" + (runs.size() == 1 ? "" : "s") + " (" + std::to_string(finished) +
-      " finished) from ";
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>dcl report</title>\n" +
+      std::string(kGeneratorTag) + "\n<style>" + std::string(kStyle) +
+      "</style>\n</head>\n<body>\n<main>\n<h1>dcl report</h1>\n<p class=\"sub\">" + std::to_string(runs.size()) +
+      " run" + (runs.size() == 1 ? "" : "s") + " (" + std::to_string(finished) + " finished) from ";
   for (size_t i = 0; i < sources.size(); ++i)
     page.html += (i ? ", " : "") + std::string("<code>") + escape(sources[i].dir) + "</code>";
   page.html += "</p>\n";

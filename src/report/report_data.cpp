@@ -210,9 +210,8 @@ namespace {
 // What a run computed, as config.json says: every setting but the seed and those that only say
 // where and how fast it ran. Runs that agree on it are seeds of one row.
 nlohmann::json pooled_settings(const nlohmann::json& config) {
-  static const std::set<std::string> kNotCompared = {"seed",           "out",          "threads",
-                                                     "loader_threads", "dist_timeout", "data_dir",
-                                                     "stop_after_steps", "tensorboard"};
+  static const std::set<std::string> kNotCompared = {"seed",         "out",      "threads",          "loader_threads",
+                                                     "dist_timeout", "data_dir", "stop_after_steps", "tensorboard"};
   nlohmann::json kept = nlohmann::json::object();
   for (const auto& [key, value] : config.items())
     if (!kNotCompared.count(key)) kept[key] = value;

@@ -105,17 +105,22 @@ int launch_local_workers(int nproc, const std::vector<std::string>& argv, int gr
 
   int running = nproc, exit_code = 0;
   std::string failure;
-  auto deadline = std::chrono::steady_clock::time_point::max();
+  // After a failure each remaining worker has until its deadline to end, then SIGKILL: rank 0 (the
+  // one that writes files) the grace period, the others a second (the job has failed; a worker
+  // that hangs in a collective with a dead peer would otherwise wait out its whole timeout).
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::time_point> deadlines(size_t(nproc), Clock::time_point::max());
   auto signal_all = [&](int sig) {
     for (pid_t pid : pids)
       if (pid > 0) kill(pid, sig);
   };
   while (running > 0) {
     if (int sig = forwarded_signal.exchange(0)) signal_all(sig);
-    if (std::chrono::steady_clock::now() > deadline) {
-      signal_all(SIGKILL);
-      deadline = std::chrono::steady_clock::time_point::max();
-    }
+    for (int r = 0; r < nproc; ++r)
+      if (pids[size_t(r)] > 0 && Clock::now() > deadlines[size_t(r)]) {
+        kill(pids[size_t(r)], SIGKILL);
+        deadlines[size_t(r)] = Clock::time_point::max();
+      }
     int status = 0;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) {
@@ -135,8 +140,9 @@ int launch_local_workers(int nproc, const std::vector<std::string>& argv, int gr
       if (!interrupted) {
         failure = "rank " + std::to_string(rank) + " (pid " + std::to_string(pid) + ") " + describe_status(status);
         signal_all(SIGTERM);
-        signal_all(SIGCONT);  // a stopped (hung) worker gets its SIGTERM now, not at SIGKILL's deadline
-        deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
+        signal_all(SIGCONT);  // a stopped (hung) worker gets its SIGTERM now
+        for (int r = 0; r < nproc; ++r)
+          deadlines[size_t(r)] = Clock::now() + std::chrono::seconds(r == 0 ? grace_seconds : 1);
       }
     }
   }

@@ -45,13 +45,14 @@ int64_t bytes_of(const torch::Tensor& t) { return t.numel() * int64_t(t.element_
 
 }  // namespace
 
-std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, const InputShape& input,
-                                         int64_t budget) {
+std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, const InputShape& input, int64_t budget) {
   for (auto& s : model.stages)
     if (s->kind() == StageKind::Network) {
       if (budget < 0) return {};  // BP keeps its blocks' fixed chunks
-      throw std::invalid_argument("--memory-budget applies to local methods, which hold one block's activations at a "
-                                  "time; " + cfg.method + " trains the network end to end and holds every block's");
+      throw std::invalid_argument(
+          "--memory-budget applies to local methods, which hold one block's activations at a "
+          "time; " +
+          cfg.method + " trains the network end to end and holds every block's");
     }
   const int64_t B = cfg.batch_size, slots = optimizer_slots(cfg.optimizer);
   int64_t held = int64_t(B) * input.channels * input.height * input.width * 4 + B * 8;  // the batch
@@ -87,8 +88,10 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
   }
 
   if (budget >= 0 && sizes.empty())
-    throw std::invalid_argument("--memory-budget plans the memory of conv blocks (batch chunks, recomputed "
-                                "convolutions); arch " + cfg.arch + " has none, so a budget would change nothing");
+    throw std::invalid_argument(
+        "--memory-budget plans the memory of conv blocks (batch chunks, recomputed "
+        "convolutions); arch " +
+        cfg.arch + " has none, so a budget would change nothing");
   int64_t target = 0, margin = 0;
   if (budget < 0) {
     // No budget: the peak of the fixed plan (y kept, chunks of 32) is the limit, so only the blocks
@@ -122,9 +125,12 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
                                   std::to_string(s.block) + " needs at the least: about " +
                                   format_mib(best.estimated_peak) + " (" + format_mib(held) +
                                   " of parameters, optimiser state and batch, " + format_mib(s.x) + " of its input, " +
-                                  format_mib(s.out + s.code) + " of its output and as much again for the output's "
+                                  format_mib(s.out + s.code) +
+                                  " of its output and as much again for the output's "
                                   "gradient, with its convolution recomputed in chunks of one sample), plus a margin "
-                                  "of " + format_mib(margin) + " for what the estimate leaves out; raise it or lower "
+                                  "of " +
+                                  format_mib(margin) +
+                                  " for what the estimate leaves out; raise it or lower "
                                   "--batch-size");
     s.conv->set_memory_plan(best.chunk, best.recompute);
     plans.push_back(best);

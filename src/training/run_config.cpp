@@ -139,8 +139,7 @@ void validate(const RunConfig& cfg) {
           range(arch.min_batch, kMaxBatchSize) +
               (arch.min_batch == 2 ? " for " + cfg.arch + " (BatchNorm needs 2 samples)" : ""));
   require(std::isfinite(cfg.optimizer.lr) && cfg.optimizer.lr > 0, "lr", "must be a positive number");
-  require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "weight_decay",
-          "must be >= 0");
+  require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "weight_decay", "must be >= 0");
   // A momentum of 1 or more never forgets a gradient: the step grows without bound.
   require(cfg.optimizer.momentum >= 0 && cfg.optimizer.momentum < 1, "momentum", "must be in [0, 1)");
   require(cfg.dropout >= 0 && cfg.dropout < 1, "dropout", "must be in [0, 1)");
@@ -163,8 +162,8 @@ void validate(const RunConfig& cfg) {
   require(in(cfg.loader_threads, 1, 256), "loader_threads", range(1, 256));
   require(cfg.image_size == 0 || in(cfg.image_size, 8, 4096), "image_size",
           "must be in [8, 4096] pixels (0 = the images' own size)");
-  require(cfg.image_loading == "auto" || cfg.image_loading == "cache" || cfg.image_loading == "stream",
-          "image_loading", "must be cache, stream or auto, not '" + cfg.image_loading + "'");
+  require(cfg.image_loading == "auto" || cfg.image_loading == "cache" || cfg.image_loading == "stream", "image_loading",
+          "must be cache, stream or auto, not '" + cfg.image_loading + "'");
   const auto& augments = data::augment_names();
   require(std::find(augments.begin(), augments.end(), cfg.augment) != augments.end(), "augment",
           "must be one of auto, none, flip, crop-flip, not '" + cfg.augment + "'");

@@ -77,9 +77,9 @@ std::vector<std::pair<int, std::string>> read_metrics_lines(const std::string& d
     // Lines are written whole (write_file_atomic): a damaged one was changed by something else,
     // and is reported rather than dropped with the history it holds.
     if (!j.is_object() || !j.contains("epoch") || !j["epoch"].is_number_integer())
-      throw std::runtime_error(path + " line " + std::to_string(number) + " is damaged (not an epoch's JSON object: " +
-                               line.substr(0, 60) + (line.size() > 60 ? "..." : "") +
-                               "); nothing was changed: repair or remove that line, then resume again");
+      throw std::runtime_error(
+          path + " line " + std::to_string(number) + " is damaged (not an epoch's JSON object: " + line.substr(0, 60) +
+          (line.size() > 60 ? "..." : "") + "); nothing was changed: repair or remove that line, then resume again");
     lines.emplace_back(j["epoch"].get<int>(), line);
   }
   return lines;

@@ -273,8 +273,9 @@ TEST(UserErrorsE2E, APortInUseIsOneLineWithoutLibraryLogs) {
   socklen_t len = sizeof addr;
   getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
   const std::string port = std::to_string(ntohs(addr.sin_port)), out = temp_dir("ue_port");
-  CliResult r = run_dcl_raw("env RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
-                            port + " " + DCL_BINARY + " " + tiny().train("--dist-timeout 3") + " --out " + out);
+  CliResult r =
+      run_dcl_raw("env RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port +
+                  " " + DCL_BINARY + " " + tiny().train("--dist-timeout 3") + " --out " + out);
   close(listener);
   EXPECT_NE(r.code, 0) << r.output;
   EXPECT_FALSE(has(r, "socket.cpp")) << r.output;

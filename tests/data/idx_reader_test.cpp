@@ -79,10 +79,11 @@ TEST(IdxReader, TruncatedImagesGiveExpectedAndFoundSizes) {
   auto img = idx_images(2, 3, 4);  // 16 + 24 bytes
   img.resize(30);
   expect_data_error({"train-images-idx3-ubyte.gz: its header describes 2 images of 3x4 (40 bytes), but the file has 30 "
-                     "bytes", "truncated or its header is wrong"},
+                     "bytes",
+                     "truncated or its header is wrong"},
                     [&] {
-    parse_idx(img, idx_labels({7, 2}), 10, "train-images-idx3-ubyte.gz", "l");
-  });
+                      parse_idx(img, idx_labels({7, 2}), 10, "train-images-idx3-ubyte.gz", "l");
+                    });
   expect_data_error({"tiny-images", "truncated"}, [&] {
     parse_idx({0, 0, 8, 3, 0}, idx_labels({7, 2}), 10, "tiny-images", "l");
   });
@@ -140,9 +141,11 @@ TEST(IdxReader, AHeaderThatDisagreesWithItsDataSaysWhatTheDataWouldFit) {
   auto img = idx_images(3, 28, 28);
   img[11] = 32;  // rows
   img[15] = 32;  // cols
-  expect_data_error({"imgs", "its header describes 3 images of 32x32", "the data would fit 3 images of 28x28",
-                     "its header is wrong"},
-                    [&] { parse_idx(img, idx_labels({1, 2, 3}), 10, "imgs", "l"); });
+  expect_data_error(
+      {"imgs", "its header describes 3 images of 32x32", "the data would fit 3 images of 28x28", "its header is wrong"},
+      [&] {
+        parse_idx(img, idx_labels({1, 2, 3}), 10, "imgs", "l");
+      });
 }
 
 TEST(IdxReader, CorruptGzipNamesTheFile) {

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "dcl/nn/conv_block.h"
-#include "dcl/training/memory_plan.h"
 #include "dcl/runtime/memory_tracker.h"
+#include "dcl/training/memory_plan.h"
 #include "test_models.h"
 
 using namespace dcl;
@@ -82,8 +82,8 @@ TEST(MemoryBudget, WithoutABudgetOnlyTheBlockThatSetsThePeakKeepsItsChunks) {
     EXPECT_FALSE(p.recompute);
     natural = std::max(natural, p.estimated_peak);
   }
-  EXPECT_EQ(plans[1].chunk, 32);    // the peak: the fixed plan's chunks
-  EXPECT_EQ(plans[5].chunk, 128);   // 512 channels at 4x4: far below it, one convolution
+  EXPECT_EQ(plans[1].chunk, 32);   // the peak: the fixed plan's chunks
+  EXPECT_EQ(plans[5].chunk, 128);  // 512 channels at 4x4: far below it, one convolution
   for (const auto& p : plans) EXPECT_LE(p.estimated_peak, natural);
   // BP keeps the fixed chunks: nothing is planned.
   RunConfig bp = test_models::config("bp", "vgg8b");
