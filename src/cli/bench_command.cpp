@@ -12,6 +12,7 @@
 #include "dcl/experiments/bench.h"
 #include "dcl/experiments/schedule_bench.h"
 #include "dcl/methods/method.h"
+#include "dcl/runtime/blas_kernel.h"
 #include "dcl/runtime/distributed.h"
 #include "dcl/runtime/launcher.h"
 #include "dcl/training/run_files.h"
@@ -129,6 +130,7 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     if (schedule == "pipeline" || nproc > 1) {
       warn_if_reference_blas();
       validate(c);
+      std::fprintf(stderr, "bench: %s\n", loaded_blas().describe().c_str());
       return schedule_bench(c, input, methods, steps, warmup, classes, json, schedule == "pipeline", nproc, groups,
                             depth);
     }
@@ -145,8 +147,8 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) o.methods.push_back(method_info(m).name);  // every name checked before the first
     int threads = configure_threads(c.threads);
-    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s\n", c.arch.c_str(), input.c_str(),
-                 c.batch_size, threads, c.device.c_str());
+    std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s; %s\n", c.arch.c_str(), input.c_str(),
+                 c.batch_size, threads, c.device.c_str(), loaded_blas().describe().c_str());
     auto rows = run_bench(o);
     if (json)
       std::printf("%s\n", bench_json(o, rows).dump(2).c_str());

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "dcl/runtime/blas_kernel.h"
 #include "dcl/util/json_error.h"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,13 @@ int main(int argc, char** argv) {
     defaults.emplace_back("GLOG_minloglevel", "3");
     defaults.emplace_back("TORCH_CPP_LOG_LEVEL", "FATAL");
   }
+  // - OpenBLAS chose its kernel from a table of processor models when it loaded; on a processor
+  //   newer than its table that is the generic SSE3 one. The kernel the processor's instruction
+  //   sets allow (runtime/blas_kernel.h) is 3-4x faster for the fc layers, with the same results.
+  std::string core;
+  if (!std::getenv("OPENBLAS_CORETYPE"))
+    core = dcl::openblas_core_override(dcl::loaded_blas().core, dcl::cpu_features());
+  if (!core.empty()) defaults.emplace_back("OPENBLAS_CORETYPE", core.c_str());
   bool changed = false;
   for (const auto& [name, value] : defaults)
     if (!std::getenv(name)) changed = setenv(name, value, 1) == 0;
