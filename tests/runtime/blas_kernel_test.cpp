@@ -65,13 +65,16 @@ TEST(BlasKernelCli, BenchNamesTheKernelAndTheUsersChoiceWins) {
   if (at == std::string::npos) GTEST_SKIP() << "not OpenBLAS: " << r.output;
   const std::string core = r.output.substr(at + 15, r.output.find(')', at) - at - 15);
   const std::string best = best_openblas_core(cpu_features());
-  if (openblas_core_rank(core) >= 0) EXPECT_GE(openblas_core_rank(core), openblas_core_rank(best)) << r.output;
+  if (openblas_core_rank(core) >= 0) {
+    EXPECT_GE(openblas_core_rank(core), openblas_core_rank(best)) << r.output;
+  }
   EXPECT_EQ(r.output.find("generic"), std::string::npos) << r.output;
 
   cli_test::CliResult forced = cli_test::run_dcl_raw("OPENBLAS_CORETYPE=Prescott " + std::string(DCL_BINARY) + bench);
   ASSERT_EQ(forced.code, 0) << forced.output;
   EXPECT_NE(forced.output.find("OpenBLAS (core Prescott)"), std::string::npos) << forced.output;
-  if (openblas_core_rank(best) > 0)
+  if (openblas_core_rank(best) > 0) {
     EXPECT_NE(forced.output.find("runs its generic Prescott kernel (OPENBLAS_CORETYPE=Prescott)"), std::string::npos)
         << forced.output;
+  }
 }
