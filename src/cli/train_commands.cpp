@@ -182,6 +182,9 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.optimizer.weight_decay, "--weight-decay", "weight_decay", "Weight decay");
   add(c.optimizer.momentum, "--momentum", "momentum", "SGD momentum");
   add(c.dropout, "--dropout", "dropout", "Dropout probability in every block");
+  add(c.local_modules, "--local-modules", "local_modules",
+      "ResNets: split the network into K local modules at residual-block boundaries (InfoPro's split points "
+      "where it defines K, else AugLocal's; 0 = 4)");
   add(c.fc_width, "--fc-width", "fc_width", "fc network width W (0 = spec default: 1024 for 28x28, 3072 for colour)");
   add(c.fc_patches, "--fc-patches", "fc_patches", "fc patch count P for the dictionary loss (0 = the dataset's)");
   add(c.fc_head_relu, "--fc-head-relu", "fc_head_relu",

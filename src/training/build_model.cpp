@@ -16,6 +16,7 @@ Model build_model(const RunConfig& cfg, const InputShape& input, int classes, in
   n.fc_width = cfg.fc_width > 0 ? cfg.fc_width : default_fc_width;
   n.fc_patches = cfg.fc_patches > 0 ? cfg.fc_patches : default_fc_patches;
   n.fc_head_relu = cfg.fc_head_relu;
+  n.local_modules = cfg.local_modules;
   Model m;
   m.net = Network(n);
   BuildContext ctx{m.net, classes, cfg.methods, optimizer_factory(cfg.optimizer)};

@@ -37,6 +37,7 @@ namespace dcl {
   VALUE(milestones, milestones) \
   ENUM(lr_schedule, lr_schedule) \
   VALUE(dropout, dropout) \
+  VALUE(local_modules, local_modules) \
   VALUE(fc_width, fc_width) \
   VALUE(fc_patches, fc_patches) \
   VALUE(fc_head_relu, fc_head_relu) \
@@ -143,6 +144,13 @@ void validate(const RunConfig& cfg) {
   // A momentum of 1 or more never forgets a gradient: the step grows without bound.
   require(cfg.optimizer.momentum >= 0 && cfg.optimizer.momentum < 1, "momentum", "must be in [0, 1)");
   require(cfg.dropout >= 0 && cfg.dropout < 1, "dropout", "must be in [0, 1)");
+  if (arch.max_local_modules > 0)
+    require(in(cfg.local_modules, 0, arch.max_local_modules), "local_modules",
+            range(0, arch.max_local_modules) + " for " + cfg.arch + " (one module per unit at most; 0 = " +
+                std::to_string(arch.default_local_modules) + ")");
+  else
+    require(cfg.local_modules == 0, "local_modules",
+            "applies to networks of residual units (" + cfg.arch + " has fixed blocks)");
   require(in(cfg.fc_width, 0, kMaxFcWidth), "fc_width", range(0, kMaxFcWidth) + " (0 = the spec default)");
   require(in(cfg.fc_patches, 0, kMaxFcWidth), "fc_patches", range(0, kMaxFcWidth) + " (0 = the dataset's)");
   require(cfg.limit_train >= 0, "limit_train", "must be >= 0 (0 = all)");

@@ -32,6 +32,10 @@ struct ArchInfo {
   double orthogonal_scale = 0;
   // The smallest training batch: 2 where BatchNorm normalises over the batch.
   int min_batch = 2;
+  // Networks of residual units split into local modules (`--local-modules K`): the largest K (one
+  // unit per module) and the default; 0: the blocks are fixed and the flag does not apply.
+  int max_local_modules = 0;
+  int default_local_modules = 0;
   // The DCL paper's schedule for this network on a dataset (spec section 4).
   std::function<TrainingSchedule(const data::DatasetInfo& data)> paper_schedule;
 };

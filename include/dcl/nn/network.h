@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include "dcl/nn/residual.h"
+
 namespace dcl {
 
 // How a block's output is viewed as K local vectors of `channels` dims (spec section 1):
@@ -31,6 +33,9 @@ struct NetworkOptions {
   // fc: a ReLU after the classifier, as in the authors' code (their last layer is an FCBlock,
   // model/modules.py), so the logits are never negative.
   bool fc_head_relu = false;
+  // Networks built of residual units (nn/residual.h): how many local modules (blocks) the units are
+  // split into; 0: the architecture's default (ArchInfo::default_local_modules).
+  int local_modules = 0;
 };
 
 class NetworkImpl : public torch::nn::Module {
@@ -45,6 +50,10 @@ class NetworkImpl : public torch::nn::Module {
   std::vector<std::vector<int64_t>> output_sizes;
   torch::nn::Sequential head{nullptr};
   NetworkOptions options;
+  // Networks built of residual units: every unit in order, and the index of each block's last
+  // unit (AugLocal builds a block's auxiliary network from the units after it). Empty otherwise.
+  std::vector<UnitSpec> units;
+  std::vector<int> block_last_unit;
 
   int64_t parameter_count();
   // Per-sample number of output values of every block (the product of output_sizes): what

@@ -41,6 +41,8 @@ struct RunConfig {
   std::vector<int> milestones;  // epochs (0-based count of finished epochs) where lr *= gamma
   double dropout = 0.0;
   // network details
+  // Networks of residual units: the number of local modules (0 = the architecture's default).
+  int local_modules = 0;
   int fc_width = 0;           // 0 = spec default for the input (1024 for 28x28, 3072 for colour)
   int fc_patches = 0;         // 0 = the dataset's P (8 MNIST-like, 48 CIFAR-10-like, 12 CIFAR-100-like)
   bool fc_head_relu = false;  // fc: ReLU after the classifier (the authors' code)

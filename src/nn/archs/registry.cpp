@@ -11,7 +11,8 @@ namespace dcl {
 #define DCL_ARCH_FAMILIES(X) \
   X(fc) \
   X(simple) \
-  X(vgg)
+  X(vgg) \
+  X(resnet)
 // clang-format on
 
 #define DCL_DECLARE(family) std::vector<ArchInfo> family##_architectures();
