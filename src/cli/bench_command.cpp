@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "dcl/experiments/bench.h"
+#include "dcl/experiments/compare.h"
 #include "dcl/experiments/schedule_bench.h"
 #include "dcl/methods/method.h"
 #include "dcl/runtime/blas_kernel.h"
@@ -90,7 +91,8 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   add_model_options(bench, c, fields);
   bench->add_option("--input", input, "Input shape CxHxW")->capture_default_str();
   bench->add_option("--batch-size", c.batch_size, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  bench->add_option("--methods", methods, "Comma-separated methods; ratios are relative to bp")->capture_default_str();
+  bench->add_option("--methods", methods, "Comma-separated rows, each METHOD[:KEY=VALUE...] with KEY a setting of config.json "
+                    "(e.g. bp:checkpoint_segments=4, bp:accumulate=4); ratios are relative to bp")->capture_default_str();
   bench->add_option("--steps", steps, "Measured steps per method (median reported)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -145,7 +147,10 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     o.profile = profile;
     std::stringstream ss(methods);
     for (std::string m; std::getline(ss, m, ',');)
-      if (!m.empty()) o.methods.push_back(method_info(m).name);  // every name checked before the first
+      if (!m.empty()) {
+        row_settings_config(c, m);  // every row is checked before the first is measured
+        o.methods.push_back(m);
+      }
     int threads = configure_threads(c.threads);
     std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s; %s\n", c.arch.c_str(), input.c_str(),
                  c.batch_size, threads, c.device.c_str(), loaded_blas().describe().c_str());

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <regex>
 
+#include "dcl/experiments/compare.h"
 #include "dcl/runtime/device.h"
 #include "dcl/runtime/memory_tracker.h"
 #include "dcl/training/build_model.h"
@@ -26,8 +27,7 @@ std::vector<BenchRow> run_bench(const BenchOptions& o) {
   MemoryTracker memory(o.base.device);
   std::vector<BenchRow> rows;
   for (const auto& name : o.methods) {
-    RunConfig cfg = o.base;
-    cfg.method = name;
+    RunConfig cfg = row_settings_config(o.base, name);
     torch::manual_seed(cfg.seed);
     BenchRow row;
     row.method = name;
@@ -77,8 +77,10 @@ std::string format_bench_table(const std::vector<BenchRow>& rows) {
   const BenchRow* bp = find_bp(rows);
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "%-10s %12s %10s %12s %12s %10s %10s %9s %9s\n", "method", "step (ms)", "img/s",
-                "peak (MiB)", "params", "aux params", "time/bp", "mem/bp", "");
+  int width = 10;  // the longest row name ("bp:checkpoint_segments=4")
+  for (const auto& r : rows) width = std::max(width, int(r.method.size()));
+  std::snprintf(line, sizeof line, "%-*s %12s %10s %12s %12s %10s %10s %9s %9s\n", width, "method", "step (ms)",
+                "img/s", "peak (MiB)", "params", "aux params", "time/bp", "mem/bp", "");
   out += line;
   for (const auto& r : rows) {
     std::string tr = "-", mr = "-";
@@ -89,7 +91,7 @@ std::string format_bench_table(const std::vector<BenchRow>& rows) {
       tr = a;
       mr = b;
     }
-    std::snprintf(line, sizeof line, "%-10s %12.1f %10.0f %12.1f %12lld %10lld %10s %10s\n", r.method.c_str(),
+    std::snprintf(line, sizeof line, "%-*s %12.1f %10.0f %12.1f %12lld %10lld %10s %10s\n", width, r.method.c_str(),
                   1e3 * r.median_step_seconds, r.images_per_second, double(r.peak_bytes) / (1 << 20),
                   (long long)r.params, (long long)r.auxiliary_params, tr.c_str(), mr.c_str());
     out += line;

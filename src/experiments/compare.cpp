@@ -64,13 +64,22 @@ const std::vector<std::string>& dcl_variant_rows() {
   return rows;
 }
 
-RunConfig row_config(const RunConfig& base, const std::string& row, const std::vector<std::string>& given) {
+namespace {
+
+struct RowSettings {
+  std::string method;
+  std::vector<std::pair<std::string, std::string>> settings;  // the row's own KEY=VALUE
+};
+
+// "METHOD[:KEY=VALUE...]", each KEY a config.json key that METHOD reads.
+RowSettings parse_row(const RunConfig& base, const std::string& row) {
   std::vector<std::string> parts;
   std::stringstream ss(row);
   for (std::string part; std::getline(ss, part, ':');) parts.push_back(part);
   if (parts.empty() || parts[0].empty()) throw std::invalid_argument("--methods: an empty method in '" + row + "'");
-  method_info(parts[0]);                                      // the method's name is checked first
-  std::vector<std::pair<std::string, std::string>> settings;  // the row's own KEY=VALUE
+  method_info(parts[0]);  // the method's name is checked first
+  RowSettings r;
+  r.method = parts[0];
   const nlohmann::json keys = base.to_json();
   for (size_t i = 1; i < parts.size(); ++i) {
     size_t eq = parts[i].find('=');
@@ -78,24 +87,22 @@ RunConfig row_config(const RunConfig& base, const std::string& row, const std::v
     if (eq == std::string::npos || !keys.contains(key) || key == "method" || key == "out" || key == "seed")
       throw std::invalid_argument("--methods " + row + ": '" + parts[i] +
                                   "' is not KEY=VALUE with KEY a setting of config.json (e.g. dict_init=orthogonal)");
-    settings.emplace_back(key, text);
+    r.settings.emplace_back(key, text);
   }
   std::vector<std::string> row_keys;
-  for (const auto& [key, text] : settings) row_keys.push_back(key);
+  for (const auto& [key, text] : r.settings) row_keys.push_back(key);
   try {
-    require_settings_read({parts[0]}, row_keys);
+    require_settings_read({r.method}, row_keys);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument("--methods " + row + ": " + e.what());
   }
-  // The row's method brings its own preset; the command line's flags and the row's settings win.
-  RunConfig with_preset = base;
-  with_preset.method = parts[0];
-  std::vector<std::string> kept = given;
-  for (const auto& [key, text] : settings) kept.push_back(key);
-  apply_preset(with_preset, kept);
-  nlohmann::json j = with_preset.to_json();
-  for (const auto& [key, text] : settings) {
-    // The value takes the type the setting has.
+  return r;
+}
+
+// `cfg` with the row's settings, each value read as the type its key has.
+RunConfig with_row_settings(const RunConfig& cfg, const RowSettings& r, const std::string& row) {
+  nlohmann::json j = cfg.to_json();
+  for (const auto& [key, text] : r.settings) {
     nlohmann::json& field = j[key];
     try {
       if (field.is_string()) {
@@ -121,10 +128,30 @@ RunConfig row_config(const RunConfig& base, const std::string& row, const std::v
                                   std::string(field.type_name()) + ", now " + field.dump() + ")");
     }
   }
-  RunConfig cfg = RunConfig::from_json(j);
-  cfg.stop_after_steps = base.stop_after_steps;  // a testing flag, not a setting config.json keeps
-  validate(cfg);
-  return cfg;
+  RunConfig out = RunConfig::from_json(j);
+  out.stop_after_steps = cfg.stop_after_steps;  // a testing flag, not a setting config.json keeps
+  validate(out);
+  return out;
+}
+
+}  // namespace
+
+RunConfig row_config(const RunConfig& base, const std::string& row, const std::vector<std::string>& given) {
+  RowSettings r = parse_row(base, row);
+  // The row's method brings its own preset; the command line's flags and the row's settings win.
+  RunConfig with_preset = base;
+  with_preset.method = r.method;
+  std::vector<std::string> kept = given;
+  for (const auto& [key, text] : r.settings) kept.push_back(key);
+  apply_preset(with_preset, kept);
+  return with_row_settings(with_preset, r, row);
+}
+
+RunConfig row_settings_config(const RunConfig& base, const std::string& row) {
+  RowSettings r = parse_row(base, row);
+  RunConfig cfg = base;
+  cfg.method = r.method;
+  return with_row_settings(cfg, r, row);
 }
 
 std::string compare_run_dir(const CompareOptions& o, const std::string& method, uint64_t seed) {

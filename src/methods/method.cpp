@@ -29,6 +29,19 @@ void BuildContext::add_block_stages(Model& model, const std::function<std::share
     add_stage(model, "head", StageKind::Head, stage_block(net->head), std::make_shared<CrossEntropyLoss>());
 }
 
+void BuildContext::add_stages_ending_in_classifier(
+    Model& model, const std::function<std::shared_ptr<LocalLoss>(size_t)>& loss_for) const {
+  const size_t last = net->blocks.size() - 1;
+  for (size_t l = 0; l < last; ++l)
+    add_stage(model, "block" + std::to_string(l), StageKind::Block, stage_block(net->blocks[l]), loss_for(l));
+  torch::nn::ModuleList modules(net->blocks[last], net->head);
+  StageBlock last_and_head{modules.ptr(), [block = net->blocks[last], head = net->head](const torch::Tensor& x) mutable {
+                             return head->forward(block->forward(x));
+                           }};
+  add_stage(model, "block" + std::to_string(last) + "+head", StageKind::Head, last_and_head,
+            std::make_shared<CrossEntropyLoss>());
+}
+
 void BuildContext::run_sequentially(Model& model, InputEncoder encoder) const {
   model.schedule = std::make_unique<SequentialSchedule>(model.stages, std::move(encoder));
   model.readout = std::make_unique<ChainReadout>(model.stages);

@@ -23,7 +23,9 @@ namespace dcl {
   X(drtp) \
   X(ff) \
   X(symba) \
-  X(pff)
+  X(pff) \
+  X(dgl) \
+  X(auglocal)
 // clang-format on
 
 #define DCL_DECLARE(name) MethodInfo method_##name();
@@ -118,15 +120,21 @@ void require_settings_read(const std::vector<std::string>& methods, const std::v
   }
 }
 
+bool can_train(const MethodInfo& method, const ArchInfo& arch) {
+  const MethodAbilities& a = method.abilities;
+  if (a.residual_networks_only && arch.max_local_modules == 0) return false;
+  return arch.family == ArchFamily::Fc ? a.fc_networks : a.conv_networks;
+}
+
 void require_network(const MethodInfo& method, const ArchInfo& arch) {
-  const bool fc = arch.family == ArchFamily::Fc;
-  if (fc ? method.abilities.fc_networks : method.abilities.conv_networks) return;
+  if (can_train(method, arch)) return;
   std::vector<std::string> can;
   for (const auto& a : architectures())
-    if (a.family == ArchFamily::Fc ? method.abilities.fc_networks : method.abilities.conv_networks)
-      can.push_back("--arch " + a.name);
-  throw std::invalid_argument(method.name + " cannot train arch '" + arch.name + "' (" +
-                              (fc ? "a fully connected network" : "a conv network") + "); it supports " +
+    if (can_train(method, a)) can.push_back("--arch " + a.name);
+  const char* kind = arch.family == ArchFamily::Fc ? "a fully connected network"
+                     : method.abilities.residual_networks_only ? "a network without residual units"
+                                                               : "a conv network";
+  throw std::invalid_argument(method.name + " cannot train arch '" + arch.name + "' (" + kind + "); it supports " +
                               join_names(can) + " only");
 }
 

@@ -118,9 +118,44 @@ StageResult Stage::Loss::result() const {
 }
 
 StageResult Stage::compute(const torch::Tensor& input, const Target& target, const std::function<void()>& before_loss) {
+  if (micro_batches_ > 1 && input.size(0) > 1) return compute_in_micro_batches(input, target, before_loss);
   Loss l = forward_loss(input, target, before_loss);
   l.out.loss.backward();  // frees this stage's graph
   return l.result();
+}
+
+StageResult Stage::compute_in_micro_batches(const torch::Tensor& input, const Target& target,
+                                            const std::function<void()>& before_loss) {
+  const int64_t n = input.size(0), parts = std::min<int64_t>(micro_batches_, n);
+  std::vector<torch::Tensor> outputs, scores;
+  double loss = 0;
+  int64_t start = 0;
+  for (int64_t i = 0; i < parts; ++i) {
+    const int64_t size = n / parts + (i < n % parts ? 1 : 0);
+    auto slice = [&](const torch::Tensor& t) { return t.defined() ? t.narrow(0, start, size) : t; };
+    Target part{slice(target.labels), slice(target.image)};
+    if (i == 0) {
+      notify(*this, StagePhase::Forward);
+      optimizer_->zero_grad();
+    }
+    torch::Tensor output = forward(slice(input).detach());
+    if (i == 0 && before_loss) before_loss();
+    if (i == 0) notify(*this, StagePhase::Loss);
+    LossOutput out = loss_->forward(output, part);
+    const double share = double(size) / double(n), value = out.loss.item<double>();
+    check_finite(value, "stage " + name_);
+    if (i == 0) notify(*this, StagePhase::Backward);
+    (out.loss * share).backward();
+    loss += value * share;
+    outputs.push_back(output.detach());
+    if (out.scores.defined()) scores.push_back(out.scores.detach());
+    start += size;
+  }
+  StageResult r;
+  r.loss = loss;
+  r.output = torch::cat(outputs);
+  if (scores.size() == size_t(parts)) r.scores = torch::cat(scores);
+  return r;
 }
 
 void Stage::apply() {

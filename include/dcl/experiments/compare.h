@@ -54,6 +54,9 @@ const std::vector<std::string>& dcl_variant_rows();
 // set) for every setting not in `given`, and the row's own key=value settings. Throws
 // std::invalid_argument naming an unknown method, an unknown key or a value of the wrong type.
 RunConfig row_config(const RunConfig& base, const std::string& row, const std::vector<std::string>& given = {});
+// The row's method and settings on `base` as it is, without the method's preset: what a `dcl bench`
+// row measures ("bp:checkpoint_segments=4" beside "bp").
+RunConfig row_settings_config(const RunConfig& base, const std::string& row);
 
 // "adamw lr 0.0005 wd 0.01, batch 512, 5 epochs (step at 4, x0.5)": how a run is optimised.
 std::string schedule_text(const RunConfig& cfg);

@@ -34,6 +34,11 @@ struct BuildContext {
   // One Block stage per network block with `loss_for(l)`, then the head's cross-entropy stage.
   void add_block_stages(Model& model, const std::function<std::shared_ptr<LocalLoss>(size_t)>& loss_for,
                         bool with_head = true, const std::vector<std::string>& shared = {}) const;
+  // As the auxiliary-network methods train (DGL, InfoPro's and AugLocal's code): a Block stage per
+  // block but the last with `loss_for(l)`; the last block and the head form one stage trained end
+  // to end by the cross-entropy (a Head stage named "block<L>+head").
+  void add_stages_ending_in_classifier(Model& model,
+                                       const std::function<std::shared_ptr<LocalLoss>(size_t)>& loss_for) const;
   // The local learner: model.stages one after another (SequentialSchedule), read out as a chain.
   void run_sequentially(Model& model, InputEncoder encoder = nullptr) const;
 };
@@ -42,6 +47,8 @@ struct BuildContext {
 struct MethodAbilities {
   bool fc_networks = true;    // trains the fc network
   bool conv_networks = true;  // trains conv networks (fc only: false)
+  // Builds from the network's residual units (ResNets, NetworkImpl::units): AugLocal.
+  bool residual_networks_only = false;
   // Has a dictionary of label embeddings (the analyses of Figures 5-7 need one).
   bool label_embeddings = false;
   // Why its stages cannot run as a pipeline (`--schedule pipeline` runs them concurrently, which
@@ -88,6 +95,8 @@ std::string method_names_where(const std::function<bool(const MethodInfo&)>& kee
 // Throws std::invalid_argument naming a method setting among `keys` (config keys; others are
 // ignored) that none of `methods` reads: a flag that would change nothing is refused by name.
 void require_settings_read(const std::vector<std::string>& methods, const std::vector<std::string>& keys);
+// Whether the method's abilities allow the architecture.
+bool can_train(const MethodInfo& method, const ArchInfo& arch);
 // Throws std::invalid_argument naming the method and the architecture it cannot train.
 void require_network(const MethodInfo& method, const ArchInfo& arch);
 

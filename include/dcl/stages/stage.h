@@ -112,6 +112,14 @@ class Stage {
   using Observer = std::function<void(const Stage&, StagePhase)>;
   static void set_observer(Observer observer);
 
+  // Gradient accumulation: compute() splits the batch into n micro-batches (the first ones one
+  // sample larger when n does not divide it), each forward, loss and backward in turn with its loss
+  // weighted by its share of the batch, so that the summed gradient is the whole batch's mean
+  // loss's (up to BatchNorm, which normalises each micro-batch by its own statistics). Memory: one
+  // micro-batch's graph. The result's loss, output and scores are the whole batch's.
+  void set_micro_batches(int n) { micro_batches_ = std::max(1, n); }
+  int micro_batches() const { return micro_batches_; }
+
   // Runs the block under autocast (amp) on `device`'s type; its output is cast back to float32.
   void set_amp(Amp amp, c10::DeviceType device) {
     amp_ = amp;
@@ -129,6 +137,8 @@ class Stage {
   };
   Loss forward_loss(const torch::Tensor& input, const Target& target, const std::function<void()>& before_loss);
   StageResult update_sharing(const torch::Tensor& input, const Target& target);
+  StageResult compute_in_micro_batches(const torch::Tensor& input, const Target& target,
+                                       const std::function<void()>& before_loss);
 
   std::string name_;
   StageKind kind_;
@@ -140,6 +150,7 @@ class Stage {
   std::vector<torch::Tensor> shared_;
   std::function<void(Stage&)> gradient_hook_;
   std::shared_ptr<std::mutex> shared_lock_;
+  int micro_batches_ = 1;
   Amp amp_ = Amp::None;
   c10::DeviceType amp_device_ = c10::DeviceType::CPU;
 };
