@@ -11,9 +11,12 @@
 
 namespace test_models {
 
-// The smallest network a method trains: fc, or the small conv network for conv-only methods.
+// The smallest network a method trains: fc, the small conv network for conv-only methods, or
+// ResNet-32 for those that need residual units.
 inline std::string smallest_arch(const std::string& method) {
-  return dcl::method_info(method).abilities.fc_networks ? "fc" : "simple256";
+  for (const char* arch : {"fc", "simple256", "resnet32"})
+    if (dcl::can_train(dcl::method_info(method), dcl::arch_info(arch))) return arch;
+  return "";
 }
 
 inline dcl::RunConfig config(const std::string& method, const std::string& arch = "fc") {
