@@ -84,6 +84,8 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   static int steps = 10, warmup = 2, classes = 10;
   static bool json = false, profile = false;
   static int top_ops = 25;
+  static std::vector<int> sweep;
+  static std::string plot_dir;
   c.arch = "vgg8b";
   c.batch_size = 128;
   auto* bench =
@@ -99,6 +101,13 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   bench->add_option("--warmup", warmup, "Unmeasured steps first")->capture_default_str()->check(integer_in(0, 100000));
   bench->add_option("--classes", classes, "Number of classes")->capture_default_str()->check(integer_in(2, 100000));
   bench->add_flag("--json", json, "Print JSON instead of a table");
+  bench->add_option("--sweep-local-modules", sweep,
+                    "ResNets: one bench per module count K (e.g. 2,4,8,16) and a table of memory and time per K; "
+                    "in --methods, =K stands for each K (bp:checkpoint_segments=K)")
+      ->delimiter(',')
+      ->check(integer_in(1, 1000));
+  bench->add_option("--plot", plot_dir,
+                    "With --sweep-local-modules: write DIR/memory_vs_modules.png and DIR/time_vs_modules.png");
   bench->add_flag("--profile", profile,
                   "After the measured steps, profile one more step per method: time per stage and phase (forward, "
                   "loss, backward, optimiser step), the memory timeline (MiB held at each stage's start, peak in each "
@@ -148,12 +157,22 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     std::stringstream ss(methods);
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) {
-        row_settings_config(c, m);  // every row is checked before the first is measured
+        RunConfig check = c;
+        check.local_modules = sweep.empty() ? c.local_modules : sweep.front();
+        row_settings_config(check, with_modules(m, check));  // every row before the first runs
         o.methods.push_back(m);
       }
+    if (!plot_dir.empty() && sweep.empty())
+      throw std::invalid_argument("--plot applies to --sweep-local-modules only");
     int threads = configure_threads(c.threads);
     std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s; %s\n", c.arch.c_str(), input.c_str(),
                  c.batch_size, threads, c.device.c_str(), loaded_blas().describe().c_str());
+    if (!sweep.empty()) {
+      ModuleSweep s = run_module_sweep(o, sweep);
+      std::printf("%s", format_module_sweep(s).c_str());
+      if (!plot_dir.empty()) write_module_sweep_plots(s, c.arch, plot_dir);
+      return 0;
+    }
     auto rows = run_bench(o);
     if (json)
       std::printf("%s\n", bench_json(o, rows).dump(2).c_str());

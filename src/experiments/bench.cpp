@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 
 #include "dcl/experiments/compare.h"
+#include "dcl/report/plots.h"
 #include "dcl/runtime/device.h"
 #include "dcl/runtime/memory_tracker.h"
 #include "dcl/training/build_model.h"
@@ -21,13 +23,18 @@ InputShape parse_input_shape(const std::string& text) {
   return {std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3])};
 }
 
+std::string with_modules(const std::string& row, const RunConfig& cfg) {
+  const int modules = cfg.local_modules > 0 ? cfg.local_modules : arch_info(cfg.arch).default_local_modules;
+  return std::regex_replace(row, std::regex("=K(:|$)"), "=" + std::to_string(modules) + "$1");
+}
+
 std::vector<BenchRow> run_bench(const BenchOptions& o) {
   torch::Device device = parse_device(o.base.device);
   set_cudnn_benchmark(o.base.cudnn_benchmark);
   MemoryTracker memory(o.base.device);
   std::vector<BenchRow> rows;
   for (const auto& name : o.methods) {
-    RunConfig cfg = row_settings_config(o.base, name);
+    RunConfig cfg = row_settings_config(o.base, with_modules(name, o.base));
     torch::manual_seed(cfg.seed);
     BenchRow row;
     row.method = name;
@@ -122,6 +129,63 @@ nlohmann::json bench_json(const BenchOptions& o, const std::vector<BenchRow>& ro
     j["methods"].push_back(m);
   }
   return j;
+}
+
+ModuleSweep run_module_sweep(BenchOptions o, const std::vector<int>& modules) {
+  ModuleSweep sweep;
+  for (int k : modules) {
+    o.base.local_modules = k;
+    validate(o.base);
+    std::fprintf(stderr, "bench: %s in %d local modules\n", o.base.arch.c_str(), k);
+    sweep.modules.push_back(k);
+    sweep.rows.push_back(run_bench(o));
+  }
+  return sweep;
+}
+
+std::string format_module_sweep(const ModuleSweep& s) {
+  std::string out = "| method |", rule = "|---|";
+  for (int k : s.modules) {
+    out += " K=" + std::to_string(k) + " peak MiB | K=" + std::to_string(k) + " ms |";
+    rule += "---:|---:|";
+  }
+  out += " aux params (K=" + std::to_string(s.modules.back()) + ") |\n" + rule + "---:|\n";
+  if (s.rows.empty()) return out;
+  char cell[64];
+  for (size_t m = 0; m < s.rows[0].size(); ++m) {
+    out += "| " + s.rows[0][m].method + " |";
+    for (const auto& rows : s.rows) {
+      std::snprintf(cell, sizeof cell, " %.1f | %.0f |", double(rows[m].peak_bytes) / (1 << 20),
+                    1e3 * rows[m].median_step_seconds);
+      out += cell;
+    }
+    out += " " + std::to_string(s.rows.back()[m].auxiliary_params) + " |\n";
+  }
+  return out;
+}
+
+void write_module_sweep_plots(const ModuleSweep& s, const std::string& arch, const std::string& dir) {
+  plot::LinePlot memory, time;
+  memory.title = arch + ": peak training memory";
+  time.title = arch + ": step time";
+  memory.x_label = time.x_label = "local modules K";
+  memory.y_label = "peak memory (MiB)";
+  time.y_label = "step time (ms)";
+  if (s.rows.empty()) return;
+  for (size_t m = 0; m < s.rows[0].size(); ++m) {
+    plot::Series mem{s.rows[0][m].method, {}, {}}, t{s.rows[0][m].method, {}, {}};
+    for (size_t i = 0; i < s.modules.size(); ++i) {
+      mem.x.push_back(s.modules[i]);
+      t.x.push_back(s.modules[i]);
+      mem.y.push_back(double(s.rows[i][m].peak_bytes) / (1 << 20));
+      t.y.push_back(1e3 * s.rows[i][m].median_step_seconds);
+    }
+    memory.series.push_back(mem);
+    time.series.push_back(t);
+  }
+  std::filesystem::create_directories(dir);
+  plot::write_line_png(dir + "/memory_vs_modules.png", memory);
+  plot::write_line_png(dir + "/time_vs_modules.png", time);
 }
 
 }  // namespace dcl

@@ -138,6 +138,27 @@ TEST(TrainCli, UnknownNamesAreErrorsListingTheValidOnes) {
   EXPECT_NE(r.output.find("1x20x20"), std::string::npos) << r.output;
 }
 
+TEST(TrainCli, ModuleSweepTabulatesEveryKAndPlotsMemoryAndTime) {
+  std::string dir = temp_dir("sweep");
+  CliResult r = run_dcl("bench --arch resnet32 --input 3x8x8 --batch-size 4 --steps 1 --warmup 0 --methods "
+                        "bp,bp:checkpoint_segments=K,dcl --sweep-local-modules 2,16 --plot " + dir);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("| K=2 peak MiB | K=2 ms | K=16 peak MiB | K=16 ms |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| bp:checkpoint_segments=K |"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::exists(dir + "/memory_vs_modules.png"));
+  EXPECT_TRUE(fs::exists(dir + "/time_vs_modules.png"));
+  fs::remove_all(dir);
+  // Flags that would change nothing are refused by name.
+  EXPECT_NE(run_dcl("bench --arch vgg8b --local-modules 4 --steps 1").output.find("--local-modules applies to"),
+            std::string::npos);
+  EXPECT_NE(run_dcl("bench --arch resnet32 --input 3x8x8 --plot x --steps 1").output.find("--sweep-local-modules"),
+            std::string::npos);
+  EXPECT_NE(run_dcl("bench --arch resnet32 --local-modules 17 --steps 1").output.find("must be in [0, 16]"),
+            std::string::npos);
+  EXPECT_NE(run_dcl("train --arch simple256 --method auglocal --out /tmp/x").output.find("cannot train arch"),
+            std::string::npos);
+}
+
 TEST(TrainCliE2E, CorruptCheckpointIsAClearErrorAndStaysUntouched) {
   if (!have_fmnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::string dir = temp_dir("corrupt");
