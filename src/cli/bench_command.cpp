@@ -93,17 +93,21 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   add_model_options(bench, c, fields);
   bench->add_option("--input", input, "Input shape CxHxW")->capture_default_str();
   bench->add_option("--batch-size", c.batch_size, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  bench->add_option("--methods", methods, "Comma-separated rows, each METHOD[:KEY=VALUE...] with KEY a setting of config.json "
-                    "(e.g. bp:checkpoint_segments=4, bp:accumulate=4); ratios are relative to bp")->capture_default_str();
+  bench
+      ->add_option("--methods", methods,
+                   "Comma-separated rows, each METHOD[:KEY=VALUE...] with KEY a setting of config.json "
+                   "(e.g. bp:checkpoint_segments=4, bp:accumulate=4); ratios are relative to bp")
+      ->capture_default_str();
   bench->add_option("--steps", steps, "Measured steps per method (median reported)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   bench->add_option("--warmup", warmup, "Unmeasured steps first")->capture_default_str()->check(integer_in(0, 100000));
   bench->add_option("--classes", classes, "Number of classes")->capture_default_str()->check(integer_in(2, 100000));
   bench->add_flag("--json", json, "Print JSON instead of a table");
-  bench->add_option("--sweep-local-modules", sweep,
-                    "ResNets: one bench per module count K (e.g. 2,4,8,16) and a table of memory and time per K; "
-                    "in --methods, =K stands for each K (bp:checkpoint_segments=K)")
+  bench
+      ->add_option("--sweep-local-modules", sweep,
+                   "ResNets: one bench per module count K (e.g. 2,4,8,16) and a table of memory and time per K; "
+                   "in --methods, =K stands for each K (bp:checkpoint_segments=K)")
       ->delimiter(',')
       ->check(integer_in(1, 1000));
   bench->add_option("--plot", plot_dir,
@@ -162,8 +166,7 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
         row_settings_config(check, with_modules(m, check));  // every row before the first runs
         o.methods.push_back(m);
       }
-    if (!plot_dir.empty() && sweep.empty())
-      throw std::invalid_argument("--plot applies to --sweep-local-modules only");
+    if (!plot_dir.empty() && sweep.empty()) throw std::invalid_argument("--plot applies to --sweep-local-modules only");
     int threads = configure_threads(c.threads);
     std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s; %s\n", c.arch.c_str(), input.c_str(),
                  c.batch_size, threads, c.device.c_str(), loaded_blas().describe().c_str());

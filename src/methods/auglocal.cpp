@@ -21,7 +21,8 @@
 namespace dcl {
 namespace nn = torch::nn;
 
-TrainingSchedule auglocal_benchmark_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data);  // dgl.cpp
+TrainingSchedule auglocal_benchmark_preset(Preset preset, const ArchInfo& arch,
+                                           const data::DatasetInfo& data);  // dgl.cpp
 
 namespace {
 
@@ -89,8 +90,8 @@ MethodInfo method_auglocal() {
             const double pyramid = ctx.settings.real("auglocal_pyramid");
             const int modules = int(m.net->blocks.size());
             ctx.add_stages_ending_in_classifier(m, [&](size_t l) {
-              return std::make_shared<AuxiliaryClassifierLoss>(auglocal_auxiliary_network(
-                  *m.net, l, module_depth(depth, pyramid, int(l), modules), ctx.classes));
+              return std::make_shared<AuxiliaryClassifierLoss>(
+                  auglocal_auxiliary_network(*m.net, l, module_depth(depth, pyramid, int(l), modules), ctx.classes));
             });
             ctx.run_sequentially(m);
           },

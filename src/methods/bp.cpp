@@ -27,11 +27,12 @@ StageBlock checkpointed_network(Network net, int segments) {
     torch::nn::ModuleList owner;  // the run's modules, for their buffers
     for (auto& b : run) owner->push_back(b);
     first += size;
-    runs.push_back(std::make_shared<CheckpointSegment>(CheckpointSegment{owner.ptr(), [run](const torch::Tensor& x) mutable {
-      torch::Tensor h = x;
-      for (auto& b : run) h = b->forward(h);
-      return h;
-    }}));
+    runs.push_back(
+        std::make_shared<CheckpointSegment>(CheckpointSegment{owner.ptr(), [run](const torch::Tensor& x) mutable {
+                                                                torch::Tensor h = x;
+                                                                for (auto& b : run) h = b->forward(h);
+                                                                return h;
+                                                              }}));
   }
   return {net.ptr(), [net, runs](const torch::Tensor& input) mutable {
             torch::Tensor x = input;

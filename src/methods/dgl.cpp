@@ -65,18 +65,18 @@ TrainingSchedule auglocal_benchmark_preset(Preset preset, const ArchInfo& arch, 
 MethodInfo method_dgl() {
   MethodAbilities abilities;
   abilities.fc_networks = false;  // its auxiliary network is convolutional
-  return {"dgl",
-          "decoupled greedy learning: cross-entropy through a conv-pool-MLP auxiliary network per block (DGL)",
-          {},
-          [](Model& m, const BuildContext& ctx) {
-            ctx.add_stages_ending_in_classifier(m, [&](size_t l) {
-              return std::make_shared<AuxiliaryClassifierLoss>(
-                  dgl_auxiliary_network(m.net->output_sizes[l], ctx.classes));
-            });
-            ctx.run_sequentially(m);
-          },
-          auglocal_benchmark_preset,
-          abilities};
+  return {
+      "dgl",
+      "decoupled greedy learning: cross-entropy through a conv-pool-MLP auxiliary network per block (DGL)",
+      {},
+      [](Model& m, const BuildContext& ctx) {
+        ctx.add_stages_ending_in_classifier(m, [&](size_t l) {
+          return std::make_shared<AuxiliaryClassifierLoss>(dgl_auxiliary_network(m.net->output_sizes[l], ctx.classes));
+        });
+        ctx.run_sequentially(m);
+      },
+      auglocal_benchmark_preset,
+      abilities};
 }
 
 }  // namespace dcl

@@ -35,7 +35,8 @@ void BuildContext::add_stages_ending_in_classifier(
   for (size_t l = 0; l < last; ++l)
     add_stage(model, "block" + std::to_string(l), StageKind::Block, stage_block(net->blocks[l]), loss_for(l));
   torch::nn::ModuleList modules(net->blocks[last], net->head);
-  StageBlock last_and_head{modules.ptr(), [block = net->blocks[last], head = net->head](const torch::Tensor& x) mutable {
+  StageBlock last_and_head{modules.ptr(),
+                           [block = net->blocks[last], head = net->head](const torch::Tensor& x) mutable {
                              return head->forward(block->forward(x));
                            }};
   add_stage(model, "block" + std::to_string(last) + "+head", StageKind::Head, last_and_head,

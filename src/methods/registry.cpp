@@ -131,7 +131,7 @@ void require_network(const MethodInfo& method, const ArchInfo& arch) {
   std::vector<std::string> can;
   for (const auto& a : architectures())
     if (can_train(method, a)) can.push_back("--arch " + a.name);
-  const char* kind = arch.family == ArchFamily::Fc ? "a fully connected network"
+  const char* kind = arch.family == ArchFamily::Fc             ? "a fully connected network"
                      : method.abilities.residual_networks_only ? "a network without residual units"
                                                                : "a conv network";
   throw std::invalid_argument(method.name + " cannot train arch '" + arch.name + "' (" + kind + "); it supports " +

@@ -67,7 +67,8 @@ nlohmann::json checkpoint_identity(const RunConfig& cfg) {
   nlohmann::json all = cfg.to_json(), id;
   // What shapes the tensors (network, head, the method's settings declared as shaping them) or
   // gives them their meaning (method, optimiser state), in config.json's keys.
-  for (const char* key : {"method", "arch", "data", "fc_width", "fc_patches", "local_modules", "optimizer"}) id[key] = all.at(key);
+  for (const char* key : {"method", "arch", "data", "fc_width", "fc_patches", "local_modules", "optimizer"})
+    id[key] = all.at(key);
   for (const Setting& s : method_info(cfg.method).settings)
     if (s.shapes_tensors) id[s.key] = all.at(s.key);
   std::string text = id.dump();

@@ -146,8 +146,8 @@ void validate(const RunConfig& cfg) {
   require(cfg.dropout >= 0 && cfg.dropout < 1, "dropout", "must be in [0, 1)");
   if (arch.max_local_modules > 0)
     require(in(cfg.local_modules, 0, arch.max_local_modules), "local_modules",
-            range(0, arch.max_local_modules) + " for " + cfg.arch + " (one module per unit at most; 0 = " +
-                std::to_string(arch.default_local_modules) + ")");
+            range(0, arch.max_local_modules) + " for " + cfg.arch +
+                " (one module per unit at most; 0 = " + std::to_string(arch.default_local_modules) + ")");
   else
     require(cfg.local_modules == 0, "local_modules",
             "applies to networks of residual units (" + cfg.arch + " has fixed blocks)");

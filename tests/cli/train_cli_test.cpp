@@ -140,8 +140,10 @@ TEST(TrainCli, UnknownNamesAreErrorsListingTheValidOnes) {
 
 TEST(TrainCli, ModuleSweepTabulatesEveryKAndPlotsMemoryAndTime) {
   std::string dir = temp_dir("sweep");
-  CliResult r = run_dcl("bench --arch resnet32 --input 3x8x8 --batch-size 4 --steps 1 --warmup 0 --methods "
-                        "bp,bp:checkpoint_segments=K,dcl --sweep-local-modules 2,16 --plot " + dir);
+  CliResult r = run_dcl(
+      "bench --arch resnet32 --input 3x8x8 --batch-size 4 --steps 1 --warmup 0 --methods "
+      "bp,bp:checkpoint_segments=K,dcl --sweep-local-modules 2,16 --plot " +
+      dir);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("| K=2 peak MiB | K=2 ms | K=16 peak MiB | K=16 ms |"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("| bp:checkpoint_segments=K |"), std::string::npos) << r.output;

@@ -123,7 +123,8 @@ TEST_P(EveryMethod, ANetworkThatCannotTakeTheInputIsAClearError) {
     FAIL() << "vgg8b on 1x20x20 was accepted";
   } catch (const std::invalid_argument& e) {
     std::string what = e.what();
-    EXPECT_TRUE(what.find("1x20x20") != std::string::npos || what.find("cannot train arch 'vgg8b'") != std::string::npos)
+    EXPECT_TRUE(what.find("1x20x20") != std::string::npos ||
+                what.find("cannot train arch 'vgg8b'") != std::string::npos)
         << what;
   }
 }

@@ -31,8 +31,7 @@ TEST(ResNet, InfoProSplitPointsWhereItsTableHasK) {
   // K = 2: [[2, 1]] -> unit 1 + 5 + 1.
   EXPECT_EQ(resnet("resnet32", 2)->block_last_unit, (std::vector<int>{7, 15}));
   // resnet110, K = 8: [[1, 4], [1, 11], [2, 0], [2, 7], [2, 14], [3, 3], [3, 10]].
-  EXPECT_EQ(resnet("resnet110", 8, {3, 16, 16})->block_last_unit,
-            (std::vector<int>{5, 12, 19, 26, 33, 40, 47, 54}));
+  EXPECT_EQ(resnet("resnet110", 8, {3, 16, 16})->block_last_unit, (std::vector<int>{5, 12, 19, 26, 33, 40, 47, 54}));
 }
 
 TEST(ResNet, AugLocalSplitPointsOtherwise) {

@@ -17,9 +17,9 @@ struct UnitSpec {
   int in = 0;      // input channels
   int planes = 0;  // width inside the unit; output channels: planes (stem, basic) or 4 * planes (bottleneck)
   int stride = 1;
-  int kernel = 3;       // the stem's convolution: 3 (CIFAR) or 7 (ImageNet)
-  bool pool = false;    // the stem's 3x3 stride-2 max-pool (ImageNet)
-  double dropout = 0;   // basic blocks: between the two convolutions, as InfoPro's BasicBlock
+  int kernel = 3;      // the stem's convolution: 3 (CIFAR) or 7 (ImageNet)
+  bool pool = false;   // the stem's 3x3 stride-2 max-pool (ImageNet)
+  double dropout = 0;  // basic blocks: between the two convolutions, as InfoPro's BasicBlock
   int out() const { return kind == UnitKind::Bottleneck ? 4 * planes : planes; }
 };
 

@@ -159,20 +159,49 @@ ResNetDesign imagenet_resnet(const std::string& name, UnitKind block, std::vecto
 }  // namespace
 
 std::vector<ArchInfo> resnet_architectures() {
-  ResNetDesign r32 = cifar_resnet("resnet32", 5), r56 = cifar_resnet("resnet56", 9), r110 = cifar_resnet("resnet110", 18);
+  ResNetDesign r32 = cifar_resnet("resnet32", 5), r56 = cifar_resnet("resnet56", 9),
+               r110 = cifar_resnet("resnet110", 18);
   // InfoPro's configs.py, as [stage, block] pairs.
   r32.infopro_splits = {{2, {{2, 1}}},
                         {3, {{1, 4}, {2, 4}}},
                         {4, {{1, 2}, {2, 1}, {3, 0}}},
                         {8, {{1, 0}, {1, 2}, {1, 4}, {2, 1}, {2, 3}, {3, 0}, {3, 2}}},
-                        {16, {{0, 0}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {1, 4}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {2, 4},
-                              {3, 0}, {3, 1}, {3, 2}, {3, 3}}}};
+                        {16,
+                         {{0, 0},
+                          {1, 0},
+                          {1, 1},
+                          {1, 2},
+                          {1, 3},
+                          {1, 4},
+                          {2, 0},
+                          {2, 1},
+                          {2, 2},
+                          {2, 3},
+                          {2, 4},
+                          {3, 0},
+                          {3, 1},
+                          {3, 2},
+                          {3, 3}}}};
   r110.infopro_splits = {{2, {{2, 8}}},
                          {3, {{1, 17}, {2, 17}}},
                          {4, {{1, 11}, {2, 7}, {3, 3}}},
                          {8, {{1, 4}, {1, 11}, {2, 0}, {2, 7}, {2, 14}, {3, 3}, {3, 10}}},
-                         {16, {{1, 1}, {1, 4}, {1, 7}, {1, 10}, {1, 13}, {1, 16}, {2, 1}, {2, 4}, {2, 7}, {2, 11},
-                               {2, 15}, {3, 1}, {3, 5}, {3, 9}, {3, 13}}}};
+                         {16,
+                          {{1, 1},
+                           {1, 4},
+                           {1, 7},
+                           {1, 10},
+                           {1, 13},
+                           {1, 16},
+                           {2, 1},
+                           {2, 4},
+                           {2, 7},
+                           {2, 11},
+                           {2, 15},
+                           {3, 1},
+                           {3, 5},
+                           {3, 9},
+                           {3, 13}}}};
   const std::string cifar = " (He et al.'s CIFAR ResNet: 16/32/64 channels) in --local-modules K modules";
   return {resnet(r32, "ResNet-32" + cifar),
           resnet(r56, "ResNet-56" + cifar),
