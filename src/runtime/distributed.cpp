@@ -204,6 +204,21 @@ std::vector<double> ProcessGroup::all_reduce_sum(const std::vector<double>& valu
   return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
 }
 
+void ProcessGroup::average(std::vector<torch::Tensor>& tensors) {
+  if (tensors.empty()) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> flat;
+  for (auto& t : tensors) flat.push_back(t.reshape(-1));
+  torch::Tensor all = torch::cat(flat);
+  all_reduce_sum(all);
+  all.div_(double(world_size()));
+  int64_t at = 0;
+  for (auto& t : tensors) {
+    t.copy_(all.narrow(0, at, t.numel()).view_as(t));
+    at += t.numel();
+  }
+}
+
 void ProcessGroup::broadcast_from_rank0(std::vector<torch::Tensor>& tensors) {
   for (auto& t : tensors) {
     torch::NoGradGuard no_grad;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <optional>
 #include <thread>
 
@@ -87,6 +88,12 @@ struct Trainer::State {
     if (!group) return v;
     return with_peer_diagnosis(*group, during, [&] { return group->all_reduce_sum(v); });
   }
+  // The floating-point buffers of the network and of every stage (BatchNorm's running statistics,
+  // auxiliary networks' included): each rank updates them from its own part of the batch, so after
+  // every step they are averaged over the ranks. Every rank then evaluates, and rank 0 saves, the
+  // same model, and the running mean follows the whole batch's mean as in one process.
+  std::vector<torch::Tensor> rank_buffers;
+
 };
 
 namespace fs = std::filesystem;
@@ -293,6 +300,16 @@ void Trainer::join_job() {
   for (auto& [name, t] : s.model.named_state()) tensors.push_back(t);
   with_peer_diagnosis(*s.group, "the broadcast of the initial weights",
                       [&] { s.group->broadcast_from_rank0(tensors); });
+  std::set<const void*> seen;
+  auto add_buffers = [&](torch::nn::Module& m) {
+    for (auto& b : m.buffers())
+      if (b.is_floating_point() && seen.insert(b.unsafeGetTensorImpl()).second) s.rank_buffers.push_back(b);
+  };
+  add_buffers(*s.model.net);
+  for (auto& stage : s.model.stages) {
+    add_buffers(stage->block());
+    add_buffers(stage->loss());
+  }
   s.train_loader->set_shard(s.dist.rank, s.dist.world_size);
   s.test_loader->set_shard(s.dist.rank, s.dist.world_size);
   s.exchange = std::make_shared<DataParallelExchange>(s.group);
@@ -423,6 +440,9 @@ void Trainer::record_step(const StepResult& local, Epoch& epoch) {
   ++s.steps_this_session;
   bool stop = should_stop();
   StepResult r = sum_step_over_ranks(local, stop);
+  if (s.group && !s.rank_buffers.empty())
+    with_peer_diagnosis(*s.group, "the average of the running statistics (step " + std::to_string(p.step + 1) + ")",
+                        [&] { s.group->average(s.rank_buffers); });
   s.divergence.observe_step(r.train_loss, r.block_losses, p.epoch, p.step + 1);
   const int64_t n = r.samples;
   p.loss_sum += r.train_loss * double(n);

@@ -69,6 +69,28 @@ TEST(DataParallelE2E, TwoRanksEqualOneProcessWithTheDoubledBatch) {
   std::filesystem::remove_all(two);
 }
 
+// The auxiliary-network methods data-parallel on a ResNet (their last module and the head one
+// stage): the job runs on two ranks and the checkpoint rank 0 saved evaluates to the accuracy the
+// job reported. (BatchNorm normalises each rank's half-batch alone, so unlike the fc job above the
+// result is not the one-process result.)
+TEST(DataParallelE2E, AuxiliaryNetworkMethodsTrainDataParallelOnAResNet) {
+  TinyJob job;
+  for (const char* method : {"dgl", "auglocal"}) {
+    std::string dir = temp_dir(std::string("dp_") + method);
+    std::string args = "train --data fmnist --data-dir " + job.data + " --arch resnet32 --local-modules 2 --method " +
+                       method + " --threads 1 --seed 3 --epochs 1 --limit-train 256 --batch-size 32 --nproc 2";
+    CliResult r = run_dcl(args + " --out " + dir);
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("2 processes x batch 32 = 64 images per step"), std::string::npos) << r.output;
+    double reported = read_json(dir + "/summary.json")["test_accuracy"];
+    CliResult e = run_dcl("eval --run " + dir + " --data-dir " + job.data);
+    ASSERT_EQ(e.code, 0) << e.output;
+    auto j = nlohmann::json::parse(e.output.substr(e.output.find('{')));
+    EXPECT_DOUBLE_EQ(j["head_accuracy"].get<double>(), reported) << method;
+    std::filesystem::remove_all(dir);
+  }
+}
+
 #ifdef DCL_TORCHRUN
 // The same job under PyTorch's own launcher (torchrun from the PyPI wheel, when scripts/setup-torch2.sh
 // has installed it): what a cluster's launcher does on each machine.
