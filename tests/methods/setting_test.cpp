@@ -74,13 +74,17 @@ TEST(Setting, EveryDeclaredSettingIsAConfigKeyWithItsDefaultAndOnlyDeclaredOnesE
 }
 
 TEST(MethodAbilities, GenericRefusalsComeFromTheDeclarations) {
-  // A method that trains fc networks only is refused on a conv network, naming what it supports.
+  // A method that trains fc networks only is refused on a conv network, and one that needs
+  // residual units on a network without them, each naming what it supports.
   for (const auto& m : methods()) {
     std::string refusal = message_of([&] { require_network(m, arch_info("simple256")); });
-    EXPECT_EQ(refusal.empty(), m.abilities.conv_networks) << m.name;
+    EXPECT_EQ(refusal.empty(), m.abilities.conv_networks && !m.abilities.residual_networks_only) << m.name;
     if (!refusal.empty()) {
-      EXPECT_NE(refusal.find("--arch fc"), std::string::npos) << refusal;
+      EXPECT_NE(refusal.find(m.abilities.residual_networks_only ? "--arch resnet32" : "--arch fc"), std::string::npos)
+          << refusal;
     }
+    EXPECT_EQ(message_of([&] { require_network(m, arch_info("resnet32")); }).empty(), m.abilities.conv_networks)
+        << m.name;
   }
   // The label-embedding analyses name the methods that have them.
   std::string with = method_names_where([](const MethodInfo& m) { return m.abilities.label_embeddings; });

@@ -29,7 +29,8 @@ TEST(Networks, ParameterCountsMatchTheArchitectures) {
 
 TEST(Networks, ArchitectureNamesAndBadShapesAreClearErrors) {
   EXPECT_EQ(arch_info("simple512").name, "simple512");
-  EXPECT_EQ(arch_names(), (std::vector<std::string>{"fc", "simple256", "simple512", "vgg8b"}));
+  EXPECT_EQ(arch_names(), (std::vector<std::string>{"fc", "simple256", "simple512", "vgg8b", "resnet32", "resnet56",
+                                                    "resnet110", "resnet18", "resnet34", "resnet50"}));
   try {
     arch_info("resnet");
     FAIL();
