@@ -181,6 +181,7 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.optimizer.lr, "--lr", "lr", "Learning rate");
   add(c.optimizer.weight_decay, "--weight-decay", "weight_decay", "Weight decay");
   add(c.optimizer.momentum, "--momentum", "momentum", "SGD momentum");
+  add(c.optimizer.nesterov, "--nesterov", "nesterov", "SGD with Nesterov's momentum");
   add(c.dropout, "--dropout", "dropout", "Dropout probability in every block");
   add(c.local_modules, "--local-modules", "local_modules",
       "ResNets: split the network into K local modules at residual-block boundaries (InfoPro's split points "

@@ -202,7 +202,8 @@ std::string schedule_text(const RunConfig& c) {
     return std::string(buf);
   };
   std::string out = name_of(c.optimizer.kind) + " lr " + g(c.optimizer.lr) + " wd " + g(c.optimizer.weight_decay);
-  if (c.optimizer.kind == OptimizerKind::Sgd) out += " momentum " + g(c.optimizer.momentum);
+  if (c.optimizer.kind == OptimizerKind::Sgd)
+    out += std::string(c.optimizer.nesterov ? " nesterov" : "") + " momentum " + g(c.optimizer.momentum);
   out += ", batch " + std::to_string(c.batch_size) + ", " + std::to_string(c.epochs) + " epochs";
   if (c.lr_schedule == LrSchedule::Cooldown) {
     out += " (linear cool-down)";

@@ -46,12 +46,13 @@ nn::Sequential dgl_auxiliary_network(const std::vector<int64_t>& output_size, in
 }  // namespace
 
 // --preset paper: the DGL row of AugLocal's run.sh (the benchmark that compares DGL, InfoPro and
-// AugLocal on these ResNets): SGD with momentum 0.9 (theirs Nesterov's), weight decay 1e-4, batch
+// AugLocal on these ResNets): SGD with Nesterov's momentum 0.9, weight decay 1e-4, batch
 // 1024, lr 0.8, 400 epochs on the cosine schedule; STL-10 batch 128, lr 0.1 (their train.py).
 TrainingSchedule auglocal_benchmark_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
   TrainingSchedule s;
   s.optimizer = OptimizerKind::Sgd;
   s.momentum = 0.9;
+  s.nesterov = true;
   s.weight_decay = 1e-4;
   const bool stl10 = data.preset_class == data::PresetClass::Stl10;
   s.batch = stl10 ? 128 : 1024;

@@ -10,7 +10,7 @@ Setting supcon_temperature_setting();  // supcon.cpp
 namespace {
 
 // --preset paper: InfoPro's CIFAR/SVHN training (blackfeather-wang/InfoPro-Pytorch train.py,
-// comand.sh): SGD with momentum 0.9 (theirs Nesterov's), weight decay 1e-4, batch 1024, lr 0.8,
+// comand.sh): SGD with Nesterov's momentum 0.9, weight decay 1e-4, batch 1024, lr 0.8,
 // 160 epochs on their cosine schedule with its 10-epoch warm-up, no dropout; STL-10 batch 128,
 // lr 0.1; λ = 5 (their ixx for ResNet-32, K = 2). InfoPro reports no MNIST-family runs: the same
 // settings there.
@@ -18,6 +18,7 @@ TrainingSchedule infopro_preset(Preset preset, const ArchInfo& arch, const data:
   TrainingSchedule s;
   s.optimizer = OptimizerKind::Sgd;
   s.momentum = 0.9;
+  s.nesterov = true;
   s.weight_decay = 1e-4;
   const bool stl10 = data.preset_class == data::PresetClass::Stl10;
   s.batch = stl10 ? 128 : 1024;

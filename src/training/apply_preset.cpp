@@ -13,6 +13,7 @@ nlohmann::json preset_values(const TrainingSchedule& s) {
   v["lr"] = s.lr;
   v["weight_decay"] = s.weight_decay;
   v["momentum"] = s.momentum;
+  v["nesterov"] = s.nesterov;
   v["batch_size"] = s.batch;
   v["lr_schedule"] = name_of(s.lr_schedule);
   v["gamma"] = s.gamma;

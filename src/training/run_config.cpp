@@ -33,6 +33,7 @@ namespace dcl {
   ENUM(optimizer, optimizer.kind) \
   VALUE(weight_decay, optimizer.weight_decay) \
   VALUE(momentum, optimizer.momentum) \
+  VALUE(nesterov, optimizer.nesterov) \
   VALUE(gamma, gamma) \
   VALUE(milestones, milestones) \
   ENUM(lr_schedule, lr_schedule) \
@@ -143,6 +144,8 @@ void validate(const RunConfig& cfg) {
   require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "weight_decay", "must be >= 0");
   // A momentum of 1 or more never forgets a gradient: the step grows without bound.
   require(cfg.optimizer.momentum >= 0 && cfg.optimizer.momentum < 1, "momentum", "must be in [0, 1)");
+  require(!cfg.optimizer.nesterov || cfg.optimizer.kind != OptimizerKind::Sgd || cfg.optimizer.momentum > 0,
+          "nesterov", "needs --momentum > 0 (Nesterov's step looks ahead along the momentum)");
   require(cfg.dropout >= 0 && cfg.dropout < 1, "dropout", "must be in [0, 1)");
   if (arch.max_local_modules > 0)
     require(in(cfg.local_modules, 0, arch.max_local_modules), "local_modules",
@@ -204,8 +207,9 @@ void require_given_settings_apply(const RunConfig& cfg, const std::vector<std::s
   auto refuse_if = [&](bool idle, const std::string& key, const std::string& why) {
     if (idle && was_given(key)) throw SettingError(key, "applies to " + why + ", so it would change nothing here");
   };
-  refuse_if(cfg.optimizer.kind != OptimizerKind::Sgd, "momentum",
-            "--optimizer sgd (this run uses " + name_of(cfg.optimizer.kind) + ")");
+  for (const char* key : {"momentum", "nesterov"})
+    refuse_if(cfg.optimizer.kind != OptimizerKind::Sgd, key,
+              "--optimizer sgd (this run uses " + name_of(cfg.optimizer.kind) + ")");
   for (const char* key : {"gamma", "milestones"})
     refuse_if(cfg.lr_schedule != LrSchedule::Step, key,
               "--lr-schedule step (this run uses " + name_of(cfg.lr_schedule) + ")");

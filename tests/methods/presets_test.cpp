@@ -150,3 +150,41 @@ TEST(Presets, LearningRateSchedules) {
   EXPECT_NEAR(scheduled_lr(0.8, LrSchedule::Cosine, 0.5, {1}, 119, 160), 0.4 * (1 - std::sqrt(0.5)), 1e-12);
   EXPECT_DOUBLE_EQ(scheduled_lr(1e-3, LrSchedule::Cosine, 0.5, {}, 0, 160), 1e-3);  // never warmed down
 }
+
+TEST(Presets, InfoProDglAndAugLocalTakeNesterovsMomentumAsTheirScripts) {
+  for (const char* method : {"ll-cont", "dgl", "auglocal"}) {
+    RunConfig c;
+    c.method = method;
+    c.arch = std::string(method) == "ll-cont" ? "fc" : "resnet32";
+    c.preset = Preset::Paper;
+    apply_preset(c, {});
+    EXPECT_EQ(c.optimizer.kind, OptimizerKind::Sgd) << method;
+    EXPECT_TRUE(c.optimizer.nesterov) << method;
+  }
+  RunConfig ff;  // Hinton's FF: plain momentum
+  ff.method = "ff";
+  ff.preset = Preset::Paper;
+  apply_preset(ff, {});
+  EXPECT_FALSE(ff.optimizer.nesterov);
+  // Nesterov's steps differ from plain momentum's.
+  auto steps = [](bool nesterov) {
+    torch::Tensor w = torch::ones({3}, torch::requires_grad());
+    OptimizerOptions o;
+    o.kind = OptimizerKind::Sgd;
+    o.lr = 0.1;
+    o.weight_decay = 0;
+    o.nesterov = nesterov;
+    auto opt = optimizer_factory(o)({w});
+    for (int i = 0; i < 2; ++i) {
+      opt->zero_grad();
+      (w * w).sum().backward();
+      opt->step();
+    }
+    return w.detach().clone();
+  };
+  EXPECT_FALSE(torch::allclose(steps(true), steps(false)));
+  // With AdamW, --nesterov would change nothing: refused by name.
+  RunConfig adamw;
+  adamw.optimizer.nesterov = true;
+  EXPECT_THROW(require_given_settings_apply(adamw, {"nesterov"}), std::invalid_argument);
+}

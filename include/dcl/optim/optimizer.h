@@ -20,6 +20,7 @@ struct OptimizerOptions {
   double lr = 5e-4;
   double weight_decay = 0.01;
   double momentum = 0.9;  // sgd only
+  bool nesterov = false;  // sgd only: Nesterov's momentum (InfoPro's, DGL's and AugLocal's training scripts)
 };
 
 // Builds one optimiser over the given tensors.

@@ -24,6 +24,7 @@ struct TrainingSchedule {
   double lr = 5e-4;
   double weight_decay = 0.01;
   double momentum = 0.9;  // sgd
+  bool nesterov = false;  // sgd
   int batch = 512;
   LrSchedule lr_schedule = LrSchedule::Step;
   double gamma = 0.5;  // MultiStep decay factor
