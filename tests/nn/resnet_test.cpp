@@ -58,6 +58,15 @@ TEST(ResNet, ModuleParametersAreTheHandCountedOnes) {
   EXPECT_EQ(n->shapes[3].channels, 64);
 }
 
+TEST(ResNet, TheWeightsDoNotDependOnHowTheUnitsAreGrouped) {
+  torch::manual_seed(5);
+  auto a = resnet("resnet32", 4)->parameters();
+  torch::manual_seed(5);
+  auto b = resnet("resnet32", 16)->parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
+}
+
 TEST(ResNet, ImageNetStemOnlyFromLargeInputs) {
   Network small = resnet("resnet18", 4, {3, 32, 32}), large = resnet("resnet18", 4, {3, 128, 128});
   EXPECT_EQ(small->output_sizes[0], (std::vector<int64_t>{64, 32, 32}));  // 3x3 stride-1 stem, no pool

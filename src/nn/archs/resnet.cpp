@@ -104,11 +104,15 @@ void build_resnet(NetworkImpl& net, const NetworkOptions& o, const ResNetDesign&
     throw std::invalid_argument(d.name + " needs inputs of at least 8x8; got " + o.input.str());
   net.units = design_units(d, o);
   net.block_last_unit = module_ends(d, k);
+  // Every unit is built and initialised before they are grouped, so that the weights do not depend
+  // on K: BP on --local-modules 4 and 16 is the same network.
+  std::vector<ResidualUnit> built;
+  for (const UnitSpec& spec : net.units) built.push_back(ResidualUnit(spec));
+  for (auto& unit : built) init_resnet_weights(*unit);
   int first = 0;
   for (int last : net.block_last_unit) {
     nn::Sequential module;
-    for (int u = first; u <= last; ++u) module->push_back(ResidualUnit(net.units[u]));
-    init_resnet_weights(*module);
+    for (int u = first; u <= last; ++u) module->push_back(built[u]);
     net.blocks.push_back(module);
     net.shapes.push_back({net.units[last].out(), 0});
     first = last + 1;
