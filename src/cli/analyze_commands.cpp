@@ -150,10 +150,7 @@ void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action
   actions.emplace_back(r, [] {
     ReportOptions o;
     o.dirs = report_dirs;
-    o.reference_error = [](const std::string& method, const std::string& data, const std::string& arch) {
-      // Spec section 7's table holds VGG8B numbers only.
-      return arch == "vgg8b" ? reference_error(method, data) : std::nullopt;
-    };
+    o.reference_error = reference_error;
     for (const auto& warning : write_html_report(o, report_out))
       std::fprintf(stderr, "dcl: warning: %s\n", warning.c_str());
     std::fprintf(stderr, "report written to %s\n", report_out.c_str());

@@ -36,7 +36,8 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       ->check(at_least(1));
   add_field(cmp, fields, c.out, "--out", "out", "Output directory (default: runs/compare-<data>-<arch>)");
   cmp->add_flag("--reference", reference,
-                "Add spec section 7's paper numbers (VGG8B test error, Table 3; memory, Table 4) where it has them");
+                "Add spec section 7's paper numbers (VGG8B test error, Table 3; memory, Table 4) to --arch vgg8b "
+                "rows (the only network the spec has usable numbers for)");
   add_run_options(cmp, c, fields);
   add_model_options(cmp, c, fields);
   actions.emplace_back(cmp, [] {

@@ -73,7 +73,8 @@ std::string format_compare_markdown(const CompareOptions& options, const std::ve
 std::string format_compare_csv(const std::vector<CompareRow>& rows);
 
 // Spec section 7's numbers for a method on a dataset, when it has them.
-std::optional<double> reference_error(const std::string& method, const std::string& data);
-std::optional<double> reference_memory_mib(const std::string& method, const std::string& data);
+// Spec section 7's numbers for a row: VGG8B's only (nullopt for every other network).
+std::optional<double> reference_error(const std::string& method, const std::string& data, const std::string& arch);
+std::optional<double> reference_memory_mib(const std::string& method, const std::string& data, const std::string& arch);
 
 }  // namespace dcl
