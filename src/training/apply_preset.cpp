@@ -21,6 +21,7 @@ nlohmann::json preset_values(const TrainingSchedule& s) {
   v["milestones"] = s.milestones;
   v["dropout"] = s.dropout;
   v["fc_width"] = s.fc_width;
+  v["activation"] = s.activation;
   return v;
 }
 

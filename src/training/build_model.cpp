@@ -17,6 +17,7 @@ Model build_model(const RunConfig& cfg, const InputShape& input, int classes, in
   n.fc_patches = cfg.fc_patches > 0 ? cfg.fc_patches : default_fc_patches;
   n.fc_head_relu = cfg.fc_head_relu;
   n.local_modules = cfg.local_modules;
+  n.activation = cfg.activation;
   Model m;
   m.net = Network(n);
   BuildContext ctx{m.net, classes, cfg.methods, optimizer_factory(cfg.optimizer)};

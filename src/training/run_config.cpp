@@ -42,6 +42,7 @@ namespace dcl {
   VALUE(fc_width, fc_width) \
   VALUE(fc_patches, fc_patches) \
   VALUE(fc_head_relu, fc_head_relu) \
+  VALUE(activation, activation) \
   VALUE(ensemble_weights, ensemble_weights) \
   VALUE(seed, seed) \
   VALUE(threads, threads) \
@@ -154,6 +155,10 @@ void validate(const RunConfig& cfg) {
   else
     require(cfg.local_modules == 0, "local_modules",
             "applies to networks of residual units (" + cfg.arch + " has fixed blocks)");
+  require(cfg.activation == "relu" || cfg.activation == "tanh", "activation",
+          "must be relu or tanh, not '" + cfg.activation + "'");
+  require(cfg.activation == "relu" || arch.family == ArchFamily::Fc, "activation",
+          "tanh applies to --arch fc (the conv networks' blocks are conv + BatchNorm + ReLU)");
   require(in(cfg.fc_width, 0, kMaxFcWidth), "fc_width", range(0, kMaxFcWidth) + " (0 = the spec default)");
   require(in(cfg.fc_patches, 0, kMaxFcWidth), "fc_patches", range(0, kMaxFcWidth) + " (0 = the dataset's)");
   require(cfg.limit_train >= 0, "limit_train", "must be >= 0 (0 = all)");

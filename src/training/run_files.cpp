@@ -38,7 +38,7 @@ RunConfig read_run_config(const std::string& path) {
   // The record of a run is complete and strict: every key present, none unknown, each value of
   // its type and in its range. Keys added after runs were written get the value that reproduces
   // those runs (none so far changes what a run computes).
-  static const std::vector<std::string> kAddedLater = {"tensorboard", "local_modules", "nesterov"};
+  static const std::vector<std::string> kAddedLater = {"tensorboard", "local_modules", "nesterov", "activation"};
   const nlohmann::json expected = RunConfig().to_json();
   for (const auto& [key, value] : expected.items())
     if (!j.contains(key) && std::find(kAddedLater.begin(), kAddedLater.end(), key) == kAddedLater.end())

@@ -188,3 +188,24 @@ TEST(Presets, InfoProDglAndAugLocalTakeNesterovsMomentumAsTheirScripts) {
   adamw.optimizer.nesterov = true;
   EXPECT_THROW(require_given_settings_apply(adamw, {"nesterov"}), std::invalid_argument);
 }
+
+TEST(Presets, DrtpTrainsTanhNetworksWithNagOnFcAndAdamOnReluConvNetworks) {
+  RunConfig fc;
+  fc.method = "drtp";
+  fc.preset = Preset::Paper;
+  apply_preset(fc, {});
+  EXPECT_EQ(fc.activation, "tanh");
+  EXPECT_EQ(fc.optimizer.kind, OptimizerKind::Sgd);
+  EXPECT_TRUE(fc.optimizer.nesterov);
+  EXPECT_DOUBLE_EQ(fc.optimizer.lr, 1e-4);
+  EXPECT_EQ(fc.batch_size, 100);
+  validate(fc);
+  RunConfig conv = fc;
+  conv.arch = "simple256";
+  conv.activation = "relu";
+  apply_preset(conv, {});
+  EXPECT_EQ(conv.activation, "relu");
+  EXPECT_EQ(conv.optimizer.kind, OptimizerKind::Adam);
+  conv.activation = "tanh";  // the conv blocks are conv + BN + ReLU for every method
+  EXPECT_THROW(validate(conv), std::invalid_argument);
+}

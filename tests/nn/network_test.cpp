@@ -74,3 +74,20 @@ TEST(Networks, TheFcHeadReluOfTheAuthorsCodeMakesEveryLogitNonNegative) {
   EXPECT_TRUE(a.lt(0).any().item<bool>());       // without it some logits are negative ...
   EXPECT_TRUE(torch::equal(b, a.clamp_min(0)));  // ... with it they are clipped at 0, nothing else
 }
+
+TEST(Networks, TheFcBlocksTakeTanhWhenAsked) {
+  NetworkOptions o;
+  o.arch = "fc";
+  o.input = {1, 8, 8};
+  o.fc_width = 64;
+  o.fc_patches = 8;
+  o.activation = "tanh";
+  torch::manual_seed(3);
+  Network tanh_net(o);
+  torch::Tensor h = tanh_net->blocks[0]->forward(10 * torch::randn({4, 1, 8, 8}));
+  EXPECT_LT(h.min().item<double>(), -0.5);  // ReLU's outputs are never negative
+  EXPECT_LE(h.abs().max().item<double>(), 1.0);
+  o.activation = "sigmoid";
+  EXPECT_THROW(Network{o}, std::invalid_argument);
+}
+

@@ -33,6 +33,8 @@ struct NetworkOptions {
   // fc: a ReLU after the classifier, as in the authors' code (their last layer is an FCBlock,
   // model/modules.py), so the logits are never negative.
   bool fc_head_relu = false;
+  // fc: the blocks' non-linearity, "relu" or "tanh" (DRTP's authors train tanh networks).
+  std::string activation = "relu";
   // Networks built of residual units (nn/residual.h): how many local modules (blocks) the units are
   // split into; 0: the architecture's default (ArchInfo::default_local_modules).
   int local_modules = 0;

@@ -8,13 +8,16 @@ namespace nn = torch::nn;
 
 namespace {
 
-// [LayerNorm] + Linear + ReLU + dropout: the reference FCBlock with pre-norm.
-nn::Sequential fc_block(int in, int out, bool prenorm, double dropout, bool flatten = false) {
+// [LayerNorm] + Linear + ReLU (or tanh) + dropout: the reference FCBlock with pre-norm.
+nn::Sequential fc_block(int in, int out, bool prenorm, double dropout, bool tanh, bool flatten = false) {
   nn::Sequential s;
   if (flatten) s->push_back(nn::Flatten());
   if (prenorm) s->push_back(nn::LayerNorm(nn::LayerNormOptions({in})));
   s->push_back(nn::Linear(in, out));
-  s->push_back(nn::ReLU(nn::ReLUOptions(true)));
+  if (tanh)
+    s->push_back(nn::Tanh());
+  else
+    s->push_back(nn::ReLU(nn::ReLUOptions(true)));
   if (dropout > 0) s->push_back(nn::Dropout(dropout));
   return s;
 }
@@ -28,8 +31,11 @@ void build_fc(NetworkImpl& net, const NetworkOptions& o) {
   if (width % patches != 0)
     throw std::invalid_argument("fc: width " + std::to_string(width) + " is not divisible by patch count " +
                                 std::to_string(patches));
-  net.blocks = {fc_block(in.channels * in.height * in.width, width, false, o.dropout, true),
-                fc_block(width, width, true, o.dropout)};
+  if (o.activation != "relu" && o.activation != "tanh")
+    throw std::invalid_argument("fc: --activation must be relu or tanh, not '" + o.activation + "'");
+  const bool tanh = o.activation == "tanh";
+  net.blocks = {fc_block(in.channels * in.height * in.width, width, false, o.dropout, tanh, true),
+                fc_block(width, width, true, o.dropout, tanh)};
   net.shapes = {{width / patches, patches}, {width / patches, patches}};
   net.head = nn::Sequential(nn::LayerNorm(nn::LayerNormOptions({width})), nn::Linear(width, o.classes));
   if (o.fc_head_relu) net.head->push_back(nn::ReLU());
