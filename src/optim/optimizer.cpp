@@ -19,8 +19,8 @@ OptimizerFactory optimizer_factory(const OptimizerOptions& o) {
       case OptimizerKind::Adam:
         return std::make_shared<optim::Adam>(params, optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
       case OptimizerKind::Sgd:
-        return std::make_shared<optim::SGD>(params,
-                                            optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
+        return std::make_shared<optim::SGD>(
+            params, optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
     }
     throw std::logic_error("unhandled optimizer kind");
   };

@@ -145,8 +145,8 @@ void validate(const RunConfig& cfg) {
   require(std::isfinite(cfg.optimizer.weight_decay) && cfg.optimizer.weight_decay >= 0, "weight_decay", "must be >= 0");
   // A momentum of 1 or more never forgets a gradient: the step grows without bound.
   require(cfg.optimizer.momentum >= 0 && cfg.optimizer.momentum < 1, "momentum", "must be in [0, 1)");
-  require(!cfg.optimizer.nesterov || cfg.optimizer.kind != OptimizerKind::Sgd || cfg.optimizer.momentum > 0,
-          "nesterov", "needs --momentum > 0 (Nesterov's step looks ahead along the momentum)");
+  require(!cfg.optimizer.nesterov || cfg.optimizer.kind != OptimizerKind::Sgd || cfg.optimizer.momentum > 0, "nesterov",
+          "needs --momentum > 0 (Nesterov's step looks ahead along the momentum)");
   require(cfg.dropout >= 0 && cfg.dropout < 1, "dropout", "must be in [0, 1)");
   if (arch.max_local_modules > 0)
     require(in(cfg.local_modules, 0, arch.max_local_modules), "local_modules",

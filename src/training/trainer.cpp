@@ -5,8 +5,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <set>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "dcl/data/registry.h"
@@ -93,7 +93,6 @@ struct Trainer::State {
   // every step they are averaged over the ranks. Every rank then evaluates, and rank 0 saves, the
   // same model, and the running mean follows the whole batch's mean as in one process.
   std::vector<torch::Tensor> rank_buffers;
-
 };
 
 namespace fs = std::filesystem;

@@ -90,4 +90,3 @@ TEST(Networks, TheFcBlocksTakeTanhWhenAsked) {
   o.activation = "sigmoid";
   EXPECT_THROW(Network{o}, std::invalid_argument);
 }
-

@@ -31,7 +31,7 @@ struct TrainingSchedule {
   int epochs = 1;
   std::vector<int> milestones;
   double dropout = 0;
-  int fc_width = 0;  // 0 = the spec's width
+  int fc_width = 0;                 // 0 = the spec's width
   std::string activation = "relu";  // fc blocks: relu or tanh
   // The method's own settings under this preset: config.json keys and their values.
   nlohmann::json settings = nlohmann::json::object();
