@@ -19,6 +19,7 @@ void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       std::vector<std::string> cannot;
       if (!m.abilities.conv_networks) cannot.push_back("conv networks");
       if (!m.abilities.fc_networks) cannot.push_back("the fc network");
+      if (m.abilities.residual_networks_only) cannot.push_back("networks without residual units (ResNets only)");
       if (!m.abilities.not_pipelined.empty())
         cannot.push_back("--schedule pipeline (" + m.abilities.not_pipelined + ")");
       if (!m.abilities.data_parallel) cannot.push_back("--nproc N");

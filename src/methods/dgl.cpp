@@ -59,7 +59,7 @@ TrainingSchedule auglocal_benchmark_preset(Preset preset, const ArchInfo& arch, 
   s.lr = stl10 ? 0.1 : 0.8;
   s.epochs = 400;
   s.lr_schedule = LrSchedule::Cosine;
-  s.source = "ChenxiangMA/AugLocal run.sh and train.py (SGD 0.8, batch 1024, wd 1e-4, 400 epochs, cosine)";
+  s.source = "ChenxiangMA/AugLocal run.sh and train.py (Nesterov SGD 0.8, batch 1024, wd 1e-4, 400 epochs, cosine)";
   return preset_form(preset, arch, s);
 }
 

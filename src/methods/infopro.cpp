@@ -26,7 +26,7 @@ TrainingSchedule infopro_preset(Preset preset, const ArchInfo& arch, const data:
   s.epochs = 160;
   s.lr_schedule = LrSchedule::Cosine;
   s.settings = {{"supcon_temperature", 0.07}, {"ll_recon_weight", 5.0}};
-  s.source = "blackfeather-wang/InfoPro-Pytorch train.py (SGD 0.8, batch 1024, wd 1e-4, 160 epochs, cosine)";
+  s.source = "blackfeather-wang/InfoPro-Pytorch train.py (Nesterov SGD 0.8, batch 1024, wd 1e-4, 160 epochs, cosine)";
   return preset_form(preset, arch, s);
 }
 
