@@ -45,20 +45,12 @@ nn::Sequential dgl_auxiliary_network(const std::vector<int64_t>& output_size, in
 
 }  // namespace
 
+TrainingSchedule infopro_training(const data::DatasetInfo& data, int epochs);  // infopro.cpp
+
 // --preset paper: the DGL row of AugLocal's run.sh (the benchmark that compares DGL, InfoPro and
-// AugLocal on these ResNets): SGD with Nesterov's momentum 0.9, weight decay 1e-4, batch
-// 1024, lr 0.8, 400 epochs on the cosine schedule; STL-10 batch 128, lr 0.1 (their train.py).
+// AugLocal on these ResNets): InfoPro's training, which their train.py keeps, for 400 epochs.
 TrainingSchedule auglocal_benchmark_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
-  TrainingSchedule s;
-  s.optimizer = OptimizerKind::Sgd;
-  s.momentum = 0.9;
-  s.nesterov = true;
-  s.weight_decay = 1e-4;
-  const bool stl10 = data.preset_class == data::PresetClass::Stl10;
-  s.batch = stl10 ? 128 : 1024;
-  s.lr = stl10 ? 0.1 : 0.8;
-  s.epochs = 400;
-  s.lr_schedule = LrSchedule::Cosine;
+  TrainingSchedule s = infopro_training(data, 400);
   s.source = "ChenxiangMA/AugLocal run.sh and train.py (Nesterov SGD 0.8, batch 1024, wd 1e-4, 400 epochs, cosine)";
   return preset_form(preset, arch, s);
 }

@@ -7,14 +7,10 @@ namespace dcl {
 
 Setting supcon_temperature_setting();  // supcon.cpp
 
-namespace {
-
-// --preset paper: InfoPro's CIFAR/SVHN training (blackfeather-wang/InfoPro-Pytorch train.py,
-// comand.sh): SGD with Nesterov's momentum 0.9, weight decay 1e-4, batch 1024, lr 0.8,
-// 160 epochs on their cosine schedule with its 10-epoch warm-up, no dropout; STL-10 batch 128,
-// lr 0.1; λ = 5 (their ixx for ResNet-32, K = 2). InfoPro reports no MNIST-family runs: the same
-// settings there.
-TrainingSchedule infopro_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
+// InfoPro's training script (blackfeather-wang/InfoPro-Pytorch train.py, comand.sh), which
+// AugLocal's train.py keeps: SGD with Nesterov's momentum 0.9, weight decay 1e-4, batch 1024, lr
+// 0.8 on their cosine schedule with its 10-epoch warm-up, no dropout; STL-10 batch 128, lr 0.1.
+TrainingSchedule infopro_training(const data::DatasetInfo& data, int epochs) {
   TrainingSchedule s;
   s.optimizer = OptimizerKind::Sgd;
   s.momentum = 0.9;
@@ -23,8 +19,17 @@ TrainingSchedule infopro_preset(Preset preset, const ArchInfo& arch, const data:
   const bool stl10 = data.preset_class == data::PresetClass::Stl10;
   s.batch = stl10 ? 128 : 1024;
   s.lr = stl10 ? 0.1 : 0.8;
-  s.epochs = 160;
+  s.epochs = epochs;
   s.lr_schedule = LrSchedule::Cosine;
+  return s;
+}
+
+namespace {
+
+// --preset paper: InfoPro's training for 160 epochs; λ = 5 (their ixx for ResNet-32, K = 2).
+// InfoPro reports no MNIST-family runs: the same settings there.
+TrainingSchedule infopro_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
+  TrainingSchedule s = infopro_training(data, 160);
   s.settings = {{"supcon_temperature", 0.07}, {"ll_recon_weight", 5.0}};
   s.source = "blackfeather-wang/InfoPro-Pytorch train.py (Nesterov SGD 0.8, batch 1024, wd 1e-4, 160 epochs, cosine)";
   return preset_form(preset, arch, s);
