@@ -189,7 +189,8 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.fc_width, "--fc-width", "fc_width", "fc network width W (0 = spec default: 1024 for 28x28, 3072 for colour)");
   add(c.fc_patches, "--fc-patches", "fc_patches", "fc patch count P for the dictionary loss (0 = the dataset's)");
   add(c.activation, "--activation", "activation",
-      "fc: the blocks' non-linearity, relu or tanh (tanh: as DRTP's authors train; DRTP's presets use it)");
+      "The blocks' non-linearity: relu | tanh (fc only; as DRTP's authors train, DRTP's fc presets use it) | "
+      "leaky_relu (slope 0.01; fc, simple*, vgg8b; as the LL authors' sim and predsim runs, their presets use it)");
   add(c.fc_head_relu, "--fc-head-relu", "fc_head_relu",
       "fc: a ReLU after the classifier, as the authors' code has it (logits never negative)");
   add(c.seed, "--seed", "seed", "Random seed (weights, data order, augmentation, dropout)");

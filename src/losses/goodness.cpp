@@ -37,8 +37,8 @@ torch::Tensor symba_loss(const torch::Tensor& g_pos, const torch::Tensor& g_neg,
   return F::softplus(-alpha * (g_pos - g_neg)).mean();
 }
 
-torch::Tensor pff_goodness_loss(const torch::Tensor& z, int64_t positives, double threshold) {
-  torch::Tensor g = goodness(z);
+torch::Tensor pff_goodness_loss(const torch::Tensor& z, int64_t positives, double threshold, bool sum) {
+  torch::Tensor g = sum ? goodness(z) * double(z[0].numel()) : goodness(z);
   torch::Tensor pos = F::softplus(g.narrow(0, 0, positives) - threshold);
   torch::Tensor neg = F::softplus(threshold - g.narrow(0, positives, g.size(0) - positives));
   return torch::cat({pos, neg}).mean();
@@ -51,7 +51,8 @@ GoodnessLoss::GoodnessLoss(GoodnessRule rule, double parameter, double peer_weig
 
 LossOutput GoodnessLoss::forward(const torch::Tensor& h, const Target&) {
   int64_t n = h.size(0) / 2;
-  if (rule_ == GoodnessRule::Pff) return {pff_goodness_loss(h, n, parameter_), {}};
+  if (rule_ == GoodnessRule::Pff || rule_ == GoodnessRule::PffSum)
+    return {pff_goodness_loss(h, n, parameter_, rule_ == GoodnessRule::PffSum), {}};
   // Hinton's logit is on the sum of squares: D g against D θ (SymBa's α too multiplies sums).
   const double units = double(h[0].numel());
   torch::Tensor g = goodness(h) * units;

@@ -2,9 +2,13 @@
 
 namespace dcl {
 
-PredictorLoss::PredictorLoss(int classes, int64_t output_size, bool bias) {
+PredictorLoss::PredictorLoss(int classes, int64_t output_size, bool bias, bool ones) {
   predictor =
       register_module("predictor", torch::nn::Linear(torch::nn::LinearOptions(output_size, classes).bias(bias)));
+  if (ones) {
+    torch::NoGradGuard no_grad;
+    predictor->weight.fill_(1);
+  }
 }
 
 torch::Tensor PredictorLoss::scores(const torch::Tensor& h) { return predictor->forward(h.flatten(1)); }

@@ -14,8 +14,10 @@ namespace {
 // weight decay, batch 128, lr x 0.25 at four milestones; MNIST and K-MNIST 100 epochs, F-MNIST 200,
 // colour data 400 (SVHN 100), lr 5e-4 (SVHN 3e-4); dropout per dataset for vgg8b and for their
 // mlp (our fc); none for simple*, which they do not run. ll-bpf: β = 0.01, their "bio" predsim
-// runs. Kept ours: ReLU (their sim/predsim runs use LeakyReLU 0.01), heads after dropout.
-TrainingSchedule local_error_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data, bool bpf) {
+// runs. LeakyReLU (0.01) wherever a sim loss is used (their sim, predsim and bio runs pass --nonlin
+// leakyrelu; pred runs keep ReLU), on every network but the ResNets (ReLU units).
+TrainingSchedule local_error_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data, bool sim,
+                                    bool bpf) {
   TrainingSchedule s = paper_schedule(arch_info("vgg8b"), data);  // the DCL paper took these from LL
   s.optimizer = OptimizerKind::Adam;
   s.weight_decay = 0;
@@ -30,16 +32,19 @@ TrainingSchedule local_error_preset(Preset preset, const ArchInfo& arch, const d
   double vgg = it == dropout.end() ? 0 : it->second.first, mlp = it == dropout.end() ? 0 : it->second.second;
   s.dropout = arch.family == ArchFamily::Fc ? mlp : arch.name == "vgg8b" ? vgg : 0;
   if (bpf) s.settings = {{"ll_beta", 0.01}};
+  if (sim && arch.max_local_modules == 0) s.activation = "leaky_relu";
   s.source =
       "anokland/local-loss run_experiments.sh and train.py (Adam 5e-4, batch 128, x0.25 at 4 milestones, "
-      "dropout per dataset)";
+      "dropout per dataset; LeakyReLU with a sim loss)";
   return preset_form(preset, arch, s);
 }
 
 MethodInfo local_error(const std::string& name, const std::string& description, bool pred, bool sim, bool bpf) {
-  std::vector<Setting> settings;
+  std::vector<Setting> settings = {Setting::on_off(
+      "ll_loss_before_dropout", true,
+      "the local losses read a block's output before its dropout, as anokland/local-loss (false: after it)")};
   if (pred && sim)
-    settings = {Setting::real("ll_beta", 0.99, "weight of the sim loss, (1 - beta) pred + beta sim").in(0, 1)};
+    settings.push_back(Setting::real("ll_beta", 0.99, "weight of the sim loss, (1 - beta) pred + beta sim").in(0, 1));
   return {name, description, settings,
           [=](Model& m, const BuildContext& ctx) {
             LocalErrorOptions o;
@@ -48,12 +53,15 @@ MethodInfo local_error(const std::string& name, const std::string& description, 
             o.sim = sim;
             o.beta = pred && sim ? ctx.settings.real("ll_beta") : 0.99;
             o.backprop_free = bpf;
-            ctx.add_block_stages(m,
-                                 [&](size_t l) { return std::make_shared<LocalErrorLoss>(o, m.net->output_sizes[l]); });
+            auto loss_for = [&](size_t l) { return std::make_shared<LocalErrorLoss>(o, m.net->output_sizes[l]); };
+            if (ctx.settings.on("ll_loss_before_dropout"))
+              ctx.add_block_stages_loss_before_dropout(m, loss_for);
+            else
+              ctx.add_block_stages(m, loss_for);
             ctx.run_sequentially(m);
           },
           [=](Preset p, const ArchInfo& arch, const data::DatasetInfo& data) {
-            return local_error_preset(p, arch, data, bpf);
+            return local_error_preset(p, arch, data, sim, bpf);
           }};
 }
 

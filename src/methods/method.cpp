@@ -29,6 +29,37 @@ void BuildContext::add_block_stages(Model& model, const std::function<std::share
     add_stage(model, "head", StageKind::Head, stage_block(net->head), std::make_shared<CrossEntropyLoss>());
 }
 
+namespace {
+
+bool ends_in_dropout(torch::nn::Sequential& block) {
+  if (block->size() == 0) return false;
+  auto last = block->ptr(block->size() - 1);
+  return last->as<torch::nn::Dropout>() || last->as<torch::nn::Dropout2d>();
+}
+
+}  // namespace
+
+void BuildContext::add_block_stages_loss_before_dropout(
+    Model& model, const std::function<std::shared_ptr<LocalLoss>(size_t)>& loss_for) const {
+  torch::nn::Sequential carried{nullptr};  // the block whose trailing dropout the next stage applies first
+  auto stage_block_of = [&carried](torch::nn::Sequential block, bool strip) {
+    const size_t end = strip && ends_in_dropout(block) ? block->size() - 1 : block->size();
+    torch::nn::ModuleList modules;
+    if (carried) modules->push_back(carried->ptr(carried->size() - 1));
+    modules->push_back(block);
+    StageBlock b{modules.ptr(), [from = carried, block, end](const torch::Tensor& x) mutable {
+                   torch::Tensor h = from ? (from->begin() + (from->size() - 1))->forward(x) : x;
+                   for (size_t i = 0; i < end; ++i) h = (block->begin() + i)->forward(h);
+                   return h;
+                 }};
+    carried = end < block->size() ? block : torch::nn::Sequential{nullptr};
+    return b;
+  };
+  for (size_t l = 0; l < net->blocks.size(); ++l)
+    add_stage(model, "block" + std::to_string(l), StageKind::Block, stage_block_of(net->blocks[l], true), loss_for(l));
+  add_stage(model, "head", StageKind::Head, stage_block_of(net->head, false), std::make_shared<CrossEntropyLoss>());
+}
+
 void BuildContext::add_stages_ending_in_classifier(
     Model& model, const std::function<std::shared_ptr<LocalLoss>(size_t)>& loss_for) const {
   const size_t last = net->blocks.size() - 1;

@@ -8,13 +8,15 @@
 //             the top block gets the label instead: V_L (s_y · y),  s_y = 5;  ε ~ N(0, 0.01²)
 //   z_l(t)  = (1 - α) relu(a_l(t)) + α z_l(t-1),  α = 0.3 (damping)
 //             (f_l = block l up to its ReLU; relu passes gradient 1 everywhere, as the reference)
-//   z_l(0)  = the plain feedforward pass;  norm = unit-RMS normalisation (losses/goodness.h).
+//   z_l(0)  = the plain feedforward pass;  norm = unit-RMS normalisation (losses/goodness.h), or
+//             with --pff-sum-goodness unit length, h / ||h||_2, as the reference's `normalize`.
 // Each block l with its V_l is one stage (PffLayer); at every settling step each stage updates
 // on inputs from step t-1 only (detached), packed as [below, above, z_l(t-1)]:
 //   L_l = the PFF goodness loss (losses/goodness.h): positives below θ, negatives (the same
 //   images with a wrong random label context) above it; θ = 1 on the mean squared activation
 //   (the reference's θ = 3 on the sum over 2000 units sits about 6x above the goodness of its
-//   initial activity; θ = 1 on the mean does the same for ours).
+//   initial activity; θ = 1 on the mean does the same for ours). --pff-sum-goodness takes the
+//   reference's scale instead: θ on Σ z² of unit-length inputs (its run script: θ = 10).
 // Classifier head (PFF's softmax layer), a stage updated at every settling step:
 //   CE(head(norm(z_L(0))), y) on the positives. It reads the label-free feedforward state z_L(0),
 //   which is what it sees at test time; the reference reads z_L(t-1), which carries the label.
@@ -44,6 +46,14 @@ constexpr int kLatent = 20;
 torch::Tensor pass_through_relu(const torch::Tensor& a) { return a + (torch::relu(a) - a).detach(); }
 
 nn::Linear linear(int64_t in, int64_t out) { return nn::Linear(nn::LinearOptions(in, out).bias(false)); }
+
+// What every layer reads of another: unit RMS (ours), or unit length, h / ||h||_2, as the
+// reference's `normalize` (pff_rnn.py) with --pff-sum-goodness.
+torch::Tensor normalised(const torch::Tensor& h, bool unit_length) {
+  if (!unit_length) return normalise_length(h);
+  torch::Tensor flat = h.reshape({h.size(0), -1});
+  return (flat / (flat.norm(2, 1, true) + 1e-8)).view(h.sizes());
+}
 
 // Block l with its top-down synapses V_l. Input [2N, below + above + width] -> z_l(t) [2N, width].
 class PffLayerImpl : public nn::Module {
@@ -92,7 +102,8 @@ TORCH_MODULE(PffLayer);
 // output: its prediction errors [ẑ_L - z_L, ..., ẑ_0 - z_0, x̂ - x].
 class PffGeneratorImpl : public nn::Module {
  public:
-  PffGeneratorImpl(int64_t input_dim, const std::vector<int64_t>& widths) : widths_(widths), input_(input_dim) {
+  PffGeneratorImpl(int64_t input_dim, const std::vector<int64_t>& widths, bool unit_length)
+      : widths_(widths), input_(input_dim), unit_length_(unit_length) {
     generate_top = register_module("generate_top", linear(kLatent, widths.back()));
     for (size_t l = 0; l < widths.size(); ++l)
       generate.push_back(
@@ -100,7 +111,7 @@ class PffGeneratorImpl : public nn::Module {
   }
 
   torch::Tensor top_prediction(const torch::Tensor& latent) {
-    return pass_through_relu(generate_top->forward(normalise_length(torch::relu(latent))));
+    return pass_through_relu(generate_top->forward(normalised(torch::relu(latent), unit_length_)));
   }
 
   torch::Tensor forward(const torch::Tensor& packed) {
@@ -112,8 +123,8 @@ class PffGeneratorImpl : public nn::Module {
       at += widths_[l];
     }
     torch::Tensor x = packed.narrow(1, at, input_);
-    auto noisy = [](const torch::Tensor& t) {
-      return normalise_length(torch::relu(t + kGenerativeNoise * torch::randn_like(t)));
+    auto noisy = [this](const torch::Tensor& t) {
+      return normalised(torch::relu(t + kGenerativeNoise * torch::randn_like(t)), unit_length_);
     };
     std::vector<torch::Tensor> errors = {top_prediction(packed.narrow(1, 0, kLatent)) - z[top]};
     for (size_t l = top; l >= 1; --l) errors.push_back(pass_through_relu(generate[l]->forward(noisy(z[l]))) - z[l - 1]);
@@ -127,6 +138,7 @@ class PffGeneratorImpl : public nn::Module {
  private:
   std::vector<int64_t> widths_;
   int64_t input_;
+  bool unit_length_;
 };
 TORCH_MODULE(PffGenerator);
 
@@ -140,9 +152,10 @@ class PredictionErrorLoss : public LocalLoss {
 struct PffSettings {
   int steps = 8;               // K settling steps
   double damping = 0.3;        // α
-  double threshold = 1.0;      // θ on the mean squared activation
+  double threshold = 1.0;      // θ on the mean squared activation (the sum with sum_goodness)
   double label_scale = 5.0;    // s_y
   double latent_rate = 0.025;  // β of the generative latent's inference
+  bool sum_goodness = false;   // the reference's scale: θ on Σ z², unit-length inputs
 };
 
 const std::vector<Setting> kPffSettings = {
@@ -150,7 +163,10 @@ const std::vector<Setting> kPffSettings = {
     Setting::real("pff_damping", 0.3, "damping alpha of the settling update").in(0, 1, /*high_open=*/true),
     Setting::real("pff_threshold", 1.0, "goodness threshold on the mean squared activation").at_least(0),
     Setting::real("pff_label_scale", 5.0, "scale s_y of the label context of the top block").at_least(0),
-    Setting::real("pff_latent_rate", 0.025, "step beta of the generative latent's inference").at_least(0)};
+    Setting::real("pff_latent_rate", 0.025, "step beta of the generative latent's inference").at_least(0),
+    Setting::on_off("pff_sum_goodness", false,
+                    "the reference's goodness scale: the threshold on the sum of squares, every layer's input "
+                    "normalised to unit length (false: on the mean square, inputs of unit RMS)")};
 
 struct PffParts {
   std::vector<PffLayer> layers;
@@ -160,12 +176,14 @@ struct PffParts {
   PffSettings settings;
   int classes = 10;
 
+  torch::Tensor normalise(const torch::Tensor& h) const { return normalised(h, settings.sum_goodness); }
+
   // z(0) for images x: the plain feedforward pass.
   std::vector<torch::Tensor> feedforward(const torch::Tensor& x) {
     std::vector<torch::Tensor> z;
     torch::Tensor h = x.flatten(1);
     for (auto& layer : layers) {
-      h = torch::relu(layer->pre_activation(normalise_length(h)));
+      h = torch::relu(layer->pre_activation(normalise(h)));
       z.push_back(h);
     }
     return z;
@@ -183,14 +201,14 @@ class PffSchedule : public Schedule {
     torch::Tensor images = torch::cat({x, x}).flatten(1);
     torch::Tensor context =
         p.settings.label_scale * F::one_hot(torch::cat({y, wrong_labels(y, p.classes)}), p.classes).to(x.dtype());
-    torch::Tensor inputs = normalise_length(images);
+    torch::Tensor inputs = p.normalise(images);
     std::vector<torch::Tensor> z;
     {
       torch::NoGradGuard no_grad;
       z = p.feedforward(images);
     }
     // The head reads the label-free feedforward state, as at test time.
-    torch::Tensor head_input = normalise_length(z[blocks - 1].narrow(0, 0, n));
+    torch::Tensor head_input = p.normalise(z[blocks - 1].narrow(0, 0, n));
     torch::Tensor latent = torch::zeros({n, kLatent}, x.options());
     Target target{y, x};
     StepResult r;
@@ -199,8 +217,8 @@ class PffSchedule : public Schedule {
       // Every input below is a state of step t-1: no gradient crosses a block.
       std::vector<torch::Tensor> next(blocks);
       for (size_t l = 0; l < blocks; ++l) {
-        torch::Tensor below = l == 0 ? inputs : normalise_length(z[l - 1]);
-        torch::Tensor above = l + 1 < blocks ? normalise_length(z[l + 1]) : context;
+        torch::Tensor below = l == 0 ? inputs : p.normalise(z[l - 1]);
+        torch::Tensor above = l + 1 < blocks ? p.normalise(z[l + 1]) : context;
         StageResult s = p.layer_stages[l]->update(torch::cat({below, above, z[l]}, 1), target);
         next[l] = s.output;
         r.block_losses[l] = s.loss;
@@ -237,7 +255,7 @@ class PffReadout : public Readout {
   explicit PffReadout(std::shared_ptr<PffParts> parts) : p_(std::move(parts)) {}
   Prediction predict(const torch::Tensor& x) override {
     torch::NoGradGuard no_grad;
-    return {p_->head->forward(normalise_length(p_->feedforward(x).back())), {}};
+    return {p_->head->forward(p_->normalise(p_->feedforward(x).back())), {}};
   }
 
  private:
@@ -247,8 +265,11 @@ class PffReadout : public Readout {
 void build_pff(Model& m, const BuildContext& ctx) {
   auto p = std::make_shared<PffParts>();
   const SettingValues& s = ctx.settings;
-  p->settings = {s.integer("pff_steps"), s.real("pff_damping"), s.real("pff_threshold"), s.real("pff_label_scale"),
-                 s.real("pff_latent_rate")};
+  if (m.net->options.activation != "relu")
+    throw std::invalid_argument("pff settles ReLU units (the reference's); --activation " + m.net->options.activation +
+                                " cannot be used with it");
+  p->settings = {s.integer("pff_steps"),    s.real("pff_damping"),     s.real("pff_threshold"),
+                 s.real("pff_label_scale"), s.real("pff_latent_rate"), s.on("pff_sum_goodness")};
   p->classes = ctx.classes;
   std::vector<int64_t> widths = m.net->block_output_sizes();
   const InputShape& in = m.net->options.input;
@@ -258,11 +279,13 @@ void build_pff(Model& m, const BuildContext& ctx) {
     int64_t above = l + 1 < widths.size() ? widths[l + 1] : ctx.classes;  // the top block hears the label
     PffLayer layer(m.net->blocks[l], below, above, widths[l], p->settings.damping);
     p->layers.push_back(layer);
-    p->layer_stages.push_back(ctx.add_stage(m, "block" + std::to_string(l), StageKind::Block, stage_block(layer),
-                                            std::make_shared<GoodnessLoss>(GoodnessRule::Pff, p->settings.threshold)));
+    p->layer_stages.push_back(
+        ctx.add_stage(m, "block" + std::to_string(l), StageKind::Block, stage_block(layer),
+                      std::make_shared<GoodnessLoss>(
+                          p->settings.sum_goodness ? GoodnessRule::PffSum : GoodnessRule::Pff, p->settings.threshold)));
   }
   p->head = ctx.add_stage(m, "head", StageKind::Head, stage_block(m.net->head), std::make_shared<CrossEntropyLoss>());
-  p->generator = PffGenerator(input_dim, widths);
+  p->generator = PffGenerator(input_dim, widths, p->settings.sum_goodness);
   p->generator_stage = ctx.add_stage(m, "generator", StageKind::Auxiliary, stage_block(p->generator),
                                      std::make_shared<PredictionErrorLoss>());
   m.schedule = std::make_unique<PffSchedule>(p);

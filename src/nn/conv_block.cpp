@@ -12,8 +12,8 @@ namespace {
 
 // The block's convolution of samples [n0, n0 + n): the forward's chunks, and the backward's
 // recomputed ones.
-torch::Tensor conv_chunk(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                         int64_t stride, int64_t padding, int64_t n0, int64_t n) {
+torch::Tensor conv_chunk(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, int64_t stride,
+                         int64_t padding, int64_t n0, int64_t n) {
   return at::convolution(x.narrow(0, n0, n), weight, bias, {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0},
                          1);
 }
@@ -85,8 +85,8 @@ struct FusedConvBnReluPool : public torch::autograd::Function<FusedConvBnReluPoo
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto s = ctx->get_saved_variables();
-    torch::Tensor x = s[0], weight = s[1], bias = s[2], y = s[3], gamma = s[4], mean = s[5], invstd = s[6],
-                  out = s[7], code = s[8];
+    torch::Tensor x = s[0], weight = s[1], bias = s[2], y = s[3], gamma = s[4], mean = s[5], invstd = s[6], out = s[7],
+                  code = s[8];
     int64_t stride = ctx->saved_data["stride"].toInt(), padding = ctx->saved_data["padding"].toInt(),
             chunk = ctx->saved_data["chunk"].toInt();
     bool pool = ctx->saved_data["pool"].toBool(), recompute = ctx->saved_data["recompute"].toBool(),
@@ -119,9 +119,9 @@ struct FusedConvBnReluPool : public torch::autograd::Function<FusedConvBnReluPoo
     std::vector<int64_t> bias_sizes{weight.size(0)};
     torch::Tensor gx = x_grad ? torch::empty_like(x) : torch::Tensor(), gw, gb;
     for_chunks(N, chunk, [&](int64_t n0, int64_t n) {
-      torch::Tensor dy = bn_relu_pool::grad_at_conv(g_out.narrow(0, n0, n), out.narrow(0, n0, n),
-                                                    pool ? code.narrow(0, n0, n) : code, y_chunk(n0, n), pool, k, c,
-                                                    offset);
+      torch::Tensor dy =
+          bn_relu_pool::grad_at_conv(g_out.narrow(0, n0, n), out.narrow(0, n0, n), pool ? code.narrow(0, n0, n) : code,
+                                     y_chunk(n0, n), pool, k, c, offset);
       auto r = at::convolution_backward(dy, x.narrow(0, n0, n), weight, at::IntArrayRef(bias_sizes), {stride, stride},
                                         {padding, padding}, {1, 1}, false, {0, 0}, 1, {x_grad, true, true});
       if (x_grad) gx.narrow(0, n0, n).copy_(std::get<0>(r));
@@ -148,14 +148,16 @@ void ConvBlockImpl::set_memory_plan(int64_t chunk, bool recompute) {
 }
 
 torch::Tensor ConvBlockImpl::forward_reference(torch::Tensor x) {
-  torch::Tensor z = torch::relu(bn->forward(conv->forward(x)));
+  torch::Tensor a = bn->forward(conv->forward(x));
+  torch::Tensor z = options_.negative_slope > 0 ? torch::leaky_relu(a, options_.negative_slope) : torch::relu(a);
   return options_.pool ? torch::max_pool2d(z, 2, 2) : z;
 }
 
 torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
   // Under autocast (--amp) the module chain runs, so that its convolution is cast to the lower
   // precision: the fused path calls the convolution below autocast's reach, in float32.
-  if (!is_training() || !torch::GradMode::is_enabled() || compat::autocast_enabled(x.device().type()))
+  if (!is_training() || !torch::GradMode::is_enabled() || compat::autocast_enabled(x.device().type()) ||
+      options_.negative_slope > 0)
     return forward_reference(x);
   const auto& bo = bn->options;
   bn->num_batches_tracked += 1;  // as the module would

@@ -12,11 +12,15 @@ std::string InputShape::str() const {
   return std::to_string(channels) + "x" + std::to_string(height) + "x" + std::to_string(width);
 }
 
-nn::Sequential conv_block(int in, int out, int kernel, int stride, bool pool, double dropout) {
+nn::Sequential conv_block(int in, int out, int kernel, int stride, bool pool, double dropout, double negative_slope) {
   nn::Sequential s;
-  s->push_back(ConvBlock(ConvBlockOptions{in, out, kernel, stride, pool}));
+  s->push_back(ConvBlock(ConvBlockOptions{in, out, kernel, stride, pool, negative_slope}));
   if (dropout > 0) s->push_back(nn::Dropout2d(dropout));
   return s;
+}
+
+double negative_slope(const NetworkOptions& options) {
+  return options.activation == "leaky_relu" ? kLeakyReluSlope : 0.0;
 }
 
 NetworkImpl::NetworkImpl(const NetworkOptions& o) : options(o) {

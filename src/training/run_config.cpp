@@ -155,10 +155,12 @@ void validate(const RunConfig& cfg) {
   else
     require(cfg.local_modules == 0, "local_modules",
             "applies to networks of residual units (" + cfg.arch + " has fixed blocks)");
-  require(cfg.activation == "relu" || cfg.activation == "tanh", "activation",
-          "must be relu or tanh, not '" + cfg.activation + "'");
-  require(cfg.activation == "relu" || arch.family == ArchFamily::Fc, "activation",
+  require(cfg.activation == "relu" || cfg.activation == "tanh" || cfg.activation == "leaky_relu", "activation",
+          "must be relu, tanh or leaky_relu, not '" + cfg.activation + "'");
+  require(cfg.activation != "tanh" || arch.family == ArchFamily::Fc, "activation",
           "tanh applies to --arch fc (the conv networks' blocks are conv + BatchNorm + ReLU)");
+  require(cfg.activation != "leaky_relu" || arch.max_local_modules == 0, "activation",
+          "leaky_relu applies to fc, simple* and vgg8b (the residual units of " + cfg.arch + " use ReLU)");
   require(in(cfg.fc_width, 0, kMaxFcWidth), "fc_width", range(0, kMaxFcWidth) + " (0 = the spec default)");
   require(in(cfg.fc_patches, 0, kMaxFcWidth), "fc_patches", range(0, kMaxFcWidth) + " (0 = the dataset's)");
   require(cfg.limit_train >= 0, "limit_train", "must be >= 0 (0 = all)");

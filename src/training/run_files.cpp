@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -37,14 +38,20 @@ RunConfig read_run_config(const std::string& path) {
   if (!j.is_object()) throw std::runtime_error(path + ": expected a JSON object of settings");
   // The record of a run is complete and strict: every key present, none unknown, each value of
   // its type and in its range. Keys added after runs were written get the value that reproduces
-  // those runs (none so far changes what a run computes).
-  static const std::vector<std::string> kAddedLater = {"tensorboard", "local_modules", "nesterov", "activation"};
+  // those runs: the one given here, or (null) the default, where the default computes what they did.
+  static const std::map<std::string, nlohmann::json> kAddedLater = {
+      {"tensorboard", nullptr},  {"local_modules", nullptr},        {"nesterov", nullptr},      {"activation", nullptr},
+      {"cafo_ones_init", false}, {"ll_loss_before_dropout", false}, {"pff_sum_goodness", false}};
   const nlohmann::json expected = RunConfig().to_json();
-  for (const auto& [key, value] : expected.items())
-    if (!j.contains(key) && std::find(kAddedLater.begin(), kAddedLater.end(), key) == kAddedLater.end())
+  for (const auto& [key, value] : expected.items()) {
+    if (j.contains(key)) continue;
+    auto later = kAddedLater.find(key);
+    if (later == kAddedLater.end())
       throw std::invalid_argument(path + ": key '" + key +
                                   "' is missing (config.json records every setting of its run; put back the value "
                                   "the run was started with)");
+    if (!later->second.is_null()) j[key] = later->second;
+  }
   for (const auto& [key, value] : j.items())
     if (!expected.contains(key)) throw std::invalid_argument(path + ": key '" + key + "' is not a setting of dcl");
   try {

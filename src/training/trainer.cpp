@@ -393,6 +393,7 @@ bool Trainer::should_stop() const {
 nlohmann::json Trainer::run() {
   State& s = *s_;
   EvalResult last_eval;
+  if (s.model.prepare && s.progress.step == 0) prepare_model();
   while (s.progress.epoch < s.cfg.epochs) {
     Epoch epoch = train_epoch();
     if (epoch.stop && s.progress.batch < s.train_loader->batches_per_epoch()) return stop_within_epoch(epoch);
@@ -405,6 +406,18 @@ nlohmann::json Trainer::run() {
   // Resumed with every epoch already done: evaluate the checkpoint as it is.
   if (last_eval.samples == 0) last_eval = evaluate_test_set();
   return write_summary(last_eval);
+}
+
+void Trainer::prepare_model() {
+  State& s = *s_;
+  s.train_loader->start_epoch(0);
+  Batch batch;
+  const std::string done = s.model.prepare(
+      s.model, [&] { return s.train_loader->next(batch) ? to_device(batch.images, s.device) : torch::Tensor(); });
+  if (!done.empty() && s.writes()) std::fprintf(stderr, "%s\n", done.c_str());
+  // Each rank prepared on its own share of the images: from here on they hold the same state.
+  if (s.group && !s.rank_buffers.empty())
+    with_peer_diagnosis(*s.group, "the average of the prepared statistics", [&] { s.group->average(s.rank_buffers); });
 }
 
 Trainer::Epoch Trainer::train_epoch() {

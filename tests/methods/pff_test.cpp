@@ -31,6 +31,40 @@ TEST(PffLoss, EqualsHandComputedValue) {
   EXPECT_NEAR(pff_goodness_loss(z, 2, theta).item<double>(), want, 1e-12);
   GoodnessLoss module(GoodnessRule::Pff, theta);
   EXPECT_NEAR(module.forward(z, Target{}).loss.item<double>(), want, 1e-12);
+  // The reference's scale (PffSum): θ on the sum of squares, here twice the mean.
+  double sum_want = 0;
+  for (int i = 0; i < 4; ++i) sum_want += std::log1p(std::exp(i < 2 ? 2 * g[i] - theta : theta - 2 * g[i])) / 4;
+  EXPECT_NEAR(pff_goodness_loss(z, 2, theta, true).item<double>(), sum_want, 1e-12);
+  GoodnessLoss sum_module(GoodnessRule::PffSum, theta);
+  EXPECT_NEAR(sum_module.forward(z, Target{}).loss.item<double>(), sum_want, 1e-12);
+}
+
+TEST(Pff, TheReferencesGoodnessScaleNormalisesEveryInputToUnitLength) {
+  RunConfig c = config("pff");
+  c.fc_width = 64;
+  c.fc_patches = 8;
+  c.methods.set("pff_sum_goodness", true);
+  Model m = model(c, {1, 28, 28}, 5);
+  // The prediction: the feedforward pass with every layer's input of unit length, then the head.
+  m.train(false);
+  torch::Tensor x = torch::rand({4, 1, 28, 28});
+  auto unit = [](const torch::Tensor& h) { return h / h.norm(2, 1, true); };
+  auto& b0 = *m.net->blocks[0];
+  auto& b1 = *m.net->blocks[1];
+  torch::NoGradGuard no_grad;
+  torch::Tensor h0 = torch::relu(b0.ptr(1)->as<torch::nn::Linear>()->forward(unit(x.flatten(1))));
+  torch::Tensor a1 =
+      b1.ptr(1)->as<torch::nn::Linear>()->forward(b1.ptr(0)->as<torch::nn::LayerNorm>()->forward(unit(h0)));
+  torch::Tensor want = m.net->head->forward(unit(torch::relu(a1)));
+  EXPECT_TRUE(torch::allclose(m.readout->predict(x).scores, want, 1e-4, 1e-5));
+  torch::Tensor y = torch::randint(10, {4}, torch::kLong);
+  m.train(true);
+  torch::AutoGradMode grad(true);
+  StepResult r = m.schedule->step(x, y);
+  EXPECT_TRUE(std::isfinite(r.train_loss));
+  // Its settling needs ReLU units.
+  c.activation = "leaky_relu";
+  EXPECT_THROW(model(c, {1, 28, 28}, 5), std::invalid_argument);
 }
 
 TEST(Pff, CircuitIsPartOfTheCheckpointedStateWithAStageOfItsOwn) {

@@ -189,6 +189,33 @@ TEST(Presets, InfoProDglAndAugLocalTakeNesterovsMomentumAsTheirScripts) {
   EXPECT_THROW(require_given_settings_apply(adamw, {"nesterov"}), std::invalid_argument);
 }
 
+TEST(Presets, TheLocalLossMethodsWithASimLossTrainLeakyReluNetworksAsTheirAuthors) {
+  // anokland/local-loss run_experiments.sh: --nonlin leakyrelu for sim, predsim and bio runs.
+  for (const char* method : {"ll-sim", "ll-predsim", "ll-bpf"})
+    for (const char* arch : {"fc", "vgg8b"}) {
+      RunConfig c;
+      c.method = method;
+      c.arch = arch;
+      c.preset = Preset::Paper;
+      apply_preset(c, {});
+      EXPECT_EQ(c.activation, "leaky_relu") << method << " " << arch;
+      validate(c);
+    }
+  RunConfig pred;
+  pred.method = "ll-pred";
+  pred.preset = Preset::Paper;
+  apply_preset(pred, {});
+  EXPECT_EQ(pred.activation, "relu");
+  RunConfig resnet;  // ResNets' units are ReLU: the preset keeps them valid
+  resnet.method = "ll-predsim";
+  resnet.arch = "resnet32";
+  resnet.preset = Preset::Paper;
+  apply_preset(resnet, {});
+  EXPECT_EQ(resnet.activation, "relu");
+  resnet.activation = "leaky_relu";
+  EXPECT_THROW(validate(resnet), std::invalid_argument);
+}
+
 TEST(Presets, DrtpTrainsTanhNetworksWithNagOnFcAndAdamOnReluConvNetworks) {
   RunConfig fc;
   fc.method = "drtp";

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "dcl/nn/arch.h"
+#include "dcl/nn/conv_block.h"
 #include "dcl/nn/network.h"
 
 using namespace dcl;
@@ -89,4 +90,38 @@ TEST(Networks, TheFcBlocksTakeTanhWhenAsked) {
   EXPECT_LE(h.abs().max().item<double>(), 1.0);
   o.activation = "sigmoid";
   EXPECT_THROW(Network{o}, std::invalid_argument);
+}
+
+TEST(Networks, LeakyReluLetsNegativeValuesThroughAtTheLocalLossAuthorsSlope) {
+  // fc: a LeakyReLU block; below zero its output is 0.01 times the ReLU network's input to it.
+  NetworkOptions o;
+  o.arch = "fc";
+  o.input = {1, 8, 8};
+  o.fc_width = 64;
+  o.fc_patches = 8;
+  o.activation = "leaky_relu";
+  torch::manual_seed(3);
+  Network leaky(o);
+  torch::Tensor x = torch::randn({4, 1, 8, 8});
+  torch::Tensor a = leaky->blocks[0]->ptr(1)->as<torch::nn::Linear>()->forward(x.flatten(1));
+  EXPECT_TRUE(torch::allclose(leaky->blocks[0]->forward(x), torch::where(a > 0, a, 0.01 * a)));
+  // Conv blocks: the training path (the module chain, not the fused ReLU kernels) and the
+  // evaluation path agree, with negative outputs.
+  o.arch = "simple256";
+  o.input = {1, 12, 12};
+  Network conv(o);
+  auto* block = conv->blocks[0]->ptr(0)->as<ConvBlock>();
+  ASSERT_TRUE(block);
+  EXPECT_EQ(block->options().negative_slope, kLeakyReluSlope);
+  conv->train(true);
+  torch::Tensor in = torch::randn({6, 1, 12, 12}, torch::requires_grad());
+  torch::Tensor train_out = block->forward(in);
+  EXPECT_TRUE(train_out.lt(0).any().item<bool>());
+  train_out.sum().backward();
+  EXPECT_TRUE(in.grad().defined());
+  conv->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor bn_in = block->conv->forward(in);
+  torch::Tensor expect = torch::leaky_relu(block->bn->forward(bn_in), 0.01);
+  EXPECT_TRUE(torch::allclose(block->forward(in), expect, 1e-5, 1e-6));
 }

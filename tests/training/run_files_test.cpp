@@ -99,6 +99,15 @@ TEST(RunFiles, ABrokenConfigIsNamedByFileAndKey) {
   config = RunConfig().to_json();
   config.erase("tensorboard");
   EXPECT_EQ(error_of(config), "no error");
+  // One whose default changed what a run computes: older runs read with the value they ran with.
+  config = RunConfig().to_json();
+  EXPECT_EQ(config.at("cafo_ones_init"), true);
+  config.erase("cafo_ones_init");
+  config.erase("ll_loss_before_dropout");
+  write_file_atomic(path, config.dump());
+  RunConfig older = read_run_config(path);
+  EXPECT_FALSE(older.methods.on("cafo_ones_init"));
+  EXPECT_FALSE(older.methods.on("ll_loss_before_dropout"));
   write_file_atomic(path, "[1, 2]");
   EXPECT_THROW(read_run_config(path), std::runtime_error);
 }

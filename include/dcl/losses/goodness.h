@@ -25,7 +25,8 @@
 //           which keeps every unit in use; w = 0.03 in both sources, 0 (off) by default.
 //   PFF:    positives are driven BELOW θ and negatives above it (the reference's "minus the sum of
 //           squares" goodness): L = mean over the 2N samples of softplus(g - θ) (positives),
-//           softplus(θ - g) (negatives).
+//           softplus(θ - g) (negatives). PffSum: the same on G = Σ h², as the reference's
+//           calc_goodness (ago109/predictive-forward-forward pff_rnn.py; θ = 10 in its run script).
 #include <torch/torch.h>
 
 #include "dcl/losses/local_loss.h"
@@ -44,9 +45,9 @@ torch::Tensor wrong_labels(const torch::Tensor& y, int classes);
 torch::Tensor ff_loss(const torch::Tensor& g_pos, const torch::Tensor& g_neg, double threshold);
 torch::Tensor symba_loss(const torch::Tensor& g_pos, const torch::Tensor& g_neg, double alpha);
 // z [2N, ...]: positives (first `positives` rows), then negatives.
-torch::Tensor pff_goodness_loss(const torch::Tensor& z, int64_t positives, double threshold);
+torch::Tensor pff_goodness_loss(const torch::Tensor& z, int64_t positives, double threshold, bool sum = false);
 
-enum class GoodnessRule { FF, SymBa, Pff };
+enum class GoodnessRule { FF, SymBa, Pff, PffSum };
 
 // The block loss of one of the rules above on a block output h of 2N samples (N positives first).
 class GoodnessLoss : public LocalLoss {

@@ -34,6 +34,11 @@ struct BuildContext {
   // One Block stage per network block with `loss_for(l)`, then the head's cross-entropy stage.
   void add_block_stages(Model& model, const std::function<std::shared_ptr<LocalLoss>(size_t)>& loss_for,
                         bool with_head = true, const std::vector<std::string>& shared = {}) const;
+  // As add_block_stages, with each block's trailing dropout moved to the start of the next stage
+  // (the head's included): the same network, its local losses on the output before dropout, as
+  // anokland/local-loss's blocks compute them.
+  void add_block_stages_loss_before_dropout(Model& model,
+                                            const std::function<std::shared_ptr<LocalLoss>(size_t)>& loss_for) const;
   // As the auxiliary-network methods train (DGL, InfoPro's and AugLocal's code): a Block stage per
   // block but the last with `loss_for(l)`; the last block and the head form one stage trained end
   // to end by the cross-entropy (a Head stage named "block<L>+head").

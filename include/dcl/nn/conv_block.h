@@ -23,6 +23,9 @@ namespace dcl {
 struct ConvBlockOptions {
   int in = 0, out = 0, kernel = 3, stride = 1;
   bool pool = false;
+  // > 0: LeakyReLU with this slope below zero. It runs the module chain: the fused kernels read
+  // ReLU's mask from the block output, which a leaky unit does not give.
+  double negative_slope = 0;
 };
 
 class ConvBlockImpl : public torch::nn::Module {

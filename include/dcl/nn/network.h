@@ -33,7 +33,9 @@ struct NetworkOptions {
   // fc: a ReLU after the classifier, as in the authors' code (their last layer is an FCBlock,
   // model/modules.py), so the logits are never negative.
   bool fc_head_relu = false;
-  // fc: the blocks' non-linearity, "relu" or "tanh" (DRTP's authors train tanh networks).
+  // The blocks' non-linearity: "relu"; "tanh" (fc only: DRTP's authors train tanh networks);
+  // "leaky_relu" (fc, simple*, vgg8b: slope kLeakyReluSlope, as anokland/local-loss's sim and predsim
+  // runs).
   std::string activation = "relu";
   // Networks built of residual units (nn/residual.h): how many local modules (blocks) the units are
   // split into; 0: the architecture's default (ArchInfo::default_local_modules).
@@ -66,6 +68,13 @@ TORCH_MODULE(Network);
 
 // conv k x k + BatchNorm + ReLU [+ 2x2 maxpool] [+ dropout], as the reference ConvBlock (pool, then
 // dropout): the block of every conv architecture.
-torch::nn::Sequential conv_block(int in, int out, int kernel, int stride, bool pool, double dropout);
+// `negative_slope` > 0: LeakyReLU instead of ReLU.
+torch::nn::Sequential conv_block(int in, int out, int kernel, int stride, bool pool, double dropout,
+                                 double negative_slope = 0);
+
+// LeakyReLU's slope below zero: anokland/local-loss train.py (`nn.LeakyReLU(0.01)` with --nonlin leakyrelu).
+constexpr double kLeakyReluSlope = 0.01;
+// The slope below zero of the options' activation (0 for relu).
+double negative_slope(const NetworkOptions& options);
 
 }  // namespace dcl

@@ -32,7 +32,7 @@ struct TrainingSchedule {
   std::vector<int> milestones;
   double dropout = 0;
   int fc_width = 0;                 // 0 = the spec's width
-  std::string activation = "relu";  // fc blocks: relu or tanh
+  std::string activation = "relu";  // the blocks' non-linearity (NetworkOptions::activation)
   // The method's own settings under this preset: config.json keys and their values.
   nlohmann::json settings = nlohmann::json::object();
   // Where the numbers come from (paper section or repository path): `dcl methods` and `dcl train

@@ -2,6 +2,7 @@
 // Everything one run trains: the network, the stages that update it, state shared between stages,
 // the schedule that drives the stages and the readout that predicts. A method builds it
 // (methods/method.h); the trainer, evaluator, checkpoint and bench only use this interface.
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,6 +24,11 @@ struct Model {
   std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> shared;
   std::unique_ptr<Schedule> schedule;
   std::unique_ptr<Readout> readout;
+  // Runs once on the training images before the first step of a new run (not on resume: what it
+  // sets is saved with the model); `next_images` yields the batches of one pass, then an undefined
+  // tensor. Returns what it did, for the log ("" = nothing). Empty for most methods (CaFo: its
+  // frozen blocks' BatchNorm statistics).
+  std::function<std::string(Model&, const std::function<torch::Tensor()>& next_images)> prepare;
 
   // Throws std::out_of_range listing the stage names.
   Stage& stage(const std::string& name);

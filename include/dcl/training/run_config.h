@@ -46,8 +46,7 @@ struct RunConfig {
   int fc_width = 0;    // 0 = spec default for the input (1024 for 28x28, 3072 for colour)
   int fc_patches = 0;  // 0 = the dataset's P (8 MNIST-like, 48 CIFAR-10-like, 12 CIFAR-100-like)
   bool fc_head_relu = false;
-  std::string activation =
-      "relu";  // fc: the blocks' non-linearity, relu or tanh  // fc: ReLU after the classifier (the authors' code)
+  std::string activation = "relu";  // the blocks' non-linearity: relu, tanh (fc), leaky_relu (not ResNets)
   // every method's own settings (methods/setting.h), by config key
   SettingValues methods;
   std::vector<double> ensemble_weights;  // per scoring block; empty = equal

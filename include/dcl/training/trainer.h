@@ -42,6 +42,7 @@ class Trainer {
   EvalResult evaluate_test_set();
   // The steps of run(), in order.
   struct Epoch;
+  void prepare_model();  // Model::prepare, once, before the first step of a new run
   Epoch train_epoch();
   void record_step(const StepResult& local, Epoch& epoch);
   StepResult sum_step_over_ranks(const StepResult& local, bool& stop);

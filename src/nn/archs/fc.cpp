@@ -8,14 +8,16 @@ namespace nn = torch::nn;
 
 namespace {
 
-// [LayerNorm] + Linear + ReLU (or tanh) + dropout: the reference FCBlock with pre-norm.
-nn::Sequential fc_block(int in, int out, bool prenorm, double dropout, bool tanh, bool flatten = false) {
+// [LayerNorm] + Linear + ReLU (tanh, LeakyReLU) + dropout: the reference FCBlock with pre-norm.
+nn::Sequential fc_block(int in, int out, bool prenorm, double dropout, const NetworkOptions& o, bool flatten = false) {
   nn::Sequential s;
   if (flatten) s->push_back(nn::Flatten());
   if (prenorm) s->push_back(nn::LayerNorm(nn::LayerNormOptions({in})));
   s->push_back(nn::Linear(in, out));
-  if (tanh)
+  if (o.activation == "tanh")
     s->push_back(nn::Tanh());
+  else if (o.activation == "leaky_relu")
+    s->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(kLeakyReluSlope).inplace(true)));
   else
     s->push_back(nn::ReLU(nn::ReLUOptions(true)));
   if (dropout > 0) s->push_back(nn::Dropout(dropout));
@@ -31,11 +33,10 @@ void build_fc(NetworkImpl& net, const NetworkOptions& o) {
   if (width % patches != 0)
     throw std::invalid_argument("fc: width " + std::to_string(width) + " is not divisible by patch count " +
                                 std::to_string(patches));
-  if (o.activation != "relu" && o.activation != "tanh")
-    throw std::invalid_argument("fc: --activation must be relu or tanh, not '" + o.activation + "'");
-  const bool tanh = o.activation == "tanh";
-  net.blocks = {fc_block(in.channels * in.height * in.width, width, false, o.dropout, tanh, true),
-                fc_block(width, width, true, o.dropout, tanh)};
+  if (o.activation != "relu" && o.activation != "tanh" && o.activation != "leaky_relu")
+    throw std::invalid_argument("fc: --activation must be relu, tanh or leaky_relu, not '" + o.activation + "'");
+  net.blocks = {fc_block(in.channels * in.height * in.width, width, false, o.dropout, o, true),
+                fc_block(width, width, true, o.dropout, o)};
   net.shapes = {{width / patches, patches}, {width / patches, patches}};
   net.head = nn::Sequential(nn::LayerNorm(nn::LayerNormOptions({width})), nn::Linear(width, o.classes));
   if (o.fc_head_relu) net.head->push_back(nn::ReLU());

@@ -12,10 +12,12 @@ namespace {
 
 void build_simple(NetworkImpl& net, const NetworkOptions& o, int top) {
   const InputShape& in = o.input;
-  net.blocks = {conv_block(in.channels, 64, 3, 1, false, o.dropout), conv_block(64, 256, 3, 2, false, o.dropout)};
+  const double slope = negative_slope(o);
+  net.blocks = {conv_block(in.channels, 64, 3, 1, false, o.dropout, slope),
+                conv_block(64, 256, 3, 2, false, o.dropout, slope)};
   net.shapes = {{64, 0}, {256, 0}};
   if (top == 512) {
-    net.blocks.push_back(conv_block(256, 512, 3, 2, false, o.dropout));
+    net.blocks.push_back(conv_block(256, 512, 3, 2, false, o.dropout, slope));
     net.shapes.push_back({512, 0});
   }
   net.head = nn::Sequential(nn::AdaptiveAvgPool2d(1), nn::Flatten(), nn::Linear(top, o.classes));

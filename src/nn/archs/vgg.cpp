@@ -15,12 +15,13 @@ void build_vgg(NetworkImpl& net, const NetworkOptions& o) {
   bool supported = in.height == in.width && (in.height == 28 || in.height == 32 || in.height == 96);
   if (!supported) throw std::invalid_argument("vgg8b needs 28x28, 32x32 or 96x96 inputs; got " + in.str());
   bool large = in.height == 96;
-  net.blocks = {conv_block(in.channels, 128, large ? 7 : 3, large ? 2 : 1, false, dropout),
-                conv_block(128, 256, 3, 1, true, dropout),
-                conv_block(256, 256, 3, 1, false, dropout),
-                conv_block(256, 512, 3, 1, true, dropout),
-                conv_block(512, 512, 3, 1, true, dropout),
-                conv_block(512, 512, 3, 1, true, dropout)};
+  const double slope = negative_slope(o);
+  net.blocks = {conv_block(in.channels, 128, large ? 7 : 3, large ? 2 : 1, false, dropout, slope),
+                conv_block(128, 256, 3, 1, true, dropout, slope),
+                conv_block(256, 256, 3, 1, false, dropout, slope),
+                conv_block(256, 512, 3, 1, true, dropout, slope),
+                conv_block(512, 512, 3, 1, true, dropout, slope),
+                conv_block(512, 512, 3, 1, true, dropout, slope)};
   net.shapes = {{128, 0}, {256, 0}, {256, 0}, {512, 0}, {512, 0}, {512, 0}};
   int spatial = large ? in.height / 2 : in.height;
   for (int i = 0; i < 4; ++i) spatial /= 2;  // four 2x2 max-pools
@@ -29,7 +30,10 @@ void build_vgg(NetworkImpl& net, const NetworkOptions& o) {
   fc->push_back(nn::Flatten());
   fc->push_back(nn::Linear(flat, 1024));
   fc->push_back(nn::BatchNorm1d(1024));
-  fc->push_back(nn::ReLU(nn::ReLUOptions(true)));
+  if (slope > 0)
+    fc->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(slope).inplace(true)));
+  else
+    fc->push_back(nn::ReLU(nn::ReLUOptions(true)));
   if (dropout > 0) fc->push_back(nn::Dropout(dropout));
   net.blocks.push_back(fc);
   net.shapes.push_back({512, 2});  // dictionary loss on 2 patches of 512
