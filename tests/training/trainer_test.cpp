@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dcl/nn/conv_block.h"
 #include "dcl/runtime/run_lock.h"
+#include "dcl/training/build_model.h"
+#include "dcl/training/checkpoint.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/trainer.h"
 #include "file_size_limit.h"
@@ -211,6 +214,21 @@ TEST(Trainer, AConvNetworkFinishesAnEpochWhoseLastBatchWouldHoldOneImage) {
   nlohmann::json summary = Trainer(t.cfg, false).run();
   ASSERT_FALSE(summary.is_null());
   EXPECT_EQ(summary["steps"].get<int64_t>(), 1);  // one batch of 33
+}
+
+TEST(Trainer, AMethodsPreparationRunsBeforeTheFirstStepAndIsSavedWithTheModel) {
+  // CaFo's frozen conv blocks get their BatchNorm statistics from one pass over the training set.
+  TinyRun t("cafo");
+  t.cfg.arch = "simple256";
+  t.cfg.epochs = 1;
+  t.cfg.stop_after_steps = 1;
+  EXPECT_TRUE(Trainer(t.cfg, false).run().is_null());  // stopped after one step, checkpoint written
+  Model m = build_model(t.cfg, {1, 28, 28}, 10);
+  auto* bn = m.net->blocks[0]->ptr(0)->as<ConvBlock>()->bn.get();
+  EXPECT_TRUE(torch::equal(bn->running_mean, torch::zeros_like(bn->running_mean)));  // as built
+  load_checkpoint(t.cfg.out + "/checkpoint.pt", m, checkpoint_identity(t.cfg));
+  EXPECT_GT(bn->running_mean.abs().max().item<double>(), 1e-3);
+  EXPECT_GT((bn->running_var - 1).abs().max().item<double>(), 1e-3);
 }
 
 TEST(Trainer, AFiniteButExplodingLossEndsTheRunAsDiverged) {

@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""Trains the authors' own fc network (github.com/schoi828/DCL) with their own code on Fashion-MNIST.
+"""Trains the authors' own network (github.com/schoi828/DCL) with their own code on Fashion-MNIST.
 
-A full training run of their FCNet with DCL, DCL-S or BP, so that its test accuracy can be put next
-to `dcl train --data fmnist --arch fc --method M`. Nothing of theirs is copied here: --repo names a
-checkout of their repository, which goes on sys.path, and the model, the dictionary loss, the
-per-block optimisers, the lr schedule, the per-batch training step and the evaluation are their
-classes and methods (option.Config, trainer.Trainer_Layerwise / Trainer_BP, model.modules.FCNet):
+A training run of their FCNet, SimpleNet (simple256) or VGG (vgg8b) with DCL, DCL-S or BP, so that
+its test accuracy can be put next to `dcl train --data fmnist --arch A --method M`. Nothing of
+theirs is copied here: --repo names a checkout of their repository, which goes on sys.path, and the
+model, the dictionary loss, the per-block optimisers, the lr schedule, the per-batch training step
+and the evaluation are their classes and methods (option.Config, trainer.Trainer_Layerwise /
+Trainer_BP, model.modules.FCNet / SimpleNet / VGG):
 
 - the model, optimisers and schedule are built as their train.sh builds them
-  (--arch fc --pre_config --linear --cuda_setting). Their fc preset (option.py) exists only for
-  MNIST / CIFAR-10 / CIFAR-100 and raises AssertionError for fMNIST, and their _build_model gives fc
-  an input of 32*32*3 for anything but --data MNIST; so the Config is made with --data MNIST (the
-  MNIST fc preset: lr 5e-4, batch 512, W 1024, P 8, 3 layers, dropout 0, AdamW, MultiStep
-  milestones 50/100/125 gamma 0.5) and trained on the Fashion-MNIST images below. --epochs replaces
-  the preset's 150 epochs (the milestones stay: none is reached in fewer than 50 epochs);
+  (--arch A --pre_config --linear --cuda_setting). Their fc and simple presets (option.py) exist
+  only for MNIST / CIFAR-10 / CIFAR-100 and raise AssertionError for fMNIST, and their _build_model
+  gives fc an input of 32*32*3 for anything but --data MNIST; so for fc and simple256 the Config is
+  made with --data MNIST (fc: lr 5e-4, batch 512, W 1024, P 8, 3 layers, dropout 0, milestones
+  50/100/125; simple256: lr 0.0075, batch 512, dropout 0, milestones 50/75/100/125; AdamW, gamma
+  0.5) and trained on the Fashion-MNIST images below. vgg8b has an fMNIST preset (lr 5e-4, batch
+  128, dropout 0.1, milestones 100/150/175/188, gamma 0.25), used as it is. --epochs replaces the
+  preset's epochs (the milestones stay: none is reached in the few epochs run here);
 - one batch step is one call of their Trainer.forward_model(images, labels), the body of their
   _train_one_epoch loop (DCL/DCL-S: block by block on the detached input, local loss, backward,
   optimizer.step, zero_grad, then the classifier the same way with cross-entropy; BP: zero_grad,
@@ -58,6 +61,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 METHODS = {"dcl": "DCL", "dcl-s": "DCL-S", "bp": "BP"}
+# Their --data for each architecture: the preset that exists (option.py pre_config) and, for fc, the
+# 28x28 input size (_build_model sizes it for 'MNIST' only).
+PRESET_DATA = {"fc": "MNIST", "simple256": "MNIST", "vgg8b": "fMNIST"}
+MODEL_CLASS = {"fc": "FCNet", "simple256": "SimpleNet", "vgg8b": "VGG"}
 REQUIRED_FILES = ["trainer.py", "option.py", "utils.py", "model/modules.py", "model/criterion.py", "model/hook.py"]
 # Their fMNIST pipeline (dataset/modules/fashion.py, fashion_transform): Normalize((0.286,), (0.353,)).
 FMNIST_MEAN, FMNIST_STD = 0.286, 0.353
@@ -70,7 +77,7 @@ IDX_FILES = {
 
 
 def fail(msg, code=2):
-    print(f"dcl_fc_parity.py: error: {msg}", file=sys.stderr)
+    print(f"dcl_parity.py: error: {msg}", file=sys.stderr)
     sys.exit(code)
 
 
@@ -78,6 +85,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repo", required=True, help="checkout (work tree) of github.com/schoi828/DCL")
     p.add_argument("--method", choices=sorted(METHODS), default="dcl")
+    p.add_argument("--arch", choices=sorted(PRESET_DATA), default="fc")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=0, help="their --seed (train.sh uses 0)")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
@@ -103,7 +111,7 @@ def check_repo(repo):
             fail(f"--repo {repo} does not look like a checkout of schoi828/DCL: no {rel}{hint}")
     with open(os.path.join(repo, "model", "modules.py"), encoding="utf-8", errors="replace") as f:
         src = f.read()
-    for name in ("class FCNet", "class SelfLocalLayer", "class LocalClfLayer"):
+    for name in ("class FCNet", "class SimpleNet", "class VGG", "class SelfLocalLayer", "class LocalClfLayer"):
         if name not in src:
             fail(f"--repo {repo}: model/modules.py has no '{name}'")
 
@@ -204,17 +212,18 @@ def main():
             fail(f"module '{mod.__name__}' was imported from {mod.__file__}, not from {repo}")
 
     method = METHODS[a.method]
-    save_dir = tempfile.mkdtemp(prefix="dcl-ref-fc-")
+    save_dir = tempfile.mkdtemp(prefix=f"dcl-ref-{a.arch}-")
     t = None
     their_out = sys.stderr if a.verbose else io.StringIO()
     try:
         # Their train.sh: python -O train.py --exp_name name --method M --num_workers 4 --data D --gpu 0
-        #   --seed S --arch fc --linear --cuda_setting --save_dir ../exps --pre_config --print_memory
-        # D = MNIST: their fc preset asserts on fMNIST (option.py), and _build_model sizes the fc input
-        # 28*28 only for 'MNIST'; the MNIST fc preset is used with the Fashion-MNIST data.
-        argv = ["--exp_name", "name", "--method", method, "--num_workers", "4", "--data", "MNIST", "--gpu", "0",
-                "--seed", str(a.seed), "--arch", "fc", "--linear", "--cuda_setting", "--save_dir", save_dir,
-                "--pre_config", "--print_memory"]
+        #   --seed S --arch A --linear --cuda_setting --save_dir ../exps --pre_config --print_memory
+        # D = PRESET_DATA[A]: their fc and simple presets assert on fMNIST (option.py), and
+        # _build_model sizes the fc input 28*28 only for 'MNIST'; their MNIST preset is used with the
+        # Fashion-MNIST data.
+        argv = ["--exp_name", "name", "--method", method, "--num_workers", "4", "--data", PRESET_DATA[a.arch],
+                "--gpu", "0", "--seed", str(a.seed), "--arch", a.arch, "--linear", "--cuda_setting",
+                "--save_dir", save_dir, "--pre_config", "--print_memory"]
         with contextlib.redirect_stdout(their_out):
             cfg = ref_option.Config(ref_option.parser.parse_args(argv))
             cfg._backend_setting()  # train.py __main__: seeds random, numpy, torch
@@ -265,8 +274,9 @@ def main():
         hp = {k: v for k, v in opt0.defaults.items() if k in ("lr", "betas", "eps", "weight_decay", "amsgrad")}
         emb = getattr(t.net, "embedding", None)
         with_dict = sum(any(p is emb.weight for g in o.param_groups for p in g["params"]) for o in optimizers) if emb else 0
-        print(f"[ref] {repo} method {method} fc (their MNIST preset: lr {cfg.lr}, batch {cfg.batch_size}, W {cfg.max_dim}, "
-              f"P {t.net.patch}, {cfg.num_layers} layers, dropout {cfg.dropout}, milestones {cfg.milestones} "
+        shape = f"W {cfg.max_dim}, P {t.net.patch}, {cfg.num_layers} layers, " if a.arch == "fc" else ""
+        print(f"[ref] {repo} method {method} {a.arch} {type(t.net).__name__} (their {PRESET_DATA[a.arch]} preset: "
+              f"lr {cfg.lr}, batch {cfg.batch_size}, {shape}dropout {cfg.dropout}, milestones {cfg.milestones} "
               f"gamma {cfg.MS_gamma}, {preset_epochs} epochs -> {cfg.epoch}) on Fashion-MNIST "
               f"{train_y.shape[0]} train / {test_y.shape[0]} test; threads {torch.get_num_threads()}; "
               f"{len(optimizers)} x {type(opt0).__name__} {hp}"
@@ -331,14 +341,16 @@ def main():
             changed = not torch.equal(emb_before, emb.weight.detach())
             print(f"[ref] dictionary changed by training: {'yes' if changed else 'no'}", file=sys.stderr)
         last = history[-1]
-        result = {"impl": "reference", "method": a.method, "seed": a.seed, "epochs": cfg.epoch,
+        if type(t.net).__name__ != MODEL_CLASS[a.arch]:
+            fail(f"their trainer built a {type(t.net).__name__} for --arch {a.arch}, not a {MODEL_CLASS[a.arch]}")
+        result = {"impl": "reference", "method": a.method, "arch": a.arch, "seed": a.seed, "epochs": cfg.epoch,
                   "test_accuracy": last["test_accuracy"], "best_test_accuracy": best,
                   "layer_accuracy": last["layer_accuracy"],
                   "images_per_second": sum(r["images_per_second"] for r in history) / len(history),
                   "seconds_per_epoch": sum(r["epoch_seconds"] for r in history) / len(history),
                   "threads": torch.get_num_threads(), "batch_size": cfg.batch_size, "lr": cfg.lr,
                   "train_images": int(train_y.shape[0]), "test_images": int(test_y.shape[0]),
-                  "their_preset": "MNIST fc (option.py pre_config) on Fashion-MNIST data",
+                  "their_preset": f"{PRESET_DATA[a.arch]} {a.arch} (option.py pre_config) on Fashion-MNIST data",
                   "history": history}
         line = json.dumps(result)
         print(line, flush=True)
