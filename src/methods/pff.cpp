@@ -295,7 +295,8 @@ void build_pff(Model& m, const BuildContext& ctx) {
 // --preset paper: the authors' run script (ago109/predictive-forward-forward src/sim_train.py,
 // src/run.sh, for MNIST and K-MNIST): Adam, lr 2.5e-4, no weight decay, batch 500, 60 epochs at a
 // constant lr, K = 12 settling steps, two hidden layers of 2000 units. Kept ours: θ = 1 on the mean
-// squared activation of unit-RMS inputs (theirs: 10 on the sum over unit-length inputs).
+// squared activation of unit-RMS inputs (theirs: 10 on the sum over unit-length inputs,
+// --pff-sum-goodness --pff-threshold 10, measured worse alone: docs/methods.md).
 TrainingSchedule pff_preset(Preset preset, const ArchInfo& arch, const data::DatasetInfo& data) {
   TrainingSchedule s = paper_schedule(arch, data);
   s.optimizer = OptimizerKind::Adam;
