@@ -190,26 +190,9 @@ def main():
 
     (train_x, train_y), (test_x, test_y) = load_fmnist(a.data_dir, a.limit_train, a.limit_test)
 
-    sys.dont_write_bytecode = True  # leave their checkout as it is
-    sys.path.insert(0, repo)
-    sys.path.insert(1, HERE)
-    from dcl_vgg8b_step import stub_missing_optional_modules
-    stubbed = stub_missing_optional_modules()
-    if stubbed:
-        print(f"[ref] not installed, stand-ins used (trainer.py imports them for logging/plots only): "
-              f"{', '.join(stubbed)}", file=sys.stderr)
-    try:
-        import option as ref_option
-        import trainer as ref_trainer
-        import utils as ref_utils
-    except ImportError as e:
-        fail(f"importing their code from {repo} failed: {e} ({sys.executable} -m pip install numpy einops)")
-    finally:
-        for name in stubbed:
-            sys.modules.pop(name, None)
-    for mod in (ref_option, ref_trainer, ref_utils):
-        if not os.path.abspath(mod.__file__).startswith(repo + os.sep):
-            fail(f"module '{mod.__name__}' was imported from {mod.__file__}, not from {repo}")
+    sys.path.insert(0, HERE)
+    from dcl_vgg8b_step import import_their_code
+    ref_option, ref_trainer, ref_utils = import_their_code(repo, fail)
 
     method = METHODS[a.method]
     save_dir = tempfile.mkdtemp(prefix=f"dcl-ref-{a.arch}-")

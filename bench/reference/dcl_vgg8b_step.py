@@ -143,17 +143,10 @@ def stub_missing_optional_modules():
     return stubbed
 
 
-def main():
-    a = parse_args()
-    repo = os.path.abspath(a.repo)
-    check_repo(repo)
-
-    import torch
-    torch.set_num_threads(a.threads)  # before the model is built, as `dcl bench` does
-    device = torch.device(a.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        fail(f"--device {a.device}: CUDA is not available to this torch")
-
+def import_their_code(repo, fail=fail):
+    """Their option, trainer and utils modules, imported from the checkout `repo` (stand-ins for the
+    logging and plotting packages trainer.py imports but a training step does not use); `fail`
+    reports an error under the calling driver's name."""
     sys.dont_write_bytecode = True  # leave their checkout as it is
     sys.path.insert(0, repo)
     stubbed = stub_missing_optional_modules()
@@ -175,6 +168,21 @@ def main():
     for mod in (ref_option, ref_trainer, ref_utils):
         if not os.path.abspath(mod.__file__).startswith(repo + os.sep):
             fail(f"module '{mod.__name__}' was imported from {mod.__file__}, not from {repo}")
+    return ref_option, ref_trainer, ref_utils
+
+
+def main():
+    a = parse_args()
+    repo = os.path.abspath(a.repo)
+    check_repo(repo)
+
+    import torch
+    torch.set_num_threads(a.threads)  # before the model is built, as `dcl bench` does
+    device = torch.device(a.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        fail(f"--device {a.device}: CUDA is not available to this torch")
+
+    ref_option, ref_trainer, ref_utils = import_their_code(repo)
 
     method = METHODS[a.method]
     save_dir = tempfile.mkdtemp(prefix="dcl-ref-bench-")
