@@ -2,7 +2,8 @@
 # Installs the Debian packages the project needs. Idempotent; uses sudo only when not root.
 # DCL_DEPS=build installs what building and running `dcl` needs (scripts/quickstart.sh); the
 # default, DCL_DEPS=all, adds what the tests need (GoogleTest, clang for the fuzz targets,
-# Chromium for the report's render test, ip for the two-namespace test); DCL_DEPS=bench adds the
+# Chromium for the report's render test, ip for the two-namespace test, Debian's torch for Python
+# and what the Python package builds and tests with); DCL_DEPS=bench adds the
 # folder-loader benchmark's anchor (torchvision, PIL).
 set -euo pipefail
 
@@ -27,6 +28,7 @@ case "${DCL_DEPS:-all}" in
       python3                    # local HTTP server used by the download tests
       chromium                   # the report's render test (headless)
       iproute2                   # ip netns: the two-namespace data-parallel test
+      python3-dev python3-torch pybind11-dev python3-pytest python3-numpy  # the Python package against Debian's torch
     )
     ;;
   bench)  # bench/folder_loader: the torchvision anchor and the synthetic photos

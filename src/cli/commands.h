@@ -22,6 +22,7 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
 void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+void add_export_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_methods_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 void add_analyze_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);  // and report
 

@@ -1,6 +1,7 @@
 // `dcl compare`: methods x seeds trained alike, one table.
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <sstream>
 
 #include "commands.h"
@@ -11,11 +12,16 @@
 namespace dcl::cli {
 
 void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
-  static RunConfig c;
-  static OptionFields fields;
-  static std::string methods;
-  static int seeds = 1;
-  static bool reference = false;
+  // Fresh flags for every parse: the Python package runs several commands in one process.
+  struct CompareFlags {
+    RunConfig c;
+    OptionFields fields;
+    std::string methods;
+    int seeds = 1;
+    bool reference = false, dcl_variants = false;
+  };
+  auto flags = std::make_shared<CompareFlags>();
+  auto& [c, fields, methods, seeds, reference, dcl_variants] = *flags;
   auto* cmp = app.add_subcommand(
       "compare",
       "Train methods x seeds with identical data, data order and budget; write DIR/compare.md and compare.csv.\n"
@@ -23,7 +29,6 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
       "command given again continues where it stopped.");
   std::string method_list;
   for (const auto& n : method_names()) method_list += (method_list.empty() ? "" : ", ") + n;
-  static bool dcl_variants = false;
   cmp->add_option("--methods", methods,
                   "Comma-separated rows: a method (" + method_list +
                       "), or a method with settings of its own, METHOD:KEY=VALUE[:KEY=VALUE] with config.json keys "
@@ -40,7 +45,8 @@ void add_compare_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
                 "rows (the only network the spec has usable numbers for)");
   add_run_options(cmp, c, fields);
   add_model_options(cmp, c, fields);
-  actions.emplace_back(cmp, [] {
+  actions.emplace_back(cmp, [flags] {
+    auto& [c, fields, methods, seeds, reference, dcl_variants] = *flags;
     warn_if_reference_blas();
     install_stop_handlers();
     CompareOptions o;

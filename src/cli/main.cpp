@@ -2,22 +2,17 @@
 #include <malloc.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <c10/util/Exception.h>
 #include <c10/util/Logging.h>
-#include <nlohmann/json.hpp>
 
-#include "commands.h"
+#include "dcl/cli/run_cli.h"
 #include "dcl/runtime/blas_kernel.h"
-#include "dcl/util/json_error.h"
 
 int main(int argc, char** argv) {
   // Settings the libraries read when they load, before main: set them and start again (a user's
@@ -61,61 +56,5 @@ int main(int argc, char** argv) {
   // thread's own arena grows in heaps of at most 64 MiB, which such a tensor does not fit (it
   // would be mapped and unmapped every step again).
   mallopt(M_ARENA_MAX, 1);
-  CLI::App app{"dcl: local supervision with Dictionary Contrastive Learning (Choi et al., ICLR 2024)"};
-  app.require_subcommand(1);
-  app.fallthrough();  // --verbose is accepted after the subcommand too
-  app.set_help_all_flag("--help-all", "Print help for every subcommand");
-  bool verbose = false;
-  app.add_flag("--verbose", verbose, "On an error, print the libraries' full message (LibTorch's backtrace)");
-  std::vector<std::pair<CLI::App*, dcl::cli::Action>> actions;
-  dcl::cli::add_data_commands(app, actions);
-  dcl::cli::add_train_commands(app, actions);
-  dcl::cli::add_bench_command(app, actions);
-  dcl::cli::add_compare_command(app, actions);
-  dcl::cli::add_methods_command(app, actions);
-  dcl::cli::add_analyze_commands(app, actions);
-  if (argc > 1 && argv[1][0] != '-') {
-    std::vector<std::string> names;
-    for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
-    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
-      std::fprintf(stderr, "dcl: error: unknown command '%s' (valid: %s); see dcl --help\n", argv[1],
-                   dcl::join_names(names).c_str());
-      return 2;
-    }
-  }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    // One line, in the flag's words, and the usual exit code of a usage error.
-    std::string command;  // " train", " analyze mi": the subcommands reached
-    for (CLI::App* at = &app; !at->get_subcommands().empty();) {
-      at = at->get_subcommands().front();
-      command += " " + at->get_name();
-    }
-    std::fprintf(stderr, "dcl: error: %s (see dcl%s --help)\n", dcl::cli::explain_parse_error(e).c_str(),
-                 command.c_str());
-    return 2;
-  }
-  // The command boundary: every error becomes one line; LibTorch's backtrace only with --verbose.
-  try {
-    for (auto& [cmd, action] : actions)
-      if (cmd->parsed()) return action();
-  } catch (const c10::Error& e) {
-    std::fprintf(stderr, "dcl: error: %s\n", verbose ? e.what() : e.what_without_backtrace());
-    return 1;
-  } catch (const nlohmann::json::exception& e) {
-    std::fprintf(stderr, "dcl: error: unexpected JSON content: %s\n", dcl::json_error_text(e).c_str());
-    return 1;
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "dcl: error: out of memory (a smaller --batch-size or network would fit)\n");
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dcl: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  return dcl::cli::run_cli(argc, argv);
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include <torch/cuda.h>
@@ -242,35 +243,36 @@ void add_method_options(CLI::App* cmd, SettingValues& values, OptionFields& fiel
 }
 
 void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
-  static TrainFlags f;
-  RunConfig& c = f.cfg;
+  // Fresh flags for every parse: the Python package runs several commands in one process.
+  auto f = std::make_shared<TrainFlags>();
+  RunConfig& c = f->cfg;
   auto* train = app.add_subcommand("train", "Train a network with a method on a dataset; results go to --out DIR");
-  auto add = [&](auto& field, auto... rest) { add_field(train, f.fields, field, rest...); };
+  auto add = [&](auto& field, auto... rest) { add_field(train, f->fields, field, rest...); };
   add(c.method, "--method", "method", "Method: " + join_names(method_names()));
   add(c.ensemble_weights, "--ensemble-weights", "ensemble_weights",
       "Weights of the per-block layer-wise predictions in the ensemble (default: equal)");
   add(c.out, "--out", "out", "Run directory (config.json, metrics.jsonl, summary.json, checkpoint.pt)");
-  add_run_options(train, c, f.fields);
-  add_model_options(train, c, f.fields);
-  add_schedule_options(train, c, f.fields);
+  add_run_options(train, c, f->fields);
+  add_model_options(train, c, f->fields);
+  add_schedule_options(train, c, f->fields);
   train->add_option(
-      "--resume", f.resume,
+      "--resume", f->resume,
       "Continue the run saved in DIR with its own config.json; only --epochs (upwards), --threads, --loader-threads, "
       "--dist-timeout, --data-dir and --tensorboard may be given with it, any other changed flag is refused");
   add(c.tensorboard, "--tensorboard", "tensorboard",
       "Also write TensorBoard event files into DIR (per step: loss, each block's loss, lr; per epoch: test "
       "accuracies of the head, each block and the ensemble, test loss, images/s, peak memory); kept in config.json, "
       "so --resume goes on writing there (or into a new DIR given with it); view with: tensorboard --logdir DIR");
-  actions.emplace_back(train, [] {
+  actions.emplace_back(train, [f] {
     warn_if_reference_blas();
     install_stop_handlers();
-    std::vector<std::string> given = explicit_fields(f.fields);
-    bool resume = !f.resume.empty();
-    RunConfig cfg = f.cfg;
+    std::vector<std::string> given = explicit_fields(f->fields);
+    bool resume = !f->resume.empty();
+    RunConfig cfg = f->cfg;
     if (resume) {
-      if (!std::ifstream(f.resume + "/config.json"))
-        throw std::invalid_argument("--resume " + f.resume + ": no config.json there");
-      cfg = resumed_config(read_run_config(f.resume + "/config.json"), cfg, given, f.resume);
+      if (!std::ifstream(f->resume + "/config.json"))
+        throw std::invalid_argument("--resume " + f->resume + ": no config.json there");
+      cfg = resumed_config(read_run_config(f->resume + "/config.json"), cfg, given, f->resume);
     } else {
       if (cfg.out.empty())
         cfg.out = "runs/" + cfg.data + "-" + cfg.arch + "-" + cfg.method + "-seed" + std::to_string(cfg.seed);
@@ -299,15 +301,18 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
     return 0;
   });
 
-  static std::string run_dir, data_dir;
-  static int threads = 0;
+  struct EvalFlags {
+    std::string run_dir, data_dir;
+    int threads = 0;
+  };
+  auto e = std::make_shared<EvalFlags>();
   auto* eval = app.add_subcommand("eval", "Evaluate a saved run directory on the test split");
-  eval->add_option("--run", run_dir, "Run directory written by dcl train")->required();
-  eval->add_option("--data-dir", data_dir, "Override the dataset directory");
-  eval->add_option("--threads", threads, "Intra-op threads (0 = all cores)")
+  eval->add_option("--run", e->run_dir, "Run directory written by dcl train")->required();
+  eval->add_option("--data-dir", e->data_dir, "Override the dataset directory");
+  eval->add_option("--threads", e->threads, "Intra-op threads (0 = all cores)")
       ->check(integer_in(0, 1024, "0 = all cores"));
-  actions.emplace_back(eval, [] {
-    nlohmann::json r = evaluate_run(run_dir, data_dir, threads);
+  actions.emplace_back(eval, [e] {
+    nlohmann::json r = evaluate_run(e->run_dir, e->data_dir, e->threads);
     std::printf("%s\n", r.dump(2).c_str());
     return 0;
   });

@@ -58,36 +58,55 @@ namespace {
 
 }  // namespace
 
-torch::Tensor DictionaryLoss::mapped_dictionary() {
-  torch::Tensor t = dictionary_->embeddings;
-  if (options_.similarity == Similarity::Cos) t = F::normalize(t, F::NormalizeFuncOptions().dim(1));
-  if (map_) return map_->forward(t);
-  int c = options_.shape.channels;
-  if (t.size(1) == c) return t;
+torch::Tensor map_dictionary(const torch::Tensor& dictionary, int64_t channels, bool cos,
+                             const torch::Tensor& linear_weight) {
+  if (dictionary.dim() != 2)
+    throw std::invalid_argument("dictionary loss: the dictionary must be [Z, CD], not " + c10::str(dictionary.sizes()));
+  torch::Tensor t = cos ? F::normalize(dictionary, F::NormalizeFuncOptions().dim(1)) : dictionary;
+  if (linear_weight.defined()) {
+    if (linear_weight.dim() != 2 || linear_weight.size(0) != channels || linear_weight.size(1) != t.size(1))
+      throw std::invalid_argument("dictionary loss: the map's weight must be [C, CD] = [" + std::to_string(channels) +
+                                  ", " + std::to_string(t.size(1)) + "], not " + c10::str(linear_weight.sizes()));
+    return torch::matmul(t, linear_weight.t());
+  }
+  if (t.size(1) == channels) return t;
   // adaptive_avg_pool1d works on [N, C, L]: the Z rows are a batch of one-channel signals.
-  return torch::adaptive_avg_pool1d(t.unsqueeze(1), {c}).squeeze(1);
+  return torch::adaptive_avg_pool1d(t.unsqueeze(1), {channels}).squeeze(1);
 }
 
-torch::Tensor DictionaryLoss::scores(const torch::Tensor& h) {
-  const BlockShape& shape = options_.shape;
+torch::Tensor dictionary_scores(const torch::Tensor& h, const torch::Tensor& mapped, int64_t patches, bool cos,
+                                double temperature) {
   // The mean over positions k of v_k (a conv block's positions, or an fc block's patches), each
   // v_k unit-length first for cos: <mean_k v_k, t> = mean_k <v_k, t>, without a K x Z tensor.
   // A conv output is reduced in its own NCHW layout, so that the gradient reaching the block is
   // NCHW too (a [N, K, C] view would hand the block a transposed gradient to copy).
   torch::Tensor pooled;  // [N, C]
-  const bool cos = options_.similarity == Similarity::Cos;
   if (h.dim() == 4) {
     // sum / K rather than mean: sum's gradient is an expanded view (nothing written per position),
     // which the fused conv block reads plane by plane; mean's is materialised at full size.
     pooled = (cos ? F::normalize(h, F::NormalizeFuncOptions().dim(1)) : h).sum({2, 3}) / double(h.size(2) * h.size(3));
-  } else if (h.dim() == 2 && shape.patches > 0 && h.size(1) % shape.patches == 0) {
-    torch::Tensor v = h.view({h.size(0), shape.patches, h.size(1) / shape.patches});
+  } else if (h.dim() == 2 && patches > 0 && h.size(1) % patches == 0) {
+    torch::Tensor v = h.view({h.size(0), patches, h.size(1) / patches});
     pooled = (cos ? F::normalize(v, F::NormalizeFuncOptions().dim(2)) : v).mean(1);
   } else {
-    bad_shape(h, shape);
+    throw std::invalid_argument("dictionary loss: block output of shape " + c10::str(h.sizes()) +
+                                " is neither [N, C, H, W] nor [N, P*C] with P = " + std::to_string(patches));
   }
-  torch::Tensor s = torch::matmul(pooled, mapped_dictionary().t());  // [N, Z]
-  return cos ? s / options_.temperature : s;
+  if (mapped.dim() != 2 || mapped.size(1) != pooled.size(1))
+    throw std::invalid_argument("dictionary loss: the mapped dictionary " + c10::str(mapped.sizes()) +
+                                " does not have the block's C = " + std::to_string(pooled.size(1)) + " columns");
+  torch::Tensor s = torch::matmul(pooled, mapped.t());  // [N, Z]
+  return cos ? s / temperature : s;
+}
+
+torch::Tensor DictionaryLoss::mapped_dictionary() {
+  return map_dictionary(dictionary_->embeddings, options_.shape.channels, options_.similarity == Similarity::Cos,
+                        map_ ? map_->weight : torch::Tensor());
+}
+
+torch::Tensor DictionaryLoss::scores(const torch::Tensor& h) {
+  return dictionary_scores(h, mapped_dictionary(), options_.shape.patches, options_.similarity == Similarity::Cos,
+                           options_.temperature);
 }
 
 torch::Tensor DictionaryLoss::position_scores(const torch::Tensor& h) {

@@ -34,6 +34,14 @@ class DictionaryImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Dictionary);
 
+// The formulas above on plain tensors (the class below and the PyTorch operators use these).
+// map_l(t) for a block of C channels: `linear_weight` [C, CD] for the learned map, undefined for
+// pooling; with cos, t is made unit-length first.
+torch::Tensor map_dictionary(const torch::Tensor& t, int64_t channels, bool cos, const torch::Tensor& linear_weight);
+// s [N, Z] of h ([N, C, H, W], or [N, P*C] with P = patches) against a mapped dictionary [Z, C].
+torch::Tensor dictionary_scores(const torch::Tensor& h, const torch::Tensor& mapped, int64_t patches, bool cos,
+                                double temperature);
+
 struct DictionaryLossOptions {
   BlockShape shape;  // how the block's output splits into K vectors of C dims
   DictMap map = DictMap::Pool;
