@@ -12,6 +12,17 @@
 
 namespace {
 
+// dcl's checks throw std::invalid_argument; as c10::ValueError they reach Python as ValueError
+// with every torch version (torch maps a plain C++ exception differently from version to version).
+template <typename F>
+torch::Tensor value_errors(F compute) {
+  try {
+    return compute();
+  } catch (const std::invalid_argument& e) {
+    TORCH_CHECK_VALUE(false, e.what());
+  }
+}
+
 // The block's C: a conv output's channels, or an fc output's width over its P patches.
 int64_t block_channels(const torch::Tensor& h, int64_t patches) {
   if (h.dim() == 4) return h.size(1);
@@ -25,11 +36,13 @@ int64_t block_channels(const torch::Tensor& h, int64_t patches) {
 torch::Tensor dictionary_scores(const torch::Tensor& h, const torch::Tensor& dictionary, int64_t patches,
                                 const std::string& similarity, double temperature,
                                 const c10::optional<torch::Tensor>& map_weight) {
-  const bool cos = dcl::parse_enum<dcl::Similarity>(similarity, "similarity") == dcl::Similarity::Cos;
-  if (cos && !(temperature > 0)) throw std::invalid_argument("dcl.dictionary_loss: temperature must be > 0");
-  torch::Tensor mapped = dcl::map_dictionary(dictionary, block_channels(h, patches), cos,
-                                             map_weight.has_value() ? *map_weight : torch::Tensor());
-  return dcl::dictionary_scores(h, mapped, patches, cos, temperature);
+  return value_errors([&] {
+    const bool cos = dcl::parse_enum<dcl::Similarity>(similarity, "similarity") == dcl::Similarity::Cos;
+    if (cos && !(temperature > 0)) throw std::invalid_argument("dcl.dictionary_loss: temperature must be > 0");
+    torch::Tensor mapped = dcl::map_dictionary(dictionary, block_channels(h, patches), cos,
+                                               map_weight.has_value() ? *map_weight : torch::Tensor());
+    return dcl::dictionary_scores(h, mapped, patches, cos, temperature);
+  });
 }
 
 // L_dict = CE(s, y), batch mean.
@@ -41,11 +54,11 @@ torch::Tensor dictionary_loss(const torch::Tensor& h, const torch::Tensor& label
 }
 
 torch::Tensor supcon(const torch::Tensor& features, const torch::Tensor& labels, double temperature) {
-  return dcl::supcon_loss(features.flatten(1), labels, temperature);
+  return value_errors([&] { return dcl::supcon_loss(features.flatten(1), labels, temperature); });
 }
 
 torch::Tensor similarity_matching(const torch::Tensor& h, const torch::Tensor& labels, int64_t classes) {
-  return dcl::similarity_matching_loss(h, labels, int(classes));
+  return value_errors([&] { return dcl::similarity_matching_loss(h, labels, int(classes)); });
 }
 
 }  // namespace
@@ -66,6 +79,7 @@ TORCH_LIBRARY_IMPL(dcl, CompositeImplicitAutograd, m) {
   m.impl("dictionary_scores", &dictionary_scores);
   m.impl("dictionary_loss", &dictionary_loss);
   m.impl("supcon_loss", &supcon);
-  m.impl("similarity_matrix", [](const torch::Tensor& x) { return dcl::similarity_matrix(x); });
+  m.impl("similarity_matrix",
+         [](const torch::Tensor& x) { return value_errors([&] { return dcl::similarity_matrix(x); }); });
   m.impl("similarity_matching_loss", &similarity_matching);
 }

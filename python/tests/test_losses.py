@@ -89,9 +89,9 @@ def test_orthogonal_dictionary_rows_are_orthonormal():
 def test_bad_arguments_name_what_is_wrong():
     h = torch.randn(4, 10)
     y = torch.zeros(4, dtype=torch.long)
-    with pytest.raises(RuntimeError, match="similarity"):
+    with pytest.raises(ValueError, match="unknown similarity 'euclid'"):
         dcl.dictionary_loss(h, y, torch.randn(10, 8), 2, "euclid")
-    with pytest.raises(RuntimeError, match=r"neither \[N, C, H, W\] nor \[N, P\*C\]"):
+    with pytest.raises(ValueError, match=r"neither \[N, C, H, W\] nor \[N, P\*C\]"):
         dcl.dictionary_loss(h, y, torch.randn(10, 8), 3)
     with pytest.raises(ValueError, match="map must be one of"):
         dcl.DictionaryLoss(classes=10, dim=8, map="conv")
@@ -144,3 +144,13 @@ def test_operators_on_cuda_equal_cpu():
         torch.testing.assert_close(gpu.cpu(), cpu, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(dcl.supcon_loss(h.cuda().flatten(1), y.cuda()).cpu(), dcl.supcon_loss(h.flatten(1), y),
                                rtol=1e-4, atol=1e-5)
+
+
+def test_another_torch_version_is_refused_on_import_by_name(monkeypatch):
+    from dcl import _build_info, _version_check
+
+    monkeypatch.setattr(torch, "__version__", "0.9.1+cpu")
+    with pytest.raises(ImportError, match=f"built against torch {_build_info.TORCH_VERSION} but torch 0.9.1"):
+        _version_check.check_torch()
+    monkeypatch.setattr(torch, "__version__", _build_info.TORCH_VERSION + "+anything")
+    _version_check.check_torch()  # the same release with another build tag is the same ABI
