@@ -16,8 +16,8 @@
 //            it. Unlike --bio we keep one-hot targets and cross-entropy (no random label
 //            projection) so the classifier's logits remain layer-wise class scores.
 // scores() returns the classifier's logits wherever there is a pred loss.
-// The reference applies the auxiliary heads before the block's dropout; here they see the block
-// output, dropout included (blocks are plain modules; the loss gets what they return).
+// The reference applies the auxiliary heads before the block's dropout; so do ours by default
+// (--ll-loss-before-dropout: the block's dropout moves to the start of the next stage).
 #include <vector>
 
 #include <torch/torch.h>
