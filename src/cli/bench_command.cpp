@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -78,14 +79,21 @@ int schedule_bench(const RunConfig& c, const std::string& input, const std::stri
 }  // namespace
 
 void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
-  static RunConfig c;
-  static OptionFields fields;
-  static std::string input = "3x32x32", methods = "bp,dcl,dcl-s";
-  static int steps = 10, warmup = 2, classes = 10;
-  static bool json = false, profile = false;
-  static int top_ops = 25;
-  static std::vector<int> sweep;
-  static std::string plot_dir;
+  // Fresh flags for every parse: the Python package runs several commands in one process.
+  struct BenchFlags {
+    RunConfig c;
+    OptionFields fields;
+    std::string input = "3x32x32", methods = "bp,dcl,dcl-s";
+    int steps = 10, warmup = 2, classes = 10;
+    bool json = false, profile = false;
+    int top_ops = 25;
+    std::vector<int> sweep;
+    std::string plot_dir, schedule = "sequential";
+    int nproc = 1, groups = 2, depth = 1;
+  };
+  auto flags = std::make_shared<BenchFlags>();
+  auto& [c, fields, input, methods, steps, warmup, classes, json, profile, top_ops, sweep, plot_dir, schedule, nproc,
+         groups, depth] = *flags;
   c.arch = "vgg8b";
   c.batch_size = 128;
   auto* bench =
@@ -119,8 +127,6 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   bench->add_option("--profile-ops", top_ops, "Operators listed per method by --profile")
       ->capture_default_str()
       ->check(integer_in(1, 10000));
-  static std::string schedule = "sequential";
-  static int nproc = 1, groups = 2, depth = 1;
   bench
       ->add_option("--schedule", schedule,
                    "sequential | pipeline: pipeline measures each method sequentially (all --threads) and as a block "
@@ -141,7 +147,9 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   bench->add_option("--pipeline-depth", depth, "Batches that may wait between two pipeline threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  actions.emplace_back(bench, [] {
+  actions.emplace_back(bench, [flags] {
+    auto& [c, fields, input, methods, steps, warmup, classes, json, profile, top_ops, sweep, plot_dir, schedule, nproc,
+           groups, depth] = *flags;
     if (schedule == "pipeline" || nproc > 1) {
       warn_if_reference_blas();
       validate(c);

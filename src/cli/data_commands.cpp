@@ -196,10 +196,20 @@ void add_data_options(CLI::App* cmd) {
 void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
   auto* data_cmd = app.add_subcommand("data", "Inspect, download and benchmark datasets");
   data_cmd->require_subcommand(1);
-  static std::string name, dir;
-  static std::string mirror;
-  static bool quiet = false;
-  static int batch_size = 128, epochs = 1;
+  // The flags of the `data` subcommands, back to their defaults for every parse (the Python
+  // package runs several commands in one process).
+  struct DataCommandFlags {
+    std::string name, dir, mirror, format = "jpeg";
+    bool quiet = false;
+    int batch_size = 128, epochs = 1, loader_threads = 1, quality = 95;
+    int64_t batches = 0, limit = 0;
+    double step_ms = 0;
+  };
+  static DataCommandFlags flags;
+  flags = DataCommandFlags{};
+  data_flags = data::DataOptions{};
+  auto& [name, dir, mirror, format, quiet, batch_size, epochs, loader_threads, quality, batches, limit, step_ms] =
+      flags;
 
   auto* info = data_cmd->add_subcommand(
       "info",
@@ -207,7 +217,7 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
       "sizes seen, bad files, the cache)");
   info->add_option("name", name, "Dataset: " + names_list() + ", folder:PATH or list:TRAIN,TEST")->required();
   add_data_options(info);
-  actions.emplace_back(info, [] { return data_info(name); });
+  actions.emplace_back(info, [] { return data_info(flags.name); });
 
   auto* fetch = data_cmd->add_subcommand("fetch", "Download a dataset's official archives, verify checksums, unpack");
   fetch->add_option("name", name, "Dataset: " + names_list())->required();
@@ -215,14 +225,10 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   fetch->add_option("--mirror", mirror, "Base URL replacing the official hosts (e.g. a local mirror)");
   fetch->add_flag("--quiet", quiet, "No progress output");
   actions.emplace_back(fetch, [] {
-    data::fetch_dataset(data::dataset_info(name), dir, mirror, !quiet);
+    data::fetch_dataset(data::dataset_info(flags.name), flags.dir, flags.mirror, !flags.quiet);
     return 0;
   });
 
-  static int loader_threads = 1, quality = 95;
-  static int64_t batches = 0, limit = 0;
-  static double step_ms = 0;
-  static std::string format = "jpeg";
   auto* bench = data_cmd->add_subcommand(
       "bench", "Measure the data pipeline's throughput (decode + augment + batch) and the time a step waits for it");
   bench->add_option("name", name, "Dataset: " + names_list() + ", folder:PATH or list:TRAIN,TEST")->required();
@@ -236,7 +242,7 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
       ->check(CLI::Range(0.0, 1e6));
   actions.emplace_back(bench, [] {
     configure_threads(1);
-    return data_bench(name, batch_size, epochs, batches, loader_threads, step_ms);
+    return data_bench(flags.name, flags.batch_size, flags.epochs, flags.batches, flags.loader_threads, flags.step_ms);
   });
 
   auto* exp = data_cmd->add_subcommand(
@@ -247,7 +253,8 @@ void add_data_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   exp->add_option("--format", format, "jpeg | png");
   exp->add_option("--quality", quality, "JPEG quality (1-100)")->check(integer_in(1, 100));
   exp->add_option("--limit", limit, "At most N images per split (0 = all)")->check(CLI::NonNegativeNumber);
-  actions.emplace_back(exp, [] { return data_export(name, dir, format, quality, limit); });
+  actions.emplace_back(exp,
+                       [] { return data_export(flags.name, flags.dir, flags.format, flags.quality, flags.limit); });
 }
 
 }  // namespace dcl::cli
