@@ -28,7 +28,7 @@ case "${DCL_DEPS:-all}" in
       python3                    # local HTTP server used by the download tests
       chromium                   # the report's render test (headless)
       iproute2                   # ip netns: the two-namespace data-parallel test
-      python3-dev python3-torch pybind11-dev python3-pytest python3-numpy  # the Python package against Debian's torch
+      python3-dev python3-venv python3-torch pybind11-dev python3-pytest python3-numpy  # the Python package against Debian's torch
     )
     ;;
   bench)  # bench/folder_loader: the torchvision anchor and the synthetic photos
