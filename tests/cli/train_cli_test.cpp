@@ -299,7 +299,7 @@ TEST(TrainCli, BadFlagsAreOneLineErrorsWithTheValidRange) {
       {"train --ensemble-weights nan", "--ensemble-weights must be finite and >= 0"},
       {"train --threads -2", "--threads must be in [0, 1024]"},
       {"compare --methods dcl --seeds 0", "--seeds: must be at least 1 (got 0)"},
-      {"bogus", "unknown command 'bogus' (valid: data, train, eval, bench, compare, methods, analyze, report)"},
+      {"bogus", "unknown command 'bogus' (valid: data, train, eval, bench, compare, export, methods, analyze, report)"},
   };
   for (const auto& c : cases) {
     CliResult r = run_dcl(c.args + " --out /tmp/dcl_never_written --data-dir /nonexistent");
