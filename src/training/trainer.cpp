@@ -203,15 +203,16 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
   s_->model = build_checked_model(cfg, *s_->info);
 
   s_->dir = cfg.out;
-  // Every rank reads the directory alike (rank 0 under its lock, below): a run that never saved
-  // is started afresh by all of them.
-  const bool restart = check_run_directory(s_->dir, resume);
-  if (restart) resume = false;
   if (!s_->writes()) {
-    // Other ranks only read the run directory (a resumed run's checkpoint); rank 0 owns it.
-    init_worker(cfg, resume);
+    // Other ranks only read the run directory (a resumed run's checkpoint); rank 0 owns it and
+    // judges it, and may already be writing it: a worker that checked it too could see rank 0's
+    // fresh metrics.jsonl as another run. Without a checkpoint there is nothing to continue
+    // (rank 0 starts the run again or refuses the directory, which stops the job).
+    init_worker(cfg, resume && fs::exists(s_->checkpoint_path()));
     return;
   }
+  const bool restart = check_run_directory(s_->dir, resume);
+  if (restart) resume = false;
   s_->lock = std::make_unique<RunLock>(s_->dir);
   if (restart)
     std::fprintf(stderr, "note: %s holds a run that stopped before its first checkpoint (%s); starting it again\n",
