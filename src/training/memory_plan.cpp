@@ -63,9 +63,10 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
     int block;
     ConvBlockImpl* conv;
     int64_t x, y, out, code;
+    bool bf16;  // --amp bf16 keeps y in bfloat16: half its bytes
     int64_t peak(int64_t held, int64_t B, int64_t chunk, bool recompute) const {
       const int64_t temporaries = (2 * y + x) / B * chunk;
-      return held + x + (recompute ? 0 : y) + out + code + out + temporaries;
+      return held + x + (recompute ? 0 : bf16 ? y / 2 : y) + out + code + out + temporaries;
     }
   };
   std::vector<Sizes> sizes;
@@ -80,7 +81,7 @@ std::vector<BlockMemoryPlan> plan_memory(Model& model, const RunConfig& cfg, con
         if (auto* conv = dynamic_cast<ConvBlockImpl*>(m.get())) {
           const int64_t x = B * h.numel() * 4, y = B * conv->conv->forward(h).numel() * 4;
           const bool pool = conv->options().pool;
-          sizes.push_back({int(l), conv, x, y, pool ? y / 4 : y, pool ? y / 16 : 0});
+          sizes.push_back({int(l), conv, x, y, pool ? y / 4 : y, pool ? y / 16 : 0, cfg.amp == Amp::Bf16});
         }
       h = block->forward(h);
       block->train(was_training);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "dcl/nn/conv_block.h"
+#include "dcl/util/torch_compat.h"
 
 using namespace dcl;
 
@@ -78,4 +79,67 @@ TEST(FusedConvBlockInput, NoInputGradientIsComputedForADetachedInput) {
   block->forward(x).sum().backward();
   EXPECT_FALSE(x.grad().defined());
   EXPECT_TRUE(block->conv->weight.grad().defined());
+}
+
+namespace {
+
+// One training step of `block` on x under autocast bf16 (or none): output, every gradient and the
+// function autograd recorded for the output.
+struct Step {
+  std::vector<torch::Tensor> values;
+  std::string grad_fn;
+};
+Step bf16_step(ConvBlock& block, const torch::Tensor& x, const torch::Tensor& upstream, bool amp, bool fused = true) {
+  block->zero_grad();
+  torch::Tensor out;
+  {
+    const bool was = compat::autocast_enabled(torch::kCPU);
+    compat::set_autocast(torch::kCPU, amp, at::kBFloat16);
+    out = fused ? block->forward(x) : block->forward_reference(x);
+    compat::set_autocast(torch::kCPU, was, at::kBFloat16);
+    at::autocast::clear_cache();
+  }
+  Step s{{out.detach()}, out.grad_fn()->name()};
+  out.to(torch::kFloat).mul(upstream).sum().backward();
+  for (auto& p : block->parameters()) s.values.push_back(p.grad().clone());
+  return s;
+}
+
+}  // namespace
+
+// --amp bf16 keeps the fused path: its output and gradients are float32 and no farther from
+// float32's than the module chain's under autocast (the precision bfloat16 gives: the weight
+// gradients of a block with BatchNorm differ by a few percent either way), whether the convolutions
+// run in bfloat16 or in float32 on a bfloat16 y, with y kept or recomputed.
+TEST(FusedConvBlockBf16, KeepsTheFusedPathAndTheModuleChainsPrecision) {
+  for (bool pool : {true, false})
+    for (bool bf16_conv : {true, false})
+      for (bool recompute : {false, true}) {
+        SCOPED_TRACE(std::string(pool ? "pool" : "no pool") + (bf16_conv ? ", bf16 conv" : ", float32 conv") +
+                     (recompute ? ", recompute" : ", y kept"));
+        torch::manual_seed(3);
+        ConvBlock block(ConvBlockOptions{4, 8, 3, 1, pool});
+        block->set_memory_plan(16, recompute);
+        torch::Tensor x = torch::randn({40, 4, 8, 8});
+        torch::Tensor upstream = torch::randn(pool ? std::vector<int64_t>{40, 8, 4, 4} : std::vector<int64_t>{40, 8, 8, 8});
+        Step exact = bf16_step(block, x, upstream, false);
+        block->set_bf16_convolution(bf16_conv);
+        Step low = bf16_step(block, x, upstream, true);
+        Step chain = bf16_step(block, x, upstream, true, false);
+        EXPECT_NE(low.grad_fn.find("FusedConvBnReluPool"), std::string::npos) << low.grad_fn;
+        const char* names[] = {"output", "conv weight grad", "conv bias grad", "bn weight grad", "bn bias grad"};
+        for (size_t i = 0; i < exact.values.size(); ++i) {
+          EXPECT_EQ(low.values[i].scalar_type(), torch::kFloat) << names[i];
+          double diff = (low.values[i] - exact.values[i]).abs().max().item<double>();
+          double chain_diff = (chain.values[i].to(torch::kFloat) - exact.values[i]).abs().max().item<double>();
+          double scale = exact.values[i].abs().max().item<double>();
+          if (!bf16_conv && recompute) {  // float32 convolutions and no y kept: nothing is rounded
+            EXPECT_EQ(diff, 0) << names[i];
+            continue;
+          }
+          EXPECT_GT(diff, 0) << names[i] << ": bfloat16 rounding left no trace";
+          EXPECT_LE(diff, 2 * chain_diff + 0.01 * scale)
+              << names[i] << ": max difference " << diff << ", the module chain's " << chain_diff;
+        }
+      }
 }

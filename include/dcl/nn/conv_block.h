@@ -16,6 +16,9 @@
 // (three more convolutions per step, for the block whose y would set the memory peak).
 // ReLU's mask is read from the output (a window's max is > 0 exactly when its argmax passed the
 // ReLU). Values and gradients equal the module chain's (tests/nn/conv_block_test.cpp).
+// Under autocast (--amp bf16) the same path keeps y in bfloat16 (half its memory) and runs the
+// convolutions in bfloat16 where that is fast (CUDA; a CPU with AVX512-BF16 or AMX), else in
+// float32; statistics, the element-wise loops, the output and gradient sums stay float32.
 #include <torch/torch.h>
 
 namespace dcl {
@@ -41,6 +44,10 @@ class ConvBlockImpl : public torch::nn::Module {
   int64_t chunk() const { return chunk_; }
   bool recompute() const { return recompute_; }
   const ConvBlockOptions& options() const { return options_; }
+  // Under --amp bf16 on the CPU: whether the convolutions run in bfloat16 (default: where the
+  // processor multiplies bfloat16 natively) or in float32 on the bfloat16-stored y.
+  void set_bf16_convolution(bool on) { bf16_convolution_ = on; }
+  static bool bf16_convolution_default();
 
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
@@ -49,6 +56,7 @@ class ConvBlockImpl : public torch::nn::Module {
   ConvBlockOptions options_;
   int64_t chunk_ = 32;
   bool recompute_ = false;
+  bool bf16_convolution_ = bf16_convolution_default();
 };
 TORCH_MODULE(ConvBlock);
 

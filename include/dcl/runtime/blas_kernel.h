@@ -7,15 +7,9 @@
 // itself with it set (cli/main.cpp); a user's own OPENBLAS_CORETYPE wins.
 #include <string>
 
-namespace dcl {
+#include "dcl/util/cpu_features.h"
 
-// The instruction sets that decide between OpenBLAS's x86-64 kernels (cpuid, and the operating
-// system's support for the AVX and AVX-512 register state).
-struct CpuFeatures {
-  bool sse3 = false, avx = false, avx2 = false, fma = false;
-  bool avx512f = false, avx512bw = false, avx512dq = false, avx512vl = false, avx512_bf16 = false;
-};
-CpuFeatures cpu_features();  // all false off x86-64
+namespace dcl {
 
 // The OpenBLAS core type (OPENBLAS_CORETYPE) of the newest x86-64 kernel family `f` can run:
 // Cooperlake (AVX-512 with BF16), SkylakeX (AVX-512 F/BW/DQ/VL), Haswell (AVX2 + FMA),

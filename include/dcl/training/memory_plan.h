@@ -10,6 +10,7 @@
 //   held:    parameters x (1 + optimiser slots) + buffers + the batch + x (the block's input)
 //   keep:    y + out + code + the loss's gradient (~out) + chunk temporaries (2 y + x) / B x chunk
 //   recompute: the same without y.
+// Under --amp bf16, y is kept in bfloat16 (half the bytes; the fused block's float32 parts as above).
 // Plans are made for the budget less a margin (2%, at least 8 MiB) for what the estimate leaves out.
 #include <cstdint>
 #include <string>
