@@ -14,7 +14,9 @@
 #include "dcl/experiments/compare.h"
 #include "dcl/experiments/schedule_bench.h"
 #include "dcl/methods/method.h"
+#include "dcl/nn/conv_block.h"
 #include "dcl/runtime/blas_kernel.h"
+#include "dcl/runtime/device.h"
 #include "dcl/runtime/distributed.h"
 #include "dcl/runtime/launcher.h"
 #include "dcl/training/run_files.h"
@@ -167,17 +169,25 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     o.warmup = warmup;
     o.profile = profile;
     std::stringstream ss(methods);
+    bool bf16_rows = false;
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) {
         RunConfig check = c;
         check.local_modules = sweep.empty() ? c.local_modules : sweep.front();
-        row_settings_config(check, with_modules(m, check));  // every row before the first runs
+        bf16_rows |=
+            row_settings_config(check, with_modules(m, check)).amp == Amp::Bf16;  // every row before the first runs
         o.methods.push_back(m);
       }
     if (!plot_dir.empty() && sweep.empty()) throw std::invalid_argument("--plot applies to --sweep-local-modules only");
     int threads = configure_threads(c.threads);
     std::fprintf(stderr, "bench: %s, input %s, batch %d, %d threads, device %s; %s\n", c.arch.c_str(), input.c_str(),
                  c.batch_size, threads, c.device.c_str(), loaded_blas().describe().c_str());
+    if (bf16_rows && parse_device(c.device).is_cpu())
+      std::fprintf(stderr, "bench: --amp bf16 conv blocks: %s\n",
+                   ConvBlockImpl::bf16_convolution_default()
+                       ? "convolutions in bfloat16 (this processor multiplies it natively: AVX512-BF16 or AMX)"
+                       : "convolutions in float32 on activations stored in bfloat16 (this processor has neither "
+                         "AVX512-BF16 nor AMX: bfloat16 products would be emulated, slower than float32)");
     if (!sweep.empty()) {
       ModuleSweep s = run_module_sweep(o, sweep);
       std::printf("%s", format_module_sweep(s).c_str());

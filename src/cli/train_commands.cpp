@@ -198,8 +198,8 @@ void add_model_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.threads, "--threads", "threads", "Intra-op threads (0 = all cores)");
   add(c.device, "--device", "device", "cpu | cuda | cuda:N");
   add(c.amp, "--amp", "amp",
-      "Mixed precision: none | bf16 (blocks under autocast in bfloat16, losses in float32; on CPU only fast with "
-      "AVX-512 BF16 or AMX)");
+      "Mixed precision: none | bf16 (blocks under autocast in bfloat16, losses in float32; conv blocks keep their "
+      "conv output in bfloat16 and convolve in it on CUDA and CPUs with AVX-512 BF16 or AMX, in float32 elsewhere)");
   add(c.cudnn_benchmark, "--cudnn-benchmark", "cudnn_benchmark",
       "CUDA: let cuDNN time its convolution algorithms once per shape and keep the fastest (not bit-reproducible)");
   add(c.memory_budget, "--memory-budget", "memory_budget",

@@ -61,8 +61,10 @@ TEST_P(FusedConvBlock, MatchesTheModuleChainInValueAndGradient) {
 
 constexpr auto F = torch::kFloat;
 INSTANTIATE_TEST_SUITE_P(Shapes, FusedConvBlock,
-                         ::testing::Values(BlockCase(true, 3, 1, 8, 32, false, F), BlockCase(false, 3, 1, 8, 32, false, F),
-                                           BlockCase(false, 3, 2, 8, 32, false, F), BlockCase(true, 7, 2, 8, 32, false, F),
+                         ::testing::Values(BlockCase(true, 3, 1, 8, 32, false, F),
+                                           BlockCase(false, 3, 1, 8, 32, false, F),
+                                           BlockCase(false, 3, 2, 8, 32, false, F),
+                                           BlockCase(true, 7, 2, 8, 32, false, F),
                                            // odd maps (VGG8B on 28x28: 7x7 -> 3x3): the last row and
                                            // column are in no pooling window
                                            BlockCase(true, 3, 1, 7, 32, false, F),
@@ -121,7 +123,8 @@ TEST(FusedConvBlockBf16, KeepsTheFusedPathAndTheModuleChainsPrecision) {
         ConvBlock block(ConvBlockOptions{4, 8, 3, 1, pool});
         block->set_memory_plan(16, recompute);
         torch::Tensor x = torch::randn({40, 4, 8, 8});
-        torch::Tensor upstream = torch::randn(pool ? std::vector<int64_t>{40, 8, 4, 4} : std::vector<int64_t>{40, 8, 8, 8});
+        torch::Tensor upstream =
+            torch::randn(pool ? std::vector<int64_t>{40, 8, 4, 4} : std::vector<int64_t>{40, 8, 8, 8});
         Step exact = bf16_step(block, x, upstream, false);
         block->set_bf16_convolution(bf16_conv);
         Step low = bf16_step(block, x, upstream, true);
