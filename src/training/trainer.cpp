@@ -27,6 +27,7 @@
 #include "dcl/training/progress_bar.h"
 #include "dcl/training/run_files.h"
 #include "dcl/training/saved_run.h"
+#include "dcl/util/cpu_features.h"
 
 namespace dcl {
 
@@ -259,6 +260,11 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
                s_->cfg.method.c_str(), s_->cfg.arch.c_str(), s_->cfg.data.c_str(),
                (long long)s_->model.network_parameters(), (long long)s_->model.auxiliary_parameters(),
                (long long)s_->train_loader->size(), (long long)s_->test_loader->size(), s_->cfg.device.c_str());
+  if (s_->cfg.amp == Amp::Bf16 && s_->device.is_cpu() && !native_bf16(cpu_features()))
+    std::fprintf(stderr,
+                 "note: --amp bf16 on a processor without AVX512-BF16 or AMX: its bfloat16 matrix products are "
+                 "emulated (slower than float32); conv blocks convolve in float32 and store their conv output in "
+                 "bfloat16 (half its memory)\n");
   if (s_->dist.active())
     std::fprintf(stderr, "data-parallel: %d processes x batch %d = %d images per step, %d threads each\n",
                  s_->dist.world_size, s_->cfg.batch_size, s_->dist.world_size * s_->cfg.batch_size, s_->cfg.threads);
