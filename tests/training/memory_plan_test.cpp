@@ -107,6 +107,45 @@ TEST(MemoryBudget, TheMeasuredPeakOfATrainingStepStaysUnderTheBudget) {
   EXPECT_LE(memory.peak_bytes(), budget) << "unplanned peak " << unplanned;
 }
 
+namespace {
+
+// The peak of one training step after a first one (which creates the optimiser's state).
+int64_t step_peak(VggRun& run) {
+  MemoryTracker memory("cpu");
+  torch::manual_seed(5);
+  torch::Tensor x = torch::randn({32, 3, 32, 32}), y = torch::randint(10, {32}, torch::kInt64);
+  run.model.schedule->step(x, y);
+  memory.reset_peak();
+  run.model.schedule->step(x, y);
+  return memory.peak_bytes();
+}
+
+}  // namespace
+
+// --amp bf16 keeps the fused conv blocks, whose conv outputs are kept in bfloat16: the step's peak
+// falls below float32's, the plan counts it, and a budget still holds.
+TEST(MemoryBudget, UnderBf16TheKeptConvOutputsTakeHalfTheBytesAndABudgetHolds) {
+  MemoryTracker counting("cpu");  // counts from here: both models' parameters are in their peaks
+  std::vector<BlockMemoryPlan> plan32;
+  int64_t peak32 = 0;
+  {  // one model alive at a time: the peaks are the whole process's
+    VggRun fp32(32);
+    plan32 = plan_memory(fp32.model, fp32.cfg, fp32.input, -1);
+    peak32 = step_peak(fp32);
+  }
+  VggRun bf16(32);
+  bf16.cfg.amp = Amp::Bf16;
+  bf16.model.set_amp(Amp::Bf16, torch::kCPU);
+  auto plan16 = plan_memory(bf16.model, bf16.cfg, bf16.input, -1);
+  ASSERT_EQ(plan16.size(), plan32.size());
+  for (size_t b = 0; b < plan32.size(); ++b) EXPECT_LT(plan16[b].estimated_peak, plan32[b].estimated_peak) << b;
+  const int64_t peak16 = step_peak(bf16);
+  EXPECT_LT(peak16, peak32);
+  const int64_t budget = peak16 * 3 / 4;
+  plan_memory(bf16.model, bf16.cfg, bf16.input, budget);
+  EXPECT_LE(step_peak(bf16), budget) << "float32 peak " << peak32 << ", bf16 unplanned " << peak16;
+}
+
 TEST(MemoryBudget, AnImpossibleBudgetOrAnEndToEndMethodIsRefusedWithTheReason) {
   VggRun run(16);
   try {
