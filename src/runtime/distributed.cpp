@@ -262,6 +262,37 @@ std::unique_ptr<ProcessGroup::Pending> ProcessGroup::all_reduce_sum_async(torch:
   return std::make_unique<PendingWork<decltype(work)>>(std::move(work), impl_->timeout, impl_->communication_seconds);
 }
 
+std::unique_ptr<ProcessGroup::Pending> ProcessGroup::send_async(const torch::Tensor& t, int peer, int tag) {
+  // Gloo moves host memory; a CUDA tensor goes through NCCL where it is built in, else via the host.
+  std::vector<torch::Tensor> tensors{t.contiguous()};
+  c10::intrusive_ptr<c10d::Work> work;
+#ifdef DCL_WITH_NCCL
+  if (impl_->nccl && t.is_cuda()) work = impl_->nccl->send(tensors, peer, tag);
+#endif
+  if (!work) {
+    if (tensors.front().is_cuda()) tensors.front() = tensors.front().cpu();
+    work = impl_->group->send(tensors, peer, tag);
+  }
+  return std::make_unique<PendingWork<decltype(work)>>(std::move(work), impl_->timeout, impl_->communication_seconds);
+}
+
+void ProcessGroup::recv(torch::Tensor& t, int peer, int tag) {
+  torch::NoGradGuard no_grad;
+#ifdef DCL_WITH_NCCL
+  if (impl_->nccl && t.is_cuda() && t.is_contiguous()) {
+    std::vector<torch::Tensor> tensors{t};
+    auto work = impl_->nccl->recv(tensors, peer, tag);
+    impl_->wait(work);
+    return;
+  }
+#endif
+  std::vector<torch::Tensor> tensors{
+      t.is_cuda() || !t.is_contiguous() ? torch::empty(t.sizes(), t.options().device(torch::kCPU)) : t};
+  auto work = impl_->group->recv(tensors, peer, tag);
+  impl_->wait(work);
+  if (!tensors.front().is_same(t)) t.copy_(tensors.front());
+}
+
 std::string ProcessGroup::diagnose_failure() {
   Impl& s = *impl_;
   try {

@@ -65,6 +65,12 @@ class ProcessGroup {
   };
   std::unique_ptr<Pending> all_reduce_sum_async(torch::Tensor& t);
 
+  // Point to point (a pipeline's activations between processes): `t` to rank `peer`, or into `t`
+  // (its shape and dtype agreed beforehand) from rank `peer`. Messages between two ranks are
+  // matched by `tag`, not by order. A started send keeps `t` alive until waited for.
+  std::unique_ptr<Pending> send_async(const torch::Tensor& t, int peer, int tag);
+  void recv(torch::Tensor& t, int peer, int tag);
+
   // After a collective failed: which ranks stopped answering (their heartbeats in the store no
   // longer advance), as a sentence for the error message.
   std::string diagnose_failure();
