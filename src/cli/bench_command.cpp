@@ -30,7 +30,7 @@ namespace {
 // process measures the single-process rows, then starts N workers of this same command line; they
 // measure the data-parallel row and rank 0 hands its rows back through a file.
 int schedule_bench(const RunConfig& c, const std::string& input, const std::string& methods, int steps, int warmup,
-                   int classes, bool json, bool pipeline, int nproc, int groups, int depth) {
+                   int classes, bool json, bool pipeline, int nproc, int groups, int depth, int ranks) {
   ScheduleBenchOptions o;
   o.bench.base = c;
   o.bench.input = parse_input_shape(input);
@@ -45,8 +45,12 @@ int schedule_bench(const RunConfig& c, const std::string& input, const std::stri
   o.pipeline_groups = groups;
   o.pipeline_depth = depth;
   o.nproc = nproc;
+  o.pipeline_ranks = ranks;
   if (distributed_env_from_environment().active()) {
-    auto rows = run_data_parallel_bench(o);
+    // A worker of this command: DCL_BENCH_JOB says which of the two jobs it belongs to.
+    const char* job = std::getenv("DCL_BENCH_JOB");
+    auto rows =
+        job && std::string(job) == "process-pipeline" ? run_process_pipeline_bench(o) : run_data_parallel_bench(o);
     const char* result = std::getenv("DCL_BENCH_RESULT");
     if (distributed_env_from_environment().rank == 0 && result)
       write_file_atomic(result, schedule_bench_json(rows).dump() + "\n");
@@ -55,21 +59,27 @@ int schedule_bench(const RunConfig& c, const std::string& input, const std::stri
   std::fprintf(stderr, "bench: %s, input %s, global batch %d, %d threads in all\n", c.arch.c_str(), input.c_str(),
                c.batch_size, o.threads);
   auto rows = run_schedule_bench(o);
-  if (nproc > 1) {
-    std::string result = std::filesystem::temp_directory_path() / ("dcl_bench_" + std::to_string(::getpid()) + ".json");
-    int code = launch_local_workers(nproc, own_command_line(), 10, {"DCL_BENCH_RESULT=" + result});
-    if (code != 0) throw std::runtime_error("the data-parallel workers failed (exit " + std::to_string(code) + ")");
+  // The multi-process rows: `count` workers of this same command line; rank 0 hands its rows back
+  // through a file, and each method's rows stay together (sequential, pipeline, process pipeline,
+  // 1 rank alone, data-parallel).
+  auto add_job_rows = [&](int count, const std::string& job, const std::string& what) {
+    std::string result =
+        std::filesystem::temp_directory_path() / ("dcl_bench_" + std::to_string(::getpid()) + "_" + job + ".json");
+    int code =
+        launch_local_workers(count, own_command_line(), 10, {"DCL_BENCH_RESULT=" + result, "DCL_BENCH_JOB=" + job});
+    if (code != 0) throw std::runtime_error("the " + what + " workers failed (exit " + std::to_string(code) + ")");
     std::ifstream in(result);
-    auto dp = schedule_bench_rows_from_json(nlohmann::json::parse(in));
+    auto measured = schedule_bench_rows_from_json(nlohmann::json::parse(in));
     std::filesystem::remove(result);
-    // Each method's rows together: sequential, pipeline, 1 rank alone, data-parallel.
-    for (const auto& r : dp) {
+    for (const auto& r : measured) {
       auto at = rows.end();
       for (auto it = rows.begin(); it != rows.end(); ++it)
-        if (it->method == r.method) at = it + 1;
+        if (it->method == r.method && (job == "data-parallel" || it->variant != "1 rank alone")) at = it + 1;
       rows.insert(at, r);
     }
-  }
+  };
+  if (pipeline && ranks > 1) add_job_rows(ranks, "process-pipeline", "process-pipeline");
+  if (nproc > 1) add_job_rows(nproc, "data-parallel", "data-parallel");
   relate_rows(rows, nproc);
   if (json)
     std::printf("%s\n", schedule_bench_json(rows).dump(2).c_str());
@@ -91,11 +101,11 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     int top_ops = 25;
     std::vector<int> sweep;
     std::string plot_dir, schedule = "sequential";
-    int nproc = 1, groups = 2, depth = 1;
+    int nproc = 1, groups = 2, depth = 1, ranks = 1;
   };
   auto flags = std::make_shared<BenchFlags>();
   auto& [c, fields, input, methods, steps, warmup, classes, json, profile, top_ops, sweep, plot_dir, schedule, nproc,
-         groups, depth] = *flags;
+         groups, depth, ranks] = *flags;
   c.arch = "vgg8b";
   c.batch_size = 128;
   auto* bench =
@@ -131,11 +141,12 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
       ->check(integer_in(1, 10000));
   bench
       ->add_option("--schedule", schedule,
-                   "sequential | pipeline: pipeline measures each method sequentially (all --threads) and as a block "
-                   "pipeline (--pipeline-groups threads, --threads divided among them), with the speed-up and each "
-                   "group's time (compute, waiting for input, waiting for room)")
+                   "sequential | pipeline (or sequential,pipeline): pipeline measures each method sequentially (all "
+                   "--threads) and as a block pipeline (--pipeline-groups threads, --threads divided among them), "
+                   "with --pipeline-ranks also as a process pipeline, with the speed-up and each group's time "
+                   "(compute, waiting for input, waiting for room) and the bytes sent per step")
       ->capture_default_str()
-      ->check(CLI::IsMember({"sequential", "pipeline"}));
+      ->check(CLI::IsMember({"sequential", "pipeline", "sequential,pipeline"}));
   bench
       ->add_option("--nproc", nproc,
                    "Also measure N data-parallel processes (c10d, Gloo, loopback), each with --threads/N threads and "
@@ -146,18 +157,25 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   bench->add_option("--pipeline-groups", groups, "Pipeline threads (0 = one per stage)")
       ->capture_default_str()
       ->check(integer_in(0, 1024, "0 = one per stage"));
+  bench
+      ->add_option("--pipeline-ranks", ranks,
+                   "With --schedule pipeline: also measure the process pipeline of G processes (c10d, Gloo, "
+                   "loopback), one contiguous run of stages each, --threads divided among them")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   bench->add_option("--pipeline-depth", depth, "Batches that may wait between two pipeline threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   actions.emplace_back(bench, [flags] {
     auto& [c, fields, input, methods, steps, warmup, classes, json, profile, top_ops, sweep, plot_dir, schedule, nproc,
-           groups, depth] = *flags;
-    if (schedule == "pipeline" || nproc > 1) {
+           groups, depth, ranks] = *flags;
+    const bool pipeline = schedule != "sequential";
+    if (ranks > 1 && !pipeline) throw std::invalid_argument("--pipeline-ranks applies to --schedule pipeline only");
+    if (pipeline || nproc > 1) {
       warn_if_reference_blas();
       validate(c);
       std::fprintf(stderr, "bench: %s\n", loaded_blas().describe().c_str());
-      return schedule_bench(c, input, methods, steps, warmup, classes, json, schedule == "pipeline", nproc, groups,
-                            depth);
+      return schedule_bench(c, input, methods, steps, warmup, classes, json, pipeline, nproc, groups, depth, ranks);
     }
     warn_if_reference_blas();
     validate(c);

@@ -152,6 +152,13 @@ void add_schedule_options(CLI::App* cmd, RunConfig& c, OptionFields& fields) {
   add(c.pipeline_sync, "--pipeline-sync", "pipeline_sync",
       "pipeline: admit a batch only when the previous one has left the last stage (the sequential result, bit for "
       "bit; for checking)");
+  add(c.pipeline_ranks, "--pipeline-ranks", "pipeline_ranks",
+      "pipeline: processes, each training a contiguous run of stages (split by the first batch's measured stage "
+      "times) and sending its detached activations, images and labels to the next with c10d point-to-point messages "
+      "(Gloo; NCCL between GPUs, one per process: cuda:LOCAL_RANK). Neighbours run --pipeline-depth batches apart; "
+      "DCL's dictionary travels with each batch and returns to rank 0 (README: the process pipeline). Starts that "
+      "many workers itself, or runs under torchrun with WORLD_SIZE equal to it (1 = the pipeline's groups are "
+      "threads of one process)");
   add(c.nproc, "--nproc", "nproc",
       "Data-parallel worker processes on this machine (c10d, Gloo): each trains on its part of every batch of "
       "N x --batch-size images, stage gradients are summed as soon as each stage's backward ends, rank 0 writes the "
@@ -286,6 +293,9 @@ void add_train_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>
                          .source.c_str());
     }
     bool nproc_given = std::find(given.begin(), given.end(), "nproc") != given.end();
+    // A process pipeline started from a plain command line: one worker per group of stages.
+    if (cfg.pipeline_ranks > 1 && !nproc_given && distributed_env_from_environment().world_size == 1)
+      cfg.nproc = cfg.pipeline_ranks;
     // --nproc N from a plain command line: this process becomes the launcher of N workers, which
     // run this same command line as the ranks of one job.
     if (cfg.nproc > 1 && distributed_env_from_environment().world_size == 1) {

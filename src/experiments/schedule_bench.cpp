@@ -8,6 +8,7 @@
 #include "dcl/methods/method.h"
 #include "dcl/runtime/device.h"
 #include "dcl/runtime/distributed.h"
+#include "dcl/runtime/process_pipeline.h"
 #include "dcl/stages/intra_op_threads.h"
 #include "dcl/training/build_model.h"
 #include "dcl/util/clock.h"
@@ -158,6 +159,68 @@ std::vector<ScheduleBenchRow> run_data_parallel_bench(const ScheduleBenchOptions
   return rows;
 }
 
+std::vector<ScheduleBenchRow> run_process_pipeline_bench(const ScheduleBenchOptions& o) {
+  const BenchOptions& b = o.bench;
+  DistributedEnv env = distributed_env_from_environment();
+  auto group = std::make_shared<ProcessGroup>(env, std::chrono::seconds(120));
+  const int ranks = env.world_size, threads = std::max(1, o.threads / ranks);
+  set_intra_op_threads(threads);
+  Workload w = synthetic(b, b.base.batch_size);
+  std::vector<ScheduleBenchRow> rows;
+  for (const auto& method : b.methods) {
+    Model m = build_bench_model(b, method);
+    std::vector<torch::Tensor> state;
+    for (auto& [name, t] : m.named_state()) state.push_back(t);
+    group->broadcast_from_rank0(state);
+    ProcessPipelineOptions po;
+    po.depth = o.pipeline_depth;
+    ProcessPipelineSchedule& pipeline = use_process_pipeline(m, method, group, po);
+    // As the trainer drives it: each returned result summed over the ranks (the per-step collective).
+    auto run = [&](int steps) {
+      auto sum = [&](const std::vector<StepResult>& results) {
+        for (const auto& r : results) group->all_reduce_sum(std::vector<double>{r.train_loss, double(r.samples)});
+      };
+      for (int i = 0; i < steps; ++i) sum(pipeline.push(w.x, w.y));
+      sum(pipeline.drain());
+    };
+    run(std::max(1, b.warmup));  // the first batch times the stages and splits them
+    pipeline.synchronize_model();
+    pipeline.reset_timeline();
+    auto t0 = Clock::now();
+    run(b.steps);
+    double seconds = seconds_since(t0) / double(b.steps);
+    pipeline.synchronize_model();  // waits for the last sends
+    // Every rank's times, each in its own slots of one sum.
+    constexpr size_t kFields = 5;
+    std::vector<double> times(size_t(ranks) * kFields, 0.0);
+    ProcessPipelineTime mine = pipeline.timeline();
+    double* slot = &times[size_t(env.rank) * kFields];
+    slot[0] = mine.group.compute_seconds;
+    slot[1] = mine.group.input_wait_seconds + mine.fold_wait_seconds;
+    slot[2] = mine.group.output_wait_seconds;
+    slot[3] = double(mine.group.batches);
+    slot[4] = double(mine.bytes_sent);
+    times = group->all_reduce_sum(times);
+    ScheduleBenchRow r = make_row(method, "process pipeline", ranks, threads, b.base.batch_size);
+    r.images_per_second = b.base.batch_size / seconds;
+    std::vector<std::vector<std::string>> split = pipeline.stages_by_rank();
+    for (int k = 0; k < ranks; ++k) {
+      const double* t = &times[size_t(k) * kFields];
+      PipelineGroupTime g;
+      g.stages = split[size_t(k)];
+      g.compute_seconds = t[0];
+      g.input_wait_seconds = t[1];
+      g.output_wait_seconds = t[2];
+      g.batches = int64_t(t[3]);
+      r.bytes_per_step += t[4] / double(b.steps);
+      r.groups.push_back(g);
+    }
+    rows.push_back(r);
+  }
+  group->barrier();
+  return rows;
+}
+
 void relate_rows(std::vector<ScheduleBenchRow>& rows, int nproc) {
   for (auto& r : rows) {
     for (const auto& other : rows) {
@@ -200,9 +263,15 @@ std::string format_schedule_bench(const std::vector<ScheduleBenchRow>& rows) {
       for (const auto& s : g.stages) stages += (stages.empty() ? "" : "+") + s;
       double n = double(std::max<int64_t>(1, g.batches));
       std::snprintf(line, sizeof line,
-                    "  %-10s pipeline %-28s compute %7.1f ms  wait input %7.1f ms  wait room %7.1f ms\n",
-                    r.method.c_str(), stages.c_str(), 1e3 * g.compute_seconds / n, 1e3 * g.input_wait_seconds / n,
+                    "  %-10s %-16s %-28s compute %7.1f ms  wait input %7.1f ms  wait room %7.1f ms\n", r.method.c_str(),
+                    r.variant.c_str(), stages.c_str(), 1e3 * g.compute_seconds / n, 1e3 * g.input_wait_seconds / n,
                     1e3 * g.output_wait_seconds / n);
+      out += line;
+    }
+    if (r.bytes_per_step > 0) {
+      std::snprintf(line, sizeof line,
+                    "  %-10s %-16s sent per step: %.2f MiB (activations, images, labels, dictionary)\n",
+                    r.method.c_str(), r.variant.c_str(), r.bytes_per_step / (1024.0 * 1024.0));
       out += line;
     }
     if (r.variant == "data-parallel") {
@@ -227,7 +296,8 @@ nlohmann::json schedule_bench_json(const std::vector<ScheduleBenchRow>& rows) {
                           {"speedup", r.speedup},
                           {"efficiency", r.efficiency},
                           {"compute_seconds", r.compute_seconds},
-                          {"communication_seconds", r.communication_seconds}};
+                          {"communication_seconds", r.communication_seconds},
+                          {"bytes_per_step", r.bytes_per_step}};
     for (const auto& g : r.groups)
       row["groups"].push_back({{"stages", g.stages},
                                {"batches", g.batches},
@@ -251,6 +321,16 @@ std::vector<ScheduleBenchRow> schedule_bench_rows_from_json(const nlohmann::json
     r.images_per_second = row.at("images_per_second");
     r.compute_seconds = row.at("compute_seconds");
     r.communication_seconds = row.at("communication_seconds");
+    r.bytes_per_step = row.value("bytes_per_step", 0.0);
+    for (const auto& g : row.value("groups", nlohmann::json::array())) {
+      PipelineGroupTime t;
+      t.stages = g.at("stages").get<std::vector<std::string>>();
+      t.batches = g.at("batches");
+      t.compute_seconds = g.at("compute_seconds");
+      t.input_wait_seconds = g.at("input_wait_seconds");
+      t.output_wait_seconds = g.at("output_wait_seconds");
+      r.groups.push_back(t);
+    }
     rows.push_back(r);
   }
   return rows;

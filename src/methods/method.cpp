@@ -79,14 +79,19 @@ void BuildContext::run_sequentially(Model& model, InputEncoder encoder) const {
   model.readout = std::make_unique<ChainReadout>(model.stages);
 }
 
-PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options) {
+SequentialSchedule& pipelined_schedule(Model& model, const std::string& method) {
   const std::string& refusal = method_info(method).abilities.not_pipelined;
   if (!refusal.empty())
     throw std::invalid_argument("--schedule pipeline: method '" + method + "' cannot run as a pipeline: " + refusal +
                                 "; use a local method");
   auto* sequential = dynamic_cast<SequentialSchedule*>(model.schedule.get());
   if (!sequential) throw std::logic_error("method " + method + " declares a pipeline but has its own schedule");
-  auto pipeline = std::make_unique<PipelineSchedule>(sequential->stages(), sequential->encoder(), options);
+  return *sequential;
+}
+
+PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options) {
+  SequentialSchedule& sequential = pipelined_schedule(model, method);
+  auto pipeline = std::make_unique<PipelineSchedule>(sequential.stages(), sequential.encoder(), options);
   PipelineSchedule& ref = *pipeline;
   model.schedule = std::move(pipeline);
   return ref;

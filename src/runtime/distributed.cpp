@@ -124,11 +124,13 @@ struct ProcessGroup::Impl {
 #endif
     return group->allreduce(tensors);
   }
-  c10::intrusive_ptr<c10d::Work> broadcast(std::vector<torch::Tensor>& tensors) {
+  c10::intrusive_ptr<c10d::Work> broadcast(std::vector<torch::Tensor>& tensors, int root) {
+    c10d::BroadcastOptions options;
+    options.rootRank = root;
 #ifdef DCL_WITH_NCCL
-    if (nccl && tensors.front().is_cuda()) return nccl->broadcast(tensors);
+    if (nccl && tensors.front().is_cuda()) return nccl->broadcast(tensors, options);
 #endif
-    return group->broadcast(tensors);
+    return group->broadcast(tensors, options);
   }
 
   template <typename W>
@@ -219,12 +221,14 @@ void ProcessGroup::average(std::vector<torch::Tensor>& tensors) {
   }
 }
 
-void ProcessGroup::broadcast_from_rank0(std::vector<torch::Tensor>& tensors) {
+void ProcessGroup::broadcast_from_rank0(std::vector<torch::Tensor>& tensors) { broadcast(tensors, 0); }
+
+void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
   for (auto& t : tensors) {
     torch::NoGradGuard no_grad;
     torch::Tensor dense = t.contiguous();
     std::vector<torch::Tensor> one{dense};
-    auto work = impl_->broadcast(one);
+    auto work = impl_->broadcast(one, root);
     impl_->wait(work);
     if (!dense.is_same(t)) t.copy_(dense);
   }

@@ -35,6 +35,15 @@ void StepAccumulator::add(const Stage& stage, const StageResult& s) {
   }
 }
 
+void StepAccumulator::continue_from(const std::vector<double>& block_losses,
+                                    const std::vector<torch::Tensor>& layer_scores) {
+  for (double l : block_losses) {
+    r_.block_losses.push_back(l);
+    block_loss_sum_ += l;
+  }
+  layer_scores_.insert(layer_scores_.end(), layer_scores.begin(), layer_scores.end());
+}
+
 StepResult StepAccumulator::finish(const torch::Tensor& y) {
   StepResult r = std::move(r_);
   if (!head_scores_.defined()) r.train_loss = block_loss_sum_ / double(std::max<size_t>(1, r.block_losses.size()));

@@ -56,6 +56,7 @@ namespace dcl {
   VALUE(pipeline_groups, pipeline_groups) \
   VALUE(pipeline_depth, pipeline_depth) \
   VALUE(pipeline_sync, pipeline_sync) \
+  VALUE(pipeline_ranks, pipeline_ranks) \
   VALUE(nproc, nproc) \
   VALUE(dist_timeout, dist_timeout) \
   VALUE(tensorboard, tensorboard) \
@@ -194,10 +195,20 @@ void validate(const RunConfig& cfg) {
   require(pipeline || cfg.pipeline_groups == 0, "pipeline_groups", "applies to --schedule pipeline only");
   require(pipeline || cfg.pipeline_depth == 1, "pipeline_depth", "applies to --schedule pipeline only");
   require(pipeline || !cfg.pipeline_sync, "pipeline_sync", "applies to --schedule pipeline only");
-  require(cfg.nproc == 1 || method_info(cfg.method).abilities.data_parallel, "nproc",
+  require(in(cfg.pipeline_ranks, 1, 1024), "pipeline_ranks",
+          range(1, 1024) + " (1 = the pipeline's groups are threads of one process)");
+  require(pipeline || cfg.pipeline_ranks == 1, "pipeline_ranks", "applies to --schedule pipeline only");
+  require(cfg.pipeline_ranks == 1 || cfg.pipeline_groups == 0, "pipeline_groups",
+          "sets the threads of a one-process pipeline; with --pipeline-ranks each process runs its stages one after "
+          "another");
+  // Processes beyond the pipeline's are data-parallel replicas.
+  require(cfg.nproc <= cfg.pipeline_ranks || method_info(cfg.method).abilities.data_parallel, "nproc",
           std::to_string(cfg.nproc) + ": method '" + cfg.method + "' cannot run data-parallel");
-  require(!pipeline || cfg.nproc == 1, "schedule",
-          "pipeline runs in one process; it cannot be combined with --nproc > 1 (yet)");
+  require(!pipeline || cfg.nproc == 1 || cfg.nproc == cfg.pipeline_ranks, "nproc",
+          std::to_string(cfg.nproc) +
+              " with --schedule pipeline: one process per group of stages, so --nproc must "
+              "equal --pipeline-ranks (" +
+              std::to_string(cfg.pipeline_ranks) + "); data-parallel replicas of a pipeline are not supported yet");
   for (const Setting& s : all_settings()) {
     try {
       s.check_range(cfg.methods.get(s.key));

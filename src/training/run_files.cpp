@@ -41,7 +41,8 @@ RunConfig read_run_config(const std::string& path) {
   // those runs: the one given here, or (null) the default, where the default computes what they did.
   static const std::map<std::string, nlohmann::json> kAddedLater = {
       {"tensorboard", nullptr},  {"local_modules", nullptr},        {"nesterov", nullptr},      {"activation", nullptr},
-      {"cafo_ones_init", false}, {"ll_loss_before_dropout", false}, {"pff_sum_goodness", false}};
+      {"cafo_ones_init", false}, {"ll_loss_before_dropout", false}, {"pff_sum_goodness", false},
+      {"pipeline_ranks", nullptr}};
   const nlohmann::json expected = RunConfig().to_json();
   for (const auto& [key, value] : expected.items()) {
     if (j.contains(key)) continue;

@@ -15,6 +15,7 @@
 #include "dcl/runtime/device.h"
 #include "dcl/runtime/distributed.h"
 #include "dcl/runtime/memory_tracker.h"
+#include "dcl/runtime/process_pipeline.h"
 #include "dcl/runtime/run_lock.h"
 #include "dcl/stages/intra_op_threads.h"
 #include "dcl/stages/pipeline_schedule.h"
@@ -134,7 +135,9 @@ Model build_checked_model(const RunConfig& cfg, const data::DatasetInfo& info) {
   Model model = build_model(cfg, input, info.classes, info.fc_patches, info.fc_width);
   apply_memory_budget(model, cfg, input);
   check_ensemble_weights(model, input, cfg.ensemble_weights);
-  if (cfg.schedule == ScheduleKind::Pipeline) {
+  if (cfg.schedule == ScheduleKind::Pipeline && cfg.pipeline_ranks > 1) {
+    check_process_pipeline(model, cfg.method, cfg.pipeline_ranks);  // started when the job is joined
+  } else if (cfg.schedule == ScheduleKind::Pipeline) {
     if (size_t(cfg.pipeline_groups) > model.stages.size())
       throw std::invalid_argument("--pipeline-groups " + std::to_string(cfg.pipeline_groups) + ": " + cfg.method +
                                   " on " + cfg.arch + " has " + std::to_string(model.stages.size()) +
@@ -265,7 +268,11 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
                  "note: --amp bf16 on a processor without AVX512-BF16 or AMX: its bfloat16 matrix products are "
                  "emulated (slower than float32); conv blocks convolve in float32 and store their conv output in "
                  "bfloat16 (half its memory)\n");
-  if (s_->dist.active())
+  if (s_->dist.active() && s_->cfg.pipeline_ranks > 1)
+    std::fprintf(
+        stderr, "process pipeline: %d processes, each training a contiguous run of stages, batch %d, %d threads each\n",
+        s_->dist.world_size, s_->cfg.batch_size, s_->cfg.threads);
+  else if (s_->dist.active())
     std::fprintf(stderr, "data-parallel: %d processes x batch %d = %d images per step, %d threads each\n",
                  s_->dist.world_size, s_->cfg.batch_size, s_->dist.world_size * s_->cfg.batch_size, s_->cfg.threads);
 }
@@ -316,8 +323,19 @@ void Trainer::join_job() {
     add_buffers(stage->block());
     add_buffers(stage->loss());
   }
-  s.train_loader->set_shard(s.dist.rank, s.dist.world_size);
+  // Every rank holds the whole model for evaluation (a process pipeline synchronises it first), so
+  // the test set is shared among them.
   s.test_loader->set_shard(s.dist.rank, s.dist.world_size);
+  if (s.cfg.pipeline_ranks > 1) {
+    // Each rank reads every batch, in the same order: the labels it receives are checked against it.
+    ProcessPipelineOptions po;
+    po.depth = s.cfg.pipeline_depth;
+    po.synchronous = s.cfg.pipeline_sync;
+    use_process_pipeline(s.model, s.cfg.method, s.group, po);
+    s.rank_buffers.clear();  // each stage's statistics live on the rank that trains it
+    return;
+  }
+  s.train_loader->set_shard(s.dist.rank, s.dist.world_size);
   s.exchange = std::make_shared<DataParallelExchange>(s.group);
   if (!s.model.schedule->set_gradient_exchange(s.exchange))
     for (auto& stage : s.model.stages)
@@ -448,6 +466,7 @@ Trainer::Epoch Trainer::train_epoch() {
   }
   // A pipeline still holds batches: they are finished before the checkpoint or the evaluation.
   for (const StepResult& r : s.model.schedule->drain()) record_step(r, epoch);
+  s.model.schedule->synchronize_model();
   p.peak_bytes = std::max(p.peak_bytes, s.memory->peak_bytes());
   p.train_seconds += p.epoch_seconds - epoch.seconds_before;
   return epoch;
@@ -487,14 +506,15 @@ StepResult Trainer::sum_step_over_ranks(const StepResult& local, bool& stop) {
   if (!s.group) return local;
   StepResult r = local;
   std::vector<double> sums = {local.train_loss * double(local.samples), double(local.correct), double(local.samples),
-                              stop ? 1.0 : 0.0};
+                              stop ? 1.0 : 0.0, local.has_accuracy ? 1.0 : 0.0};
   for (double l : local.block_losses) sums.push_back(l * double(local.samples));
   sums = s.sum_over_ranks(sums, "the step's metrics (step " + std::to_string(s.progress.step + 1) + ")");
   r.samples = int64_t(sums[2]);
   r.train_loss = sums[0] / double(r.samples);
   r.correct = int64_t(sums[1]);
-  for (size_t l = 0; l < r.block_losses.size(); ++l) r.block_losses[l] = sums[4 + l] / double(r.samples);
+  for (size_t l = 0; l < r.block_losses.size(); ++l) r.block_losses[l] = sums[5 + l] / double(r.samples);
   stop = sums[3] > 0;
+  r.has_accuracy = sums[4] > 0;
   return r;
 }
 

@@ -188,6 +188,88 @@ TEST(DataParallelCli, SchedulesThatCannotWorkAreRefused) {
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("one stage"), std::string::npos) << r.output;
   r = run_dcl("train --method dcl --schedule pipeline --nproc 2 --out /tmp/dcl_never_written");
-  EXPECT_NE(r.output.find("cannot be combined with --nproc"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--nproc must equal --pipeline-ranks (1)"), std::string::npos) << r.output;
+  r = run_dcl("train --method dcl --pipeline-ranks 2 --out /tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("--pipeline-ranks applies to --schedule pipeline only"), std::string::npos) << r.output;
+  r = run_dcl("train --method dcl --arch fc --schedule pipeline --pipeline-ranks 4 --out /tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("at most that many processes"), std::string::npos) << r.output;
+  r = run_dcl("train --method bp --schedule pipeline --pipeline-ranks 2 --out /tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("one stage"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists("/tmp/dcl_never_written"));
+}
+
+// The process pipeline: two processes, one group of stages each, joined by point-to-point messages.
+// With --pipeline-sync it trains as the sequential schedule does (the step's metrics pass through
+// one more sum, so they agree to rounding), and the checkpoint rank 0 wrote holds every stage as
+// trained on either rank: its evaluation gives the accuracy the job reported.
+TEST(ProcessPipelineE2E, TwoProcessesTrainAsSequentialAndSaveTheWholeModel) {
+  TinyJob job;
+  std::string one = temp_dir("pp_one"), two = temp_dir("pp_two");
+  CliResult a = run_dcl(job.args() + " --batch-size 128 --out " + one);
+  ASSERT_EQ(a.code, 0) << a.output;
+  CliResult b =
+      run_dcl(job.args() + " --batch-size 128 --schedule pipeline --pipeline-ranks 2 --pipeline-sync --out " + two);
+  ASSERT_EQ(b.code, 0) << b.output;
+  EXPECT_NE(b.output.find("process pipeline: 2 processes"), std::string::npos) << b.output;
+  auto ma = metrics(one), mb = metrics(two);
+  ASSERT_EQ(mb.size(), 2u);
+  for (size_t e = 0; e < 2; ++e) {
+    EXPECT_NEAR(double(ma[e]["train_loss"]), double(mb[e]["train_loss"]), 1e-9) << "epoch " << e + 1;
+    for (size_t l = 0; l < 2; ++l)
+      EXPECT_NEAR(double(ma[e]["train_block_losses"][l]), double(mb[e]["train_block_losses"][l]), 1e-9);
+    EXPECT_EQ(ma[e]["train_accuracy"], mb[e]["train_accuracy"]);
+    EXPECT_NEAR(double(ma[e]["test"]["loss"]), double(mb[e]["test"]["loss"]), 1e-6);
+    EXPECT_EQ(ma[e]["test"]["head_accuracy"], mb[e]["test"]["head_accuracy"]);
+    EXPECT_EQ(ma[e]["test"]["layer_accuracy"], mb[e]["test"]["layer_accuracy"]);
+    EXPECT_EQ(mb[e]["test"]["samples"], 256);
+  }
+  CliResult e = run_dcl("eval --run " + two + " --data-dir " + job.data);
+  ASSERT_EQ(e.code, 0) << e.output;
+  auto j = nlohmann::json::parse(e.output.substr(e.output.find('{')));
+  EXPECT_EQ(j["head_accuracy"], mb[1]["test"]["head_accuracy"]);
+  EXPECT_EQ(j["layer_accuracy"], mb[1]["test"]["layer_accuracy"]);
+  std::filesystem::remove_all(one);
+  std::filesystem::remove_all(two);
+}
+
+// The last rank of an asynchronous DCL-S pipeline is killed in epoch 2: the job ends naming it,
+// epoch 1's checkpoint is intact, and --resume finishes the job as an uninterrupted one does (its
+// stages share nothing, so the pipeline's restart changes no update).
+TEST(ProcessPipelineE2E, AKilledRankEndsTheJobNamingItAndResumeRestartsItExactly) {
+  TinyJob job;
+  std::string killed = temp_dir("pp_killed"), whole = temp_dir("pp_whole");
+  std::string args = "train --data fmnist --data-dir " + job.data +
+                     " --arch fc --fc-width 64 --method dcl-s --threads 1 --seed 3 --epochs 3 --batch-size 128 "
+                     "--schedule pipeline --pipeline-ranks 2";
+  CliResult r = run_dcl_raw("DCL_FAULT=kill:1:12 " + std::string(DCL_BINARY) + " " + args + " --out " + killed);
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("rank 1 (pid"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("killed by signal 9"), std::string::npos) << r.output;
+  EXPECT_EQ(metrics(killed).size(), 1u);
+  CliResult resumed = run_dcl("train --resume " + killed);
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  CliResult straight = run_dcl(args + " --out " + whole);
+  ASSERT_EQ(straight.code, 0) << straight.output;
+  auto a = metrics(killed), b = metrics(whole);
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(a[2]["test"], b[2]["test"]);
+  EXPECT_EQ(a[2]["train_loss"], b[2]["train_loss"]);
+  std::filesystem::remove_all(killed);
+  std::filesystem::remove_all(whole);
+}
+
+// The last rank of the pipeline stops (SIGSTOP): rank 0, waiting for it, names it within
+// --dist-timeout.
+TEST(ProcessPipelineE2E, AHungRankEndsTheJobWithinTheTimeoutNamingIt) {
+  TinyJob job;
+  std::string dir = temp_dir("pp_hung");
+  auto t0 = std::chrono::steady_clock::now();
+  CliResult r = run_dcl_raw("DCL_FAULT=hang:1:3 " + std::string(DCL_BINARY) + " " + job.args() +
+                            " --batch-size 64 --schedule pipeline --pipeline-ranks 2 --dist-timeout 3 --out " + dir);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("rank 1 stopped answering"), std::string::npos) << r.output;
+  EXPECT_LT(seconds, 60.0) << r.output;
+  std::filesystem::remove_all(dir);
 }

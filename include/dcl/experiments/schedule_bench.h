@@ -1,10 +1,10 @@
 #pragma once
 // `dcl bench --schedule pipeline` / `--nproc N`: the same local method, on the same global batch
 // of synthetic images, run sequentially (all intra-op threads), as a block pipeline (the threads
-// divided among the groups) and data-parallel (N processes, the threads and the batch divided
-// among them), with throughput, speed-up over sequential, data-parallel efficiency against its
-// ideal, and where the time goes (per pipeline group: compute, waiting for input, waiting for
-// room; per rank: compute and collectives).
+// divided among the groups), as a process pipeline (--pipeline-ranks G processes) and data-parallel (N processes, the
+// threads and the batch divided among them), with throughput, speed-up over sequential, data-parallel efficiency
+// against its ideal, and where the time goes (per pipeline group: compute, waiting for input, waiting for room; per
+// rank: compute and collectives).
 #include <string>
 #include <vector>
 
@@ -22,6 +22,7 @@ struct ScheduleBenchOptions {
   int pipeline_groups = 2;
   int pipeline_depth = 1;
   int nproc = 1;
+  int pipeline_ranks = 1;  // > 1: also the process pipeline, one process per group of stages
 };
 
 struct ScheduleBenchRow {
@@ -35,6 +36,7 @@ struct ScheduleBenchRow {
   double efficiency = 0;                  // data-parallel: against N x "1 rank alone"; else 0
   std::vector<PipelineGroupTime> groups;  // pipeline: per group, over the measured steps
   double compute_seconds = 0, communication_seconds = 0;  // data-parallel, rank 0, per step
+  double bytes_per_step = 0;                              // process pipeline: sent by all ranks together, per batch
 };
 
 // The rows this process measures: sequential, then the pipeline and the lone rank as asked.
@@ -42,6 +44,10 @@ std::vector<ScheduleBenchRow> run_schedule_bench(const ScheduleBenchOptions& opt
 // One data-parallel row per method, measured by this process as one rank of a running job
 // (WORLD_SIZE set); every rank returns its own view, rank 0's is the one reported.
 std::vector<ScheduleBenchRow> run_data_parallel_bench(const ScheduleBenchOptions& options);
+// One process-pipeline row per method, measured by this process as one rank of a running job
+// (WORLD_SIZE = the pipeline's processes, --threads divided among them); every rank returns the
+// row with every rank's times, rank 0's is the one reported.
+std::vector<ScheduleBenchRow> run_process_pipeline_bench(const ScheduleBenchOptions& options);
 // Fills speedup and efficiency from the other rows of the same method.
 void relate_rows(std::vector<ScheduleBenchRow>& rows, int nproc);
 

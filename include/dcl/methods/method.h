@@ -108,6 +108,9 @@ void require_network(const MethodInfo& method, const ArchInfo& arch);
 // Replaces a model's sequential schedule by a pipeline over the same stages; throws
 // std::invalid_argument naming `method` when its abilities say it cannot run as one.
 PipelineSchedule& use_pipeline(Model& model, const std::string& method, PipelineOptions options);
+// The sequential schedule whose stages a pipeline runs; throws std::invalid_argument when `method`
+// cannot run as one (its declared reason).
+SequentialSchedule& pipelined_schedule(Model& model, const std::string& method);
 
 // The schedule `preset` means for this method on `arch` and `data`.
 TrainingSchedule method_preset(const MethodInfo& method, Preset preset, const std::string& arch,

@@ -53,6 +53,8 @@ class ProcessGroup {
   std::vector<double> all_reduce_sum(const std::vector<double>& values);
   // Every rank's tensors become rank 0's.
   void broadcast_from_rank0(std::vector<torch::Tensor>& tensors);
+  // Every rank's tensors become rank `root`'s (their shapes and dtypes agreed beforehand).
+  void broadcast(std::vector<torch::Tensor>& tensors, int root);
   // Every rank's tensors become the mean over the ranks (in place; one sum of them all, blocking).
   void average(std::vector<torch::Tensor>& tensors);
   void barrier();

@@ -51,6 +51,9 @@ class Schedule {
     return {r};
   }
   virtual std::vector<StepResult> drain() { return {}; }
+  // After drain(): this process's copy of every stage becomes current (a process pipeline trains
+  // the other stages on other processes), for evaluation and checkpoints. Collective over a job.
+  virtual void synchronize_model() {}
   // Combines gradients across processes from now on; false when the schedule cannot overlap the
   // exchange with its stages (the caller then exchanges in each stage's gradient hook).
   virtual bool set_gradient_exchange(std::shared_ptr<GradientExchange> exchange) {
@@ -89,6 +92,11 @@ class StepAccumulator {
  public:
   void add(const Stage& stage, const StageResult& s);
   StepResult finish(const torch::Tensor& y);
+  // What the stages so far added: a process pipeline sends it with the activation, and the next
+  // process continues from it (only a chain's last stage is a Head).
+  const std::vector<double>& block_losses() const { return r_.block_losses; }
+  const std::vector<torch::Tensor>& layer_scores() const { return layer_scores_; }
+  void continue_from(const std::vector<double>& block_losses, const std::vector<torch::Tensor>& layer_scores);
 
  private:
   StepResult r_;

@@ -66,6 +66,7 @@ struct RunConfig {
   int pipeline_groups = 0;     // threads of the pipeline, each a contiguous run of stages; 0 = one per stage
   int pipeline_depth = 1;      // batches that may wait between two pipeline threads
   bool pipeline_sync = false;  // one batch in flight (bit-identical to sequential; for checks)
+  int pipeline_ranks = 1;      // processes of the pipeline, each a contiguous run of stages (1 = threads)
   int nproc = 1;               // data-parallel processes (WORLD_SIZE); batch_size is per process
   int dist_timeout = 120;      // seconds a collective may wait for a peer before the job ends
   std::string tensorboard;     // "" = none; else the directory of TensorBoard's event files
