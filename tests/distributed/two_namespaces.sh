@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# A 2-rank data-parallel job across two network namespaces joined by a veth pair: each rank has
-# its own address and interface (GLOO_SOCKET_IFNAME), as on two machines, and the job is started
-# the way a cluster launcher starts it (torchrun's variables, one process per "machine"). Its
-# metrics must equal the single-process run with the doubled batch, to float rounding: training
-# losses within a relative 1e-5, the same test predictions. The traffic is checked to have crossed
-# the veth pair. Exit 77 (skipped) where namespaces cannot be made (not root, no iproute2, a
+# 2-rank jobs across two network namespaces joined by a veth pair: each rank has its own address
+# and interface (GLOO_SOCKET_IFNAME), as on two machines, and each job is started the way a
+# cluster launcher starts it (torchrun's variables, one process per "machine"). The data-parallel
+# job's metrics must equal the single-process run with the doubled batch, and the 2-group process
+# pipeline's (--pipeline-sync, one group of stages per namespace) the sequential run with the same
+# batch, to float rounding: training losses within a relative 1e-5, the same test predictions. The
+# traffic is checked to have crossed the veth pair. Exit 77 (skipped) where namespaces cannot be made (not root, no iproute2, a
 # container without CAP_NET_ADMIN) or Fashion-MNIST is not installed.
 # Usage: two_namespaces.sh PATH/TO/dcl
 set -uo pipefail
@@ -40,33 +41,47 @@ common=(train --data fmnist --arch fc --method dcl --epochs 2 --limit-train 2048
         --seed 4)
 "$dcl" "${common[@]}" --batch-size 256 --out "$out/one" 2>"$out/one.log" || { cat "$out/one.log"; exit 1; }
 
-job=(WORLD_SIZE=2 LOCAL_WORLD_SIZE=1 LOCAL_RANK=0 MASTER_ADDR=10.231.0.1 MASTER_PORT=29561)
-ip netns exec "$ns0" env "${job[@]}" RANK=0 GLOO_SOCKET_IFNAME="$if0" \
-  "$dcl" "${common[@]}" --batch-size 128 --out "$out/two" 2>"$out/rank0.log" &
-rank0=$!
-ip netns exec "$ns1" env "${job[@]}" RANK=1 GLOO_SOCKET_IFNAME="$if1" \
-  "$dcl" "${common[@]}" --batch-size 128 --out "$out/two" 2>"$out/rank1.log" &
-rank1=$!
-set +e
-wait $rank0; code0=$?
-wait $rank1; code1=$?
-if [ $code0 -ne 0 ] || [ $code1 -ne 0 ]; then
-  echo "rank 0 exited $code0, rank 1 exited $code1"; cat "$out/rank0.log" "$out/rank1.log"; exit 1
-fi
-sent=$(ip -n "$ns1" -s -j link show "$if1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["bytes"])')
-echo "rank 1 sent $sent bytes over $if1 (10.231.0.2 -> 10.231.0.1)"
-python3 - "$out/one/metrics.jsonl" "$out/two/metrics.jsonl" "$sent" <<'PY'
+# Runs the job with the extra arguments, rank r in namespace r, and compares its metrics with $out/one.
+port=29561
+job_across_namespaces() {
+  local name=$1; shift
+  local job=(WORLD_SIZE=2 LOCAL_WORLD_SIZE=1 LOCAL_RANK=0 MASTER_ADDR=10.231.0.1 MASTER_PORT=$port)
+  port=$((port + 2))
+  local before
+  before=$(ip -n "$ns1" -s -j link show "$if1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["bytes"])')
+  ip netns exec "$ns0" env "${job[@]}" RANK=0 GLOO_SOCKET_IFNAME="$if0" \
+    "$dcl" "${common[@]}" "$@" --out "$out/$name" 2>"$out/$name-rank0.log" &
+  local rank0=$!
+  ip netns exec "$ns1" env "${job[@]}" RANK=1 GLOO_SOCKET_IFNAME="$if1" \
+    "$dcl" "${common[@]}" "$@" --out "$out/$name" 2>"$out/$name-rank1.log" &
+  local rank1=$!
+  set +e
+  wait $rank0; local code0=$?
+  wait $rank1; local code1=$?
+  set -e
+  if [ $code0 -ne 0 ] || [ $code1 -ne 0 ]; then
+    echo "$name: rank 0 exited $code0, rank 1 exited $code1"; cat "$out/$name-rank0.log" "$out/$name-rank1.log"; exit 1
+  fi
+  local sent
+  sent=$(ip -n "$ns1" -s -j link show "$if1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["bytes"])')
+  sent=$((sent - before))
+  echo "$name: rank 1 sent $sent bytes over $if1 (10.231.0.2 -> 10.231.0.1)"
+  python3 - "$out/one/metrics.jsonl" "$out/$name/metrics.jsonl" "$sent" "$name" <<'PY'
 import json, sys
 one = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 two = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
-ok = len(one) == len(two) == 2 and int(sys.argv[3]) > 1_000_000  # the gradients crossed the veth pair
+ok = len(one) == len(two) == 2 and int(sys.argv[3]) > 100_000  # the job's messages crossed the veth pair
 for a, b in zip(one, two):
     rel = abs(a["train_loss"] - b["train_loss"]) / a["train_loss"]
     same = a["test"]["head_accuracy"] == b["test"]["head_accuracy"] and \
            a["test"]["layer_accuracy"] == b["test"]["layer_accuracy"]
-    print(f'epoch {a["epoch"]}: train loss {a["train_loss"]:.7f} (1 process) vs {b["train_loss"]:.7f} '
+    print(f'{sys.argv[4]}, epoch {a["epoch"]}: train loss {a["train_loss"]:.7f} (1 process) vs {b["train_loss"]:.7f} '
           f'(2 namespaces), relative difference {rel:.1e}; test head accuracy {a["test"]["head_accuracy"]} vs '
           f'{b["test"]["head_accuracy"]}')
     ok = ok and rel < 1e-5 and same
 sys.exit(0 if ok else 1)
 PY
+}
+
+job_across_namespaces data-parallel --batch-size 128
+job_across_namespaces pipeline --batch-size 256 --schedule pipeline --pipeline-ranks 2 --pipeline-sync
