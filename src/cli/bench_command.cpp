@@ -30,7 +30,7 @@ namespace {
 // process measures the single-process rows, then starts N workers of this same command line; they
 // measure the data-parallel row and rank 0 hands its rows back through a file.
 int schedule_bench(const RunConfig& c, const std::string& input, const std::string& methods, int steps, int warmup,
-                   int classes, bool json, bool pipeline, int nproc, int groups, int depth, int ranks) {
+                   int classes, bool json, bool pipeline, int nproc, int groups, int depth, int ranks, int micro) {
   ScheduleBenchOptions o;
   o.bench.base = c;
   o.bench.input = parse_input_shape(input);
@@ -46,6 +46,7 @@ int schedule_bench(const RunConfig& c, const std::string& input, const std::stri
   o.pipeline_depth = depth;
   o.nproc = nproc;
   o.pipeline_ranks = ranks;
+  o.micro_batches = micro;
   if (distributed_env_from_environment().active()) {
     // A worker of this command: DCL_BENCH_JOB says which of the two jobs it belongs to.
     const char* job = std::getenv("DCL_BENCH_JOB");
@@ -101,11 +102,11 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     int top_ops = 25;
     std::vector<int> sweep;
     std::string plot_dir, schedule = "sequential";
-    int nproc = 1, groups = 2, depth = 1, ranks = 1;
+    int nproc = 1, groups = 2, depth = 1, ranks = 1, micro = 4;
   };
   auto flags = std::make_shared<BenchFlags>();
   auto& [c, fields, input, methods, steps, warmup, classes, json, profile, top_ops, sweep, plot_dir, schedule, nproc,
-         groups, depth, ranks] = *flags;
+         groups, depth, ranks, micro] = *flags;
   c.arch = "vgg8b";
   c.batch_size = 128;
   auto* bench =
@@ -163,19 +164,26 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
                    "loopback), one contiguous run of stages each, --threads divided among them")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  bench
+      ->add_option("--micro-batches", micro,
+                   "With --pipeline-ranks: bp's row is a GPipe pipeline on the same processes, each batch in M "
+                   "micro-batches whose backward starts after the forward of all of them")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   bench->add_option("--pipeline-depth", depth, "Batches that may wait between two pipeline threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   actions.emplace_back(bench, [flags] {
     auto& [c, fields, input, methods, steps, warmup, classes, json, profile, top_ops, sweep, plot_dir, schedule, nproc,
-           groups, depth, ranks] = *flags;
+           groups, depth, ranks, micro] = *flags;
     const bool pipeline = schedule != "sequential";
     if (ranks > 1 && !pipeline) throw std::invalid_argument("--pipeline-ranks applies to --schedule pipeline only");
     if (pipeline || nproc > 1) {
       warn_if_reference_blas();
       validate(c);
       std::fprintf(stderr, "bench: %s\n", loaded_blas().describe().c_str());
-      return schedule_bench(c, input, methods, steps, warmup, classes, json, pipeline, nproc, groups, depth, ranks);
+      return schedule_bench(c, input, methods, steps, warmup, classes, json, pipeline, nproc, groups, depth, ranks,
+                            micro);
     }
     warn_if_reference_blas();
     validate(c);

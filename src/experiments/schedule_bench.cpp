@@ -8,6 +8,7 @@
 #include "dcl/methods/method.h"
 #include "dcl/runtime/device.h"
 #include "dcl/runtime/distributed.h"
+#include "dcl/runtime/gpipe_schedule.h"
 #include "dcl/runtime/process_pipeline.h"
 #include "dcl/stages/intra_op_threads.h"
 #include "dcl/training/build_model.h"
@@ -87,7 +88,7 @@ std::vector<ScheduleBenchRow> run_schedule_bench(const ScheduleBenchOptions& o) 
       r.images_per_second = b.base.batch_size / seconds_per_step(*m.schedule, w, b.warmup, b.steps);
       rows.push_back(r);
     }
-    if (o.pipeline) {
+    if (o.pipeline && method_info(method).abilities.not_pipelined.empty()) {
       Model m = build_bench_model(b, method);
       PipelineOptions po;
       po.groups = o.pipeline_groups;
@@ -159,6 +160,58 @@ std::vector<ScheduleBenchRow> run_data_parallel_bench(const ScheduleBenchOptions
   return rows;
 }
 
+namespace {
+
+// One multi-process pipeline row: `pipeline` (a ProcessPipelineSchedule or GPipeSchedule) driven as
+// the trainer drives it, each returned result summed over the ranks (the per-step collective), and
+// every rank's times gathered into the row.
+template <typename Pipeline>
+ScheduleBenchRow measure_process_rows(Pipeline& pipeline, ProcessGroup& group, const Workload& w, const BenchOptions& b,
+                                      ScheduleBenchRow r) {
+  auto run = [&](int steps) {
+    auto sum = [&](const std::vector<StepResult>& results) {
+      for (const auto& s : results) group.all_reduce_sum(std::vector<double>{s.train_loss, double(s.samples)});
+    };
+    for (int i = 0; i < steps; ++i) sum(pipeline.push(w.x, w.y));
+    sum(pipeline.drain());
+  };
+  run(std::max(1, b.warmup));  // the first batch times the stages and splits them
+  pipeline.synchronize_model();
+  pipeline.reset_timeline();
+  auto t0 = Clock::now();
+  run(b.steps);
+  double seconds = seconds_since(t0) / double(b.steps);
+  pipeline.synchronize_model();  // waits for the last sends
+  // Every rank's times, each in its own slots of one sum.
+  const int ranks = group.world_size();
+  constexpr size_t kFields = 5;
+  std::vector<double> times(static_cast<size_t>(ranks) * kFields, 0.0);
+  ProcessPipelineTime mine = pipeline.timeline();
+  double* slot = &times[size_t(group.rank()) * kFields];
+  slot[0] = mine.group.compute_seconds;
+  slot[1] = mine.group.input_wait_seconds + mine.fold_wait_seconds;
+  slot[2] = mine.group.output_wait_seconds;
+  slot[3] = double(mine.group.batches);
+  slot[4] = double(mine.bytes_sent);
+  times = group.all_reduce_sum(times);
+  r.images_per_second = b.base.batch_size / seconds;
+  std::vector<std::vector<std::string>> split = pipeline.stages_by_rank();
+  for (int k = 0; k < ranks; ++k) {
+    const double* t = &times[size_t(k) * kFields];
+    PipelineGroupTime g;
+    g.stages = split[size_t(k)];
+    g.compute_seconds = t[0];
+    g.input_wait_seconds = t[1];
+    g.output_wait_seconds = t[2];
+    g.batches = int64_t(t[3]);
+    r.bytes_per_step += t[4] / double(b.steps);
+    r.groups.push_back(g);
+  }
+  return r;
+}
+
+}  // namespace
+
 std::vector<ScheduleBenchRow> run_process_pipeline_bench(const ScheduleBenchOptions& o) {
   const BenchOptions& b = o.bench;
   DistributedEnv env = distributed_env_from_environment();
@@ -172,50 +225,20 @@ std::vector<ScheduleBenchRow> run_process_pipeline_bench(const ScheduleBenchOpti
     std::vector<torch::Tensor> state;
     for (auto& [name, t] : m.named_state()) state.push_back(t);
     group->broadcast_from_rank0(state);
+    if (method == "bp") {
+      // BP's pipeline on the same processes: GPipe with micro-batches.
+      GPipeSchedule gpipe(m.net, m.stages.front(), group, o.micro_batches);
+      rows.push_back(measure_process_rows(
+          gpipe, *group, w, b,
+          make_row(method, "gpipe, " + std::to_string(o.micro_batches) + " micro", ranks, threads, b.base.batch_size)));
+      continue;
+    }
+    if (!method_info(method).abilities.not_pipelined.empty()) continue;
     ProcessPipelineOptions po;
     po.depth = o.pipeline_depth;
     ProcessPipelineSchedule& pipeline = use_process_pipeline(m, method, group, po);
-    // As the trainer drives it: each returned result summed over the ranks (the per-step collective).
-    auto run = [&](int steps) {
-      auto sum = [&](const std::vector<StepResult>& results) {
-        for (const auto& r : results) group->all_reduce_sum(std::vector<double>{r.train_loss, double(r.samples)});
-      };
-      for (int i = 0; i < steps; ++i) sum(pipeline.push(w.x, w.y));
-      sum(pipeline.drain());
-    };
-    run(std::max(1, b.warmup));  // the first batch times the stages and splits them
-    pipeline.synchronize_model();
-    pipeline.reset_timeline();
-    auto t0 = Clock::now();
-    run(b.steps);
-    double seconds = seconds_since(t0) / double(b.steps);
-    pipeline.synchronize_model();  // waits for the last sends
-    // Every rank's times, each in its own slots of one sum.
-    constexpr size_t kFields = 5;
-    std::vector<double> times(size_t(ranks) * kFields, 0.0);
-    ProcessPipelineTime mine = pipeline.timeline();
-    double* slot = &times[size_t(env.rank) * kFields];
-    slot[0] = mine.group.compute_seconds;
-    slot[1] = mine.group.input_wait_seconds + mine.fold_wait_seconds;
-    slot[2] = mine.group.output_wait_seconds;
-    slot[3] = double(mine.group.batches);
-    slot[4] = double(mine.bytes_sent);
-    times = group->all_reduce_sum(times);
-    ScheduleBenchRow r = make_row(method, "process pipeline", ranks, threads, b.base.batch_size);
-    r.images_per_second = b.base.batch_size / seconds;
-    std::vector<std::vector<std::string>> split = pipeline.stages_by_rank();
-    for (int k = 0; k < ranks; ++k) {
-      const double* t = &times[size_t(k) * kFields];
-      PipelineGroupTime g;
-      g.stages = split[size_t(k)];
-      g.compute_seconds = t[0];
-      g.input_wait_seconds = t[1];
-      g.output_wait_seconds = t[2];
-      g.batches = int64_t(t[3]);
-      r.bytes_per_step += t[4] / double(b.steps);
-      r.groups.push_back(g);
-    }
-    rows.push_back(r);
+    rows.push_back(measure_process_rows(pipeline, *group, w, b,
+                                        make_row(method, "process pipeline", ranks, threads, b.base.batch_size)));
   }
   group->barrier();
   return rows;
@@ -235,12 +258,12 @@ void relate_rows(std::vector<ScheduleBenchRow>& rows, int nproc) {
 std::string format_schedule_bench(const std::vector<ScheduleBenchRow>& rows) {
   std::string out;
   char line[320];
-  std::snprintf(line, sizeof line, "%-10s %-14s %6s %8s %6s %10s %9s %11s\n", "method", "schedule", "procs", "threads",
+  std::snprintf(line, sizeof line, "%-10s %-16s %6s %8s %6s %10s %9s %11s\n", "method", "schedule", "procs", "threads",
                 "batch", "img/s", "vs seq", "efficiency");
   out += line;
   for (const auto& r : rows) {
     std::string eff = r.variant == "data-parallel" ? std::to_string(int(100 * r.efficiency + 0.5)) + "%" : "-";
-    std::snprintf(line, sizeof line, "%-10s %-14s %6d %8d %6d %10.0f %8.2fx %11s\n", r.method.c_str(),
+    std::snprintf(line, sizeof line, "%-10s %-16s %6d %8d %6d %10.0f %8.2fx %11s\n", r.method.c_str(),
                   r.variant.c_str(), r.processes, r.threads, r.batch, r.images_per_second, r.speedup, eff.c_str());
     out += line;
   }
@@ -269,9 +292,8 @@ std::string format_schedule_bench(const std::vector<ScheduleBenchRow>& rows) {
       out += line;
     }
     if (r.bytes_per_step > 0) {
-      std::snprintf(line, sizeof line,
-                    "  %-10s %-16s sent per step: %.2f MiB (activations, images, labels, dictionary)\n",
-                    r.method.c_str(), r.variant.c_str(), r.bytes_per_step / (1024.0 * 1024.0));
+      std::snprintf(line, sizeof line, "  %-10s %-16s sent per step, all ranks: %.2f MiB\n", r.method.c_str(),
+                    r.variant.c_str(), r.bytes_per_step / (1024.0 * 1024.0));
       out += line;
     }
     if (r.variant == "data-parallel") {

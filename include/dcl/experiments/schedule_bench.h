@@ -23,6 +23,7 @@ struct ScheduleBenchOptions {
   int pipeline_depth = 1;
   int nproc = 1;
   int pipeline_ranks = 1;  // > 1: also the process pipeline, one process per group of stages
+  int micro_batches = 4;   // BP's GPipe rows on the process pipeline's processes
 };
 
 struct ScheduleBenchRow {
@@ -45,8 +46,9 @@ std::vector<ScheduleBenchRow> run_schedule_bench(const ScheduleBenchOptions& opt
 // (WORLD_SIZE set); every rank returns its own view, rank 0's is the one reported.
 std::vector<ScheduleBenchRow> run_data_parallel_bench(const ScheduleBenchOptions& options);
 // One process-pipeline row per method, measured by this process as one rank of a running job
-// (WORLD_SIZE = the pipeline's processes, --threads divided among them); every rank returns the
-// row with every rank's times, rank 0's is the one reported.
+// (WORLD_SIZE = the pipeline's processes, --threads divided among them); for bp the GPipe pipeline
+// on the same processes (runtime/gpipe_schedule.h). Every rank returns the rows with every rank's
+// times; rank 0's are the ones reported.
 std::vector<ScheduleBenchRow> run_process_pipeline_bench(const ScheduleBenchOptions& options);
 // Fills speedup and efficiency from the other rows of the same method.
 void relate_rows(std::vector<ScheduleBenchRow>& rows, int nproc);
