@@ -1,5 +1,6 @@
 #include "dcl/runtime/distributed.h"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -7,10 +8,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef DCL_WITH_NCCL  // a LibTorch built with CUDA and NCCL (the PyPI wheel; CMakeLists.txt)
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -96,6 +97,8 @@ struct ProcessGroup::Impl {
   std::chrono::milliseconds timeout;
   c10::intrusive_ptr<c10d::TCPStore> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  decltype(c10d::ProcessGroupGloo::Options::devices) devices;  // the network interface Gloo binds to
+  Impl* job = nullptr;  // a subgroup's job group: its heartbeats diagnose the subgroup's failures
 #ifdef DCL_WITH_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // for CUDA tensors, when the job trains on CUDA
 #endif
@@ -157,6 +160,7 @@ ProcessGroup::ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds 
       options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
     else
       options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    s.devices = options->devices;
     s.group = c10::make_intrusive<c10d::ProcessGroupGloo>(s.store, env.rank, env.world_size, options);
 #ifdef DCL_WITH_NCCL
     if (cuda) {
@@ -185,6 +189,32 @@ ProcessGroup::ProcessGroup(const DistributedEnv& env, std::chrono::milliseconds 
     }
   });
 }
+
+ProcessGroup::ProcessGroup() : impl_(std::make_unique<Impl>()) {}
+
+std::shared_ptr<ProcessGroup> ProcessGroup::subgroup(const std::vector<int>& ranks) {
+  Impl& s = *impl_;
+  auto self = std::find(ranks.begin(), ranks.end(), s.env.rank);
+  if (self == ranks.end()) throw std::logic_error("ProcessGroup::subgroup: this rank is not one of the ranks");
+  std::string name = "dcl/subgroup";
+  for (int r : ranks) name += "/" + std::to_string(r);
+  std::shared_ptr<ProcessGroup> sub(new ProcessGroup());
+  Impl& t = *sub->impl_;
+  t.env = s.env;
+  t.env.rank = int(self - ranks.begin());
+  t.env.world_size = int(ranks.size());
+  t.timeout = s.timeout;
+  t.store = s.store;
+  t.job = s.job ? s.job : &s;
+  auto options = c10d::ProcessGroupGloo::Options::create(s.timeout);
+  options->devices = s.devices;
+  t.devices = s.devices;
+  t.group = c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>(name, s.store),
+                                                        t.env.rank, t.env.world_size, options);
+  return sub;
+}
+
+int ProcessGroup::job_rank() const { return impl_->job ? impl_->job->env.rank : impl_->env.rank; }
 
 ProcessGroup::~ProcessGroup() {
   impl_->stopping.store(true);
@@ -298,7 +328,7 @@ void ProcessGroup::recv(torch::Tensor& t, int peer, int tag) {
 }
 
 std::string ProcessGroup::diagnose_failure() {
-  Impl& s = *impl_;
+  Impl& s = impl_->job ? *impl_->job : *impl_;
   try {
     auto store = s.connect(false);
     auto read = [&] {

@@ -80,14 +80,19 @@ ProcessPipelineSchedule::ProcessPipelineSchedule(std::vector<std::shared_ptr<Sta
       group_(std::move(group)),
       options_(options),
       rank_(group_->rank()),
-      ranks_(group_->world_size()) {
+      ranks_(options.stage_ranks > 0 ? options.stage_ranks : group_->world_size()),
+      position_(rank_ % ranks_),
+      head_(rank_ - position_) {
   if (options_.depth < 1) throw std::invalid_argument("pipeline depth must be at least 1");
+  if (group_->world_size() % ranks_ != 0)
+    throw std::invalid_argument("a job of " + std::to_string(group_->world_size()) +
+                                " processes cannot hold replicas of " + "a pipeline of " + std::to_string(ranks_));
   if (size_t(ranks_) > stages_.size())
     throw std::invalid_argument("a pipeline of " + std::to_string(ranks_) +
                                 " processes needs at least as many stages; " + "this model has " +
                                 std::to_string(stages_.size()));
   const size_t s = options_.synchronous ? 0 : size_t(options_.depth);
-  lag_ = s * size_t(ranks_ - 1 - rank_);
+  lag_ = s * size_t(ranks_ - 1 - position_);
   window_ = int64_t(s) * (ranks_ - 1);
   for (auto& stage : stages_)
     if (stage->kind() == StageKind::Block) ++blocks_;
@@ -155,14 +160,14 @@ StepResult ProcessPipelineSchedule::run_first_batch_timed(const torch::Tensor& x
         throw std::logic_error("process pipeline: stage " + stages_[i]->name() +
                                " is not a block but not on the last rank");
     }
-  own_ = runs[size_t(rank_)];
+  own_ = runs[size_t(position_)];
   device_ = x.device();
   time_.group.stages = own_stages();
   return acc.finish(y);
 }
 
 StepResult ProcessPipelineSchedule::share_of(const StepResult& full) const {
-  if (rank_ == ranks_ - 1) return full;
+  if (position_ == ranks_ - 1) return full;
   // Summed over the ranks by the trainer: only the last rank's result counts.
   StepResult none;
   none.block_losses.assign(blocks_, 0.0);
@@ -189,15 +194,15 @@ void ProcessPipelineSchedule::wait_sends(size_t keep) {
 }
 
 void ProcessPipelineSchedule::fold_returns_through(int64_t t) {
-  if (shared_.empty() || rank_ != 0) return;
+  if (shared_.empty() || position_ != 0) return;
   auto t0 = Clock::now();
   for (; folded_ <= t; ++folded_) {
     // An index without a dictionary sent was an end marker (the end of an epoch's batches).
     if (sent_dictionaries_.empty() || sent_dictionaries_.front().first != folded_) continue;
     torch::Tensor returned = torch::empty_like(sent_dictionaries_.front().second);
-    with_peer_diagnosis(
-        *group_, "the dictionary of batch " + std::to_string(folded_) + " from rank " + std::to_string(ranks_ - 1),
-        [&] { group_->recv(returned, ranks_ - 1, tag_of(folded_, kReturnedDictionary)); });
+    with_peer_diagnosis(*group_,
+                        "the dictionary of batch " + std::to_string(folded_) + " from rank " + std::to_string(tail()),
+                        [&] { group_->recv(returned, tail(), tag_of(folded_, kReturnedDictionary)); });
     // The downstream updates of batch `folded_`, under rank 0's own updates since it was sent.
     load_shared(returned + (flat_shared() - sent_dictionaries_.front().second));
     sent_dictionaries_.pop_front();
@@ -273,7 +278,7 @@ void ProcessPipelineSchedule::send_on(const Batch& b) {
   if (!shared_.empty()) {
     parts.push_back(flat_shared());
     kinds.push_back(kDictionary);
-    if (rank_ == 0) sent_dictionaries_.emplace_back(b.index, parts.back());
+    if (position_ == 0) sent_dictionaries_.emplace_back(b.index, parts.back());
   }
   std::vector<std::unique_ptr<ProcessGroup::Pending>> pending;
   with_peer_diagnosis(*group_, "sending batch " + std::to_string(b.index) + " to rank " + std::to_string(to), [&] {
@@ -303,7 +308,7 @@ void ProcessPipelineSchedule::process(Batch& b) {
   }
   time_.group.compute_seconds += seconds_since(t0);
   ++time_.group.batches;
-  if (rank_ + 1 < ranks_) {
+  if (position_ + 1 < ranks_) {
     send_on(b);
     results_.push_back(share_of(StepResult{}));
     // At most s + 1 batches' sends wait for the next rank (s: the batches between neighbours).
@@ -314,9 +319,9 @@ void ProcessPipelineSchedule::process(Batch& b) {
   if (!shared_.empty()) {
     torch::Tensor dictionary = flat_shared();
     std::vector<std::unique_ptr<ProcessGroup::Pending>> pending;
-    with_peer_diagnosis(*group_, "returning the dictionary of batch " + std::to_string(b.index) + " to rank 0", [&] {
-      pending.push_back(group_->send_async(dictionary, 0, tag_of(b.index, kReturnedDictionary)));
-    });
+    with_peer_diagnosis(
+        *group_, "returning the dictionary of batch " + std::to_string(b.index) + " to rank " + std::to_string(head_),
+        [&] { pending.push_back(group_->send_async(dictionary, head_, tag_of(b.index, kReturnedDictionary))); });
     time_.bytes_sent += bytes_of(dictionary);
     sends_.push_back(std::move(pending));
     if (!draining_) wait_sends(window_ + 1);
@@ -330,7 +335,7 @@ std::vector<StepResult> ProcessPipelineSchedule::push(const torch::Tensor& x, co
     return release(lag_);
   }
   Batch b;
-  if (rank_ == 0) {
+  if (position_ == 0) {
     fold_returns_through(next_ - 1 - window_);
     b.index = next_;
     b.h = encoder_ ? encoder_(x, y) : x;
@@ -357,14 +362,14 @@ std::vector<StepResult> ProcessPipelineSchedule::push(const torch::Tensor& x, co
 std::vector<StepResult> ProcessPipelineSchedule::drain() {
   if (!owner_.empty()) {
     draining_ = true;
-    if (rank_ == 0) {
+    if (position_ == 0) {
       send_end();
     } else {
       for (Batch b; receive(b); b = Batch{}) {
         process(b);
         ++next_;
       }
-      if (rank_ + 1 < ranks_) send_end();
+      if (position_ + 1 < ranks_) send_end();
     }
     ++next_;  // the end marker's index
     draining_ = false;
@@ -389,6 +394,17 @@ void ProcessPipelineSchedule::synchronize_model() {
   if (owner_.empty()) return;  // no batch yet: every rank holds the same model
   finish_flight();
   torch::NoGradGuard no_grad;
+  // Replicas: each updated its stages' BatchNorm statistics from its own part of the batches. A
+  // running mean is linear in the batch means, so their average is the one the whole batches give.
+  if (options_.replicas) {
+    std::vector<torch::Tensor> statistics;
+    for (size_t i : own_)
+      for (torch::nn::Module* m : {&stages_[i]->block(), static_cast<torch::nn::Module*>(&stages_[i]->loss())})
+        for (auto& b : m->buffers())
+          if (b.is_floating_point()) statistics.push_back(b);
+    with_peer_diagnosis(*options_.replicas, "the average of the replicas' statistics",
+                        [&] { options_.replicas->average(statistics); });
+  }
   for (size_t i = 0; i < stages_.size(); ++i) {
     Stage& stage = *stages_[i];
     const int owner = owner_[i];

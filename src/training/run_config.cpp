@@ -204,11 +204,11 @@ void validate(const RunConfig& cfg) {
   // Processes beyond the pipeline's are data-parallel replicas.
   require(cfg.nproc <= cfg.pipeline_ranks || method_info(cfg.method).abilities.data_parallel, "nproc",
           std::to_string(cfg.nproc) + ": method '" + cfg.method + "' cannot run data-parallel");
-  require(!pipeline || cfg.nproc == 1 || cfg.nproc == cfg.pipeline_ranks, "nproc",
+  require(!pipeline || cfg.nproc == 1 || (cfg.pipeline_ranks > 1 && cfg.nproc % cfg.pipeline_ranks == 0), "nproc",
           std::to_string(cfg.nproc) +
               " with --schedule pipeline: one process per group of stages, so --nproc must "
-              "equal --pipeline-ranks (" +
-              std::to_string(cfg.pipeline_ranks) + "); data-parallel replicas of a pipeline are not supported yet");
+              "be a multiple of --pipeline-ranks (" +
+              std::to_string(cfg.pipeline_ranks) + ": G x D, D data-parallel replicas of the pipeline)");
   for (const Setting& s : all_settings()) {
     try {
       s.check_range(cfg.methods.get(s.key));

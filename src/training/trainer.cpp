@@ -269,9 +269,11 @@ Trainer::Trainer(RunConfig cfg, bool resume, bool nproc_given) : s_(std::make_un
                  "emulated (slower than float32); conv blocks convolve in float32 and store their conv output in "
                  "bfloat16 (half its memory)\n");
   if (s_->dist.active() && s_->cfg.pipeline_ranks > 1)
-    std::fprintf(
-        stderr, "process pipeline: %d processes, each training a contiguous run of stages, batch %d, %d threads each\n",
-        s_->dist.world_size, s_->cfg.batch_size, s_->cfg.threads);
+    std::fprintf(stderr,
+                 "process pipeline: %d processes, each training a contiguous run of stages, x %d data-parallel "
+                 "replica(s) x batch %d, %d threads each\n",
+                 s_->cfg.pipeline_ranks, s_->dist.world_size / s_->cfg.pipeline_ranks, s_->cfg.batch_size,
+                 s_->cfg.threads);
   else if (s_->dist.active())
     std::fprintf(stderr, "data-parallel: %d processes x batch %d = %d images per step, %d threads each\n",
                  s_->dist.world_size, s_->cfg.batch_size, s_->dist.world_size * s_->cfg.batch_size, s_->cfg.threads);
@@ -327,12 +329,30 @@ void Trainer::join_job() {
   // the test set is shared among them.
   s.test_loader->set_shard(s.dist.rank, s.dist.world_size);
   if (s.cfg.pipeline_ranks > 1) {
-    // Each rank reads every batch, in the same order: the labels it receives are checked against it.
+    // Each rank of a pipeline reads every batch of its replica, in the same order: the labels it
+    // receives are checked against it.
+    const int ranks = s.cfg.pipeline_ranks, replicas = s.dist.world_size / ranks;
     ProcessPipelineOptions po;
     po.depth = s.cfg.pipeline_depth;
     po.synchronous = s.cfg.pipeline_sync;
+    po.stage_ranks = ranks;
+    if (replicas > 1) {
+      // Replica d's position g is job rank d * G + g; the ranks at one position sum their
+      // stages' gradients as data-parallel ranks do, each replica on its part of every batch.
+      std::vector<int> same_position;
+      for (int d = 0; d < replicas; ++d) same_position.push_back(d * ranks + s.dist.rank % ranks);
+      po.replicas = with_peer_diagnosis(*s.group, "the replicas' process group",
+                                        [&] { return s.group->subgroup(same_position); });
+      s.train_loader->set_shard(s.dist.rank / ranks, replicas);
+      s.exchange = std::make_shared<DataParallelExchange>(po.replicas);
+      for (auto& stage : s.model.stages)
+        stage->set_gradient_hook([exchange = s.exchange](Stage& st) {
+          exchange->start(st);
+          exchange->finish(st);
+        });
+    }
     use_process_pipeline(s.model, s.cfg.method, s.group, po);
-    s.rank_buffers.clear();  // each stage's statistics live on the rank that trains it
+    s.rank_buffers.clear();  // each stage's statistics live on the ranks that train it
     return;
   }
   s.train_loader->set_shard(s.dist.rank, s.dist.world_size);

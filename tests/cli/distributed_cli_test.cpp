@@ -188,7 +188,9 @@ TEST(DataParallelCli, SchedulesThatCannotWorkAreRefused) {
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("one stage"), std::string::npos) << r.output;
   r = run_dcl("train --method dcl --schedule pipeline --nproc 2 --out /tmp/dcl_never_written");
-  EXPECT_NE(r.output.find("--nproc must equal --pipeline-ranks (1)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--nproc must be a multiple of --pipeline-ranks (1"), std::string::npos) << r.output;
+  r = run_dcl("train --method dcl --schedule pipeline --pipeline-ranks 2 --nproc 3 --out /tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("--nproc must be a multiple of --pipeline-ranks (2"), std::string::npos) << r.output;
   r = run_dcl("train --method dcl --pipeline-ranks 2 --out /tmp/dcl_never_written");
   EXPECT_NE(r.output.find("--pipeline-ranks applies to --schedule pipeline only"), std::string::npos) << r.output;
   r = run_dcl("train --method dcl --arch fc --schedule pipeline --pipeline-ranks 4 --out /tmp/dcl_never_written");

@@ -43,23 +43,44 @@ struct RankRun {
 
 // Trains `method` on the batches in `epochs` passes as a pipeline of `ranks` processes.
 std::vector<RankRun> run_pipeline(const std::string& method, const RankBatches& b, int ranks,
-                                  ProcessPipelineOptions options, int epochs = 1, int timeout_ms = 30000) {
+                                  ProcessPipelineOptions options, int epochs = 1, int timeout_ms = 30000,
+                                  int replicas = 1) {
   static std::atomic<int> jobs{0};
   DistributedEnv env;
-  env.world_size = ranks;
-  env.local_world_size = ranks;
+  env.world_size = ranks * replicas;
+  env.local_world_size = ranks * replicas;
   env.master_addr = "127.0.0.1";
   env.master_port = 20000 + int((::getpid() + 7919 + 101 * jobs++) % 20000);
-  std::vector<RankRun> runs(static_cast<size_t>(ranks));
+  std::vector<RankRun> runs(static_cast<size_t>(ranks * replicas));
   for (auto& r : runs) r.model = model(method);  // the same seed: every rank holds the same model
   std::vector<std::thread> threads;
-  for (int rank = 0; rank < ranks; ++rank)
-    threads.emplace_back([&, rank] {
+  for (int rank = 0; rank < ranks * replicas; ++rank)
+    threads.emplace_back([&, rank, options]() mutable {
       RankRun& run = runs[size_t(rank)];
       try {
         DistributedEnv e = env;
         e.rank = e.local_rank = rank;
         auto group = std::make_shared<ProcessGroup>(e, std::chrono::milliseconds(timeout_ms));
+        // Replicas as the trainer sets them up: the ranks at one position sum their gradients,
+        // each replica trains on its part of every batch.
+        RankBatches mine = b;
+        if (replicas > 1) {
+          options.stage_ranks = ranks;
+          std::vector<int> same;
+          for (int d = 0; d < replicas; ++d) same.push_back(d * ranks + rank % ranks);
+          options.replicas = group->subgroup(same);
+          auto exchange = std::make_shared<DataParallelExchange>(options.replicas);
+          exchange->set_batch_share(1.0 / replicas);
+          for (auto& stage : run.model.stages)
+            stage->set_gradient_hook([exchange](Stage& st) {
+              exchange->start(st);
+              exchange->finish(st);
+            });
+          for (size_t i = 0; i < b.x.size(); ++i) {
+            mine.x[i] = b.x[i].chunk(replicas)[size_t(rank / ranks)];
+            mine.y[i] = b.y[i].chunk(replicas)[size_t(rank / ranks)];
+          }
+        }
         auto& pipeline = use_process_pipeline(run.model, method, group, options);
         auto record = [&](const std::vector<StepResult>& results) {
           for (const StepResult& r : results) {
@@ -70,7 +91,7 @@ std::vector<RankRun> run_pipeline(const std::string& method, const RankBatches& 
           }
         };
         for (int epoch = 0; epoch < epochs; ++epoch) {
-          for (size_t i = 0; i < b.x.size(); ++i) record(run.model.schedule->push(b.x[i], b.y[i]));
+          for (size_t i = 0; i < mine.x.size(); ++i) record(run.model.schedule->push(mine.x[i], mine.y[i]));
           record(run.model.schedule->drain());
           run.model.schedule->synchronize_model();
         }
@@ -193,4 +214,33 @@ TEST(ProcessPipelineE2E, AStageErrorEndsTheJobNamingTheRank) {
   EXPECT_NE(runs[0].error.find("loss of stage block0 is nan"), std::string::npos) << runs[0].error;
   EXPECT_NE(runs[1].error.find("rank 1: "), std::string::npos) << runs[1].error;
   EXPECT_NE(runs[1].error.find("a peer failed on its own"), std::string::npos) << runs[1].error;
+}
+
+// Two replicas of a 2-process pipeline (4 ranks): each replica trains on half of every batch and
+// the ranks at one position sum their stages' gradients, so the job trains as one process on the
+// whole batches, to float rounding; DCL-S asynchronous, DCL synchronous (its dictionary's
+// gradients are summed too). Every rank ends with the same model.
+TEST(ProcessPipelineE2E, DataParallelReplicasOfAPipelineTrainAsOneProcessOnTheWholeBatch) {
+  set_intra_op_threads(1);
+  RankBatches b = rank_batches(5, 32);
+  for (const char* method : {"dcl-s", "dcl"}) {
+    Model sequential = model(method);
+    auto want = train_sequentially(sequential, b);
+    auto runs = run_pipeline(method, b, 2, pipeline_options(std::string(method) == "dcl", 1), 1, 30000, 2);
+    for (auto& run : runs) ASSERT_EQ(run.error, "") << method;
+    // The last rank of each replica completes its half's results; their sum is the whole batch's.
+    for (size_t i = 0; i < want.size(); ++i) {
+      const StepResult &r1 = runs[1].results[i], &r3 = runs[3].results[i];
+      EXPECT_EQ(runs[0].summed_samples[i], 32.0);
+      EXPECT_NEAR((r1.train_loss * r1.samples + r3.train_loss * r3.samples) / 32.0, want[i].train_loss,
+                  1e-5 * want[i].train_loss)
+          << method << ", batch " << i;
+    }
+    auto s = sequential.named_state();
+    for (auto& run : runs) {
+      auto got = run.model.named_state();
+      for (size_t k = 0; k < s.size(); ++k)
+        EXPECT_TRUE(torch::allclose(got[k].second, s[k].second, 1e-4, 1e-5)) << method << ": " << s[k].first;
+    }
+  }
 }

@@ -47,6 +47,13 @@ class ProcessGroup {
 
   int rank() const;
   int world_size() const;
+  // This process's rank in the whole job (rank() for the job's group; a subgroup numbers its own).
+  int job_rank() const;
+
+  // A group of some of the job's ranks (`ranks` in the job's numbering, this rank among them), for
+  // collectives among them only; every one of them must call it with the same list. Its failures
+  // are diagnosed by the job's heartbeats; the job's group must outlive it.
+  std::shared_ptr<ProcessGroup> subgroup(const std::vector<int>& ranks);
 
   // In-place sum over the ranks, blocking.
   void all_reduce_sum(torch::Tensor& t);
@@ -81,6 +88,7 @@ class ProcessGroup {
   double take_communication_seconds();
 
  private:
+  ProcessGroup();  // an empty group, filled by subgroup()
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -98,7 +106,7 @@ auto with_peer_diagnosis(ProcessGroup& group, const std::string& during, F&& bod
   try {
     return body();
   } catch (const std::exception& e) {
-    throw std::runtime_error("rank " + std::to_string(group.rank()) + ": " + during +
+    throw std::runtime_error("rank " + std::to_string(group.job_rank()) + ": " + during +
                              " failed: " + group.diagnose_failure() + " (" + first_line(e.what()) + ")");
   }
 }

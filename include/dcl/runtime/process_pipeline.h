@@ -40,6 +40,12 @@ namespace dcl {
 struct ProcessPipelineOptions {
   int depth = 1;             // s: batches between two neighbouring ranks
   bool synchronous = false;  // one batch in flight (s = 0): sequential's updates, bit for bit
+  // Data-parallel replicas of the pipeline: G processes per pipeline (0 = the whole job is one
+  // pipeline); job rank r is position r % G of replica r / G. `replicas`: the group of the ranks at
+  // this rank's position in every replica (their gradients are summed by the stages' gradient
+  // hooks, set by the caller; their BatchNorm statistics are averaged by synchronize_model()).
+  int stage_ranks = 0;
+  std::shared_ptr<ProcessGroup> replicas;
 };
 
 // What one rank's pipeline moved and waited for since construction (or reset_timeline()).
@@ -88,7 +94,11 @@ class ProcessPipelineSchedule : public Schedule {
   std::vector<torch::Tensor> shared_;
   std::shared_ptr<ProcessGroup> group_;
   ProcessPipelineOptions options_;
-  int rank_, ranks_;
+  int rank_;      // in the job
+  int ranks_;     // G: processes of one pipeline
+  int position_;  // this rank's place in its pipeline, 0..G-1
+  int head_;      // the job rank of its pipeline's first process
+  int tail() const { return head_ + ranks_ - 1; }
   size_t lag_ = 0;           // s(G - 1 - rank): results this rank holds back
   int64_t window_ = 0;       // W = s(G - 1)
   std::vector<size_t> own_;  // this rank's stage indices
