@@ -275,3 +275,17 @@ TEST(ProcessPipelineE2E, AHungRankEndsTheJobWithinTheTimeoutNamingIt) {
   EXPECT_LT(seconds, 60.0) << r.output;
   std::filesystem::remove_all(dir);
 }
+
+// dcl bench with --pipeline-ranks: the process pipeline's row and BP's GPipe row on the same two
+// processes, each group's time, the bytes sent and the projection to one device per group.
+TEST(ProcessPipelineE2E, BenchMeasuresTheProcessPipelineAgainstBpsGPipe) {
+  CliResult r = run_dcl(
+      "bench --arch fc --input 1x8x8 --fc-width 16 --batch-size 32 --methods bp,dcl --schedule sequential,pipeline "
+      "--pipeline-ranks 2 --micro-batches 2 --steps 2 --warmup 1 --threads 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* want : {"dcl        process pipeline      2", "bp         gpipe, 2 micro        2",
+                           "dcl        process pipeline block0", "bp         gpipe, 2 micro   block1+head",
+                           "sent per step, all ranks", "one device per group"})
+    EXPECT_NE(r.output.find(want), std::string::npos) << want << "\n" << r.output;
+  EXPECT_EQ(r.output.find("bp         pipeline "), std::string::npos) << r.output;  // BP has no thread pipeline
+}

@@ -38,6 +38,7 @@ struct ScheduleBenchRow {
   std::vector<PipelineGroupTime> groups;  // pipeline: per group, over the measured steps
   double compute_seconds = 0, communication_seconds = 0;  // data-parallel, rank 0, per step
   double bytes_per_step = 0;                              // process pipeline: sent by all ranks together, per batch
+  int micro_batches = 0;                                  // GPipe: micro-batches per batch; 0 for local pipelines
 };
 
 // The rows this process measures: sequential, then the pipeline and the lone rank as asked.
