@@ -26,7 +26,8 @@ enum HeaderField {
   kScoreCount = 19,  // layer-score tensors so far, each [N, kScoreWidth]
   kScoreWidth = 20,
   kScoreType = 21,
-  kBlockLossCount = 22
+  kBlockLossCount = 22,
+  kImagesSent = 23  // 1: the images follow (a later rank's loss reads them)
 };
 
 void describe(torch::Tensor& header, int64_t dims_at, int64_t type_at, const torch::Tensor& t, int64_t max_dims) {
@@ -161,6 +162,8 @@ StepResult ProcessPipelineSchedule::run_first_batch_timed(const torch::Tensor& x
                                " is not a block but not on the last rank");
     }
   own_ = runs[size_t(position_)];
+  for (size_t i = 0; i < stages_.size(); ++i)
+    send_images_ = send_images_ || (owner_[i] > position_ && stages_[i]->loss().reads_image());
   device_ = x.device();
   time_.group.stages = own_stages();
   return acc.finish(y);
@@ -222,10 +225,10 @@ bool ProcessPipelineSchedule::receive(Batch& b) {
     const torch::Device device = device_;
     b.index = next_;
     b.h = allocate(header, kActivationDims, kActivationType, device);
-    b.x = allocate(header, kImageDims, kImageType, device);
+    if (h[kImagesSent]) b.x = allocate(header, kImageDims, kImageType, device);
     b.y = torch::empty({h[kBatch]}, torch::TensorOptions().dtype(torch::kInt64).device(device));
     group_->recv(b.h, from, tag_of(next_, kActivation));
-    group_->recv(b.x, from, tag_of(next_, kImages));
+    if (h[kImagesSent]) group_->recv(b.x, from, tag_of(next_, kImages));
     group_->recv(b.y, from, tag_of(next_, kLabels));
     std::vector<double> losses(static_cast<size_t>(h[kBlockLossCount]));
     if (!losses.empty()) {
@@ -256,7 +259,6 @@ void ProcessPipelineSchedule::send_on(const Batch& b) {
   torch::Tensor header = torch::zeros({kHeaderSize}, torch::kInt64);
   header[kBatch] = b.y.size(0);
   describe(header, kActivationDims, kActivationType, b.h, kMaxDims);
-  describe(header, kImageDims, kImageType, b.x, 6);
   const auto& losses = b.acc.block_losses();
   const auto& scores = b.acc.layer_scores();
   header[kBlockLossCount] = int64_t(losses.size());
@@ -265,8 +267,14 @@ void ProcessPipelineSchedule::send_on(const Batch& b) {
     header[kScoreWidth] = scores.front().size(1);
     header[kScoreType] = int64_t(scores.front().scalar_type());
   }
-  std::vector<torch::Tensor> parts = {header, b.h, b.x, b.y};
-  std::vector<Part> kinds = {kHeader, kActivation, kImages, kLabels};
+  std::vector<torch::Tensor> parts = {header, b.h, b.y};
+  std::vector<Part> kinds = {kHeader, kActivation, kLabels};
+  if (send_images_) {
+    describe(header, kImageDims, kImageType, b.x, 6);
+    header[kImagesSent] = 1;
+    parts.push_back(b.x);
+    kinds.push_back(kImages);
+  }
   if (!losses.empty()) {
     parts.push_back(torch::tensor(losses, torch::kFloat64));
     kinds.push_back(kBlockLosses);

@@ -42,6 +42,10 @@ struct RankRun {
 };
 
 // Trains `method` on the batches in `epochs` passes as a pipeline of `ranks` processes.
+// The model of every rank and of the sequential reference (fc, or the smallest conv network).
+std::string test_arch = "fc";
+Model test_model(const std::string& method) { return model(method, test_arch); }
+
 std::vector<RankRun> run_pipeline(const std::string& method, const RankBatches& b, int ranks,
                                   ProcessPipelineOptions options, int epochs = 1, int timeout_ms = 30000,
                                   int replicas = 1) {
@@ -52,7 +56,7 @@ std::vector<RankRun> run_pipeline(const std::string& method, const RankBatches& 
   env.master_addr = "127.0.0.1";
   env.master_port = 20000 + int((::getpid() + 7919 + 101 * jobs++) % 20000);
   std::vector<RankRun> runs(static_cast<size_t>(ranks * replicas));
-  for (auto& r : runs) r.model = model(method);  // the same seed: every rank holds the same model
+  for (auto& r : runs) r.model = test_model(method);  // the same seed: every rank holds the same model
   std::vector<std::thread> threads;
   for (int rank = 0; rank < ranks * replicas; ++rank)
     threads.emplace_back([&, rank, options]() mutable {
@@ -243,4 +247,18 @@ TEST(ProcessPipelineE2E, DataParallelReplicasOfAPipelineTrainAsOneProcessOnTheWh
         EXPECT_TRUE(torch::allclose(got[k].second, s[k].second, 1e-4, 1e-5)) << method << ": " << s[k].first;
     }
   }
+}
+
+// InfoPro's decoder reconstructs the images in every block: the images travel with the batch to
+// the ranks whose losses read them, and the asynchronous pipeline stays exact.
+TEST(ProcessPipelineE2E, ImagesTravelToTheLossesThatReadThem) {
+  set_intra_op_threads(1);
+  RankBatches b = rank_batches(4, 8);
+  test_arch = "simple256";
+  Model sequential = test_model("ll-contrec");
+  auto want = train_sequentially(sequential, b);
+  auto runs = run_pipeline("ll-contrec", b, 2, pipeline_options(false, 1));
+  test_arch = "fc";
+  expect_results_as_sequential(runs, want, "ll-contrec");
+  for (auto& run : runs) expect_same_rank_state(sequential, run.model, "ll-contrec");
 }

@@ -37,6 +37,7 @@ class InfoProLoss : public LocalLoss {
   InfoProLoss(const InfoProOptions& options, const std::vector<int64_t>& output_size);
 
   LossOutput forward(const torch::Tensor& h, const Target& target) override;
+  bool reads_image() const override { return !decoder.is_empty(); }  // the decoder reconstructs it
 
   torch::Tensor contrast_loss(const torch::Tensor& h, const torch::Tensor& y);
   // Undefined when this block has no decoder.

@@ -29,6 +29,8 @@ class LocalLoss : public torch::nn::Module {
   virtual LossOutput forward(const torch::Tensor& h, const Target& target) = 0;
   // Layer-wise class scores [N, Z] for evaluation, or undefined when the loss has none.
   virtual torch::Tensor scores(const torch::Tensor& /*h*/) { return {}; }
+  // Whether forward reads target.image (a process pipeline sends the images only then).
+  virtual bool reads_image() const { return false; }
 };
 
 // Cross-entropy of class scores: the classifier head's loss and BP's. scores(h) = h.

@@ -5,12 +5,12 @@
 //
 // The first batch runs through every stage on every rank, timed; rank 0's times split the stages
 // into the G contiguous runs whose slowest run is fastest (balanced_split), the same on every rank.
-// From then on rank g receives batch t (activation, images, labels, the block losses and layer
-// scores so far) from rank g - 1, updates its stages on it and sends the result to rank g + 1; the
-// last rank completes the step's result. Rank g runs s = --pipeline-depth batches behind rank g - 1
-// (s = 0 with --pipeline-sync): push(t) returns this rank's share of batch t - s(G - 1 - g), which
-// the trainer sums over the ranks. That sum is the only collective per step, so the ranks advance
-// together, one batch apart per group, and at most s + 1 sends wait between two neighbours.
+// From then on rank g receives batch t (activation, labels, the block losses and layer scores so
+// far, and the images when a later rank's loss reads them) from rank g - 1, updates its stages on it and sends the
+// result to rank g + 1; the last rank completes the step's result. Rank g runs s = --pipeline-depth batches behind rank
+// g - 1 (s = 0 with --pipeline-sync): push(t) returns this rank's share of batch t - s(G - 1 - g), which the trainer
+// sums over the ranks. That sum is the only collective per step, so the ranks advance together, one batch apart per
+// group, and at most s + 1 sends wait between two neighbours.
 //
 // The shared dictionary (DCL's adaptive one, the only state several stages update) across
 // processes: rank 0 owns it. Each batch carries the current dictionary down the pipeline: rank g
@@ -107,7 +107,8 @@ class ProcessPipelineSchedule : public Schedule {
   torch::Device device_{torch::kCPU};
   int64_t next_ = 0;  // index of the next batch this rank processes
   bool draining_ = false;
-  int64_t folded_ = 1;                                               // rank 0: the next batch whose dictionary returns
+  bool send_images_ = false;  // a later rank's loss reads the images (InfoPro's decoder)
+  int64_t folded_ = 1;        // rank 0: the next batch whose dictionary returns
   std::deque<std::pair<int64_t, torch::Tensor>> sent_dictionaries_;  // rank 0
   std::deque<StepResult> results_;
   std::deque<std::vector<std::unique_ptr<ProcessGroup::Pending>>> sends_;
