@@ -102,11 +102,11 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
     int top_ops = 25;
     std::vector<int> sweep;
     std::string plot_dir, schedule = "sequential";
-    int nproc = 1, groups = 2, depth = 1, ranks = 1, micro = 4;
+    int nproc = 1, groups = 2, depth = 1, ranks = 1;
   };
   auto flags = std::make_shared<BenchFlags>();
   auto& [c, fields, input, methods, steps, warmup, classes, json, profile, top_ops, sweep, plot_dir, schedule, nproc,
-         groups, depth, ranks, micro] = *flags;
+         groups, depth, ranks] = *flags;
   c.arch = "vgg8b";
   c.batch_size = 128;
   auto* bench =
@@ -164,18 +164,12 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
                    "loopback), one contiguous run of stages each, --threads divided among them")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  bench
-      ->add_option("--micro-batches", micro,
-                   "With --pipeline-ranks: bp's row is a GPipe pipeline on the same processes, each batch in M "
-                   "micro-batches whose backward starts after the forward of all of them")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
   bench->add_option("--pipeline-depth", depth, "Batches that may wait between two pipeline threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   actions.emplace_back(bench, [flags] {
     auto& [c, fields, input, methods, steps, warmup, classes, json, profile, top_ops, sweep, plot_dir, schedule, nproc,
-           groups, depth, ranks, micro] = *flags;
+           groups, depth, ranks] = *flags;
     const bool pipeline = schedule != "sequential";
     if (ranks > 1 && !pipeline) throw std::invalid_argument("--pipeline-ranks applies to --schedule pipeline only");
     if (pipeline || nproc > 1) {
@@ -183,7 +177,7 @@ void add_bench_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
       validate(c);
       std::fprintf(stderr, "bench: %s\n", loaded_blas().describe().c_str());
       return schedule_bench(c, input, methods, steps, warmup, classes, json, pipeline, nproc, groups, depth, ranks,
-                            micro);
+                            c.methods.get("micro_batches").get<int>());
     }
     warn_if_reference_blas();
     validate(c);

@@ -46,7 +46,10 @@ StageBlock checkpointed_network(Network net, int segments) {
 
 MethodInfo method_bp() {
   MethodAbilities abilities;
-  abilities.not_pipelined = "it trains one stage (the whole network), so there is nothing to pipeline";
+  abilities.not_pipelined =
+      "it trains one stage (the whole network), so its threads have nothing to pipeline (--pipeline-ranks G runs it "
+      "as GPipe over G processes)";
+  abilities.gpipe = true;
   return {"bp",
           "end-to-end backpropagation (baseline)",
           {Setting::integer("checkpoint_segments", 0,
@@ -56,7 +59,11 @@ MethodInfo method_bp() {
                .in(0, 1000),
            Setting::integer("accumulate", 1,
                             "gradient accumulation: each batch in N micro-batches, one optimiser step per batch")
-               .in(1, 65536)},
+               .in(1, 65536),
+           Setting::integer("micro_batches", 4,
+                            "GPipe over processes (--schedule pipeline --pipeline-ranks G): each batch in M "
+                            "micro-batches, whose backward starts after the forward of all of them")
+               .in(1, 1024)},
           [](Model& m, const BuildContext& ctx) {
             const int segments = ctx.settings.integer("checkpoint_segments");
             StageBlock block = segments > 1 ? checkpointed_network(m.net, segments) : stage_block(m.net);

@@ -1,6 +1,8 @@
 #include "dcl/runtime/gpipe_schedule.h"
 
+#include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "dcl/stages/pipeline_schedule.h"
 #include "dcl/util/clock.h"
@@ -166,9 +168,81 @@ std::vector<StepResult> GPipeSchedule::push(const torch::Tensor& x, const torch:
   return {r};
 }
 
+namespace {
+
+// A parameter's key in the optimiser's state map: a string of its address in LibTorch 1.x, the
+// address itself in 2.x.
+template <typename Map>
+typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
+  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
+    std::ostringstream out;
+    out << static_cast<const void*>(p.unsafeGetTensorImpl());
+    return out.str();
+  } else {
+    return static_cast<typename Map::key_type>(p.unsafeGetTensorImpl());
+  }
+}
+
+}  // namespace
+
 void GPipeSchedule::synchronize_model() {
   for (auto& pending : sends_) pending->wait();
   sends_.clear();
+  if (parts_.empty()) return;  // no batch yet: every rank holds the same model
+  torch::NoGradGuard no_grad;
+  torch::optim::Optimizer& optimizer = stage_->optimizer();
+  // Every rank's optimiser holds the current state of its own part only: the state is merged part
+  // by part, each from the rank that trains it.
+  std::remove_reference_t<decltype(optimizer.state())> merged;
+  // This rank's own state, serialised before any other rank's is loaded over it.
+  std::string mine;
+  {
+    torch::serialize::OutputArchive archive;
+    optimizer.save(archive);
+    std::ostringstream out;
+    archive.save_to(out);
+    mine = out.str();
+  }
+  for (int g = 0; g < ranks_; ++g) {
+    std::vector<torch::Tensor> tensors, parameters;
+    std::vector<torch::nn::Module*> modules;
+    for (size_t i : parts_[size_t(g)]) modules.push_back(net_->blocks[i].get());
+    if (g + 1 == ranks_) modules.push_back(net_->head.get());
+    for (torch::nn::Module* m : modules) {
+      for (auto& t : m->parameters()) parameters.push_back(t);
+      for (auto& t : m->buffers()) tensors.push_back(t);
+    }
+    tensors.insert(tensors.end(), parameters.begin(), parameters.end());
+    std::string bytes = rank_ == g ? mine : std::string();
+    std::vector<torch::Tensor> size{torch::tensor({int64_t(bytes.size())}, torch::kInt64)};
+    const std::string during = "GPipe: the model's synchronisation (part " + std::to_string(g) + ")";
+    with_peer_diagnosis(*group_, during, [&] {
+      group_->broadcast(tensors, g);
+      group_->broadcast(size, g);
+    });
+    std::vector<torch::Tensor> state{
+        rank_ == g ? torch::from_blob(bytes.data(), {int64_t(bytes.size())}, torch::kUInt8).clone()
+                   : torch::empty({size.front().item<int64_t>()}, torch::kUInt8)};
+    with_peer_diagnosis(*group_, during, [&] { group_->broadcast(state, g); });
+    // Part g's state as rank g has it (this rank's own as well: its archive is loaded back).
+    torch::serialize::InputArchive archive;
+    archive.load_from(reinterpret_cast<const char*>(state.front().data_ptr<uint8_t>()), size_t(state.front().numel()));
+    optimizer.load(archive);
+    for (auto& p : parameters) {
+      auto it = optimizer.state().find(state_key(optimizer.state(), p));
+      if (it != optimizer.state().end()) merged[it->first] = it->second->clone();
+    }
+  }
+  optimizer.state() = std::move(merged);
+}
+
+GPipeSchedule& use_gpipe(Model& model, std::shared_ptr<ProcessGroup> group, int micro_batches) {
+  if (model.stages.size() != 1 || model.stages.front()->kind() != StageKind::Network)
+    throw std::logic_error("GPipe runs a model of one Network stage (BP)");
+  auto gpipe = std::make_unique<GPipeSchedule>(model.net, model.stages.front(), std::move(group), micro_batches);
+  GPipeSchedule& ref = *gpipe;
+  model.schedule = std::move(gpipe);
+  return ref;
 }
 
 }  // namespace dcl

@@ -449,6 +449,13 @@ void ProcessPipelineSchedule::synchronize_model() {
 }
 
 void check_process_pipeline(Model& model, const std::string& method, int ranks) {
+  if (method_info(method).abilities.gpipe) {
+    if (size_t(ranks) > model.net->blocks.size())
+      throw std::invalid_argument("--pipeline-ranks " + std::to_string(ranks) + ": GPipe splits " + method +
+                                  "'s network by its blocks, and it has " + std::to_string(model.net->blocks.size()) +
+                                  ", so at most that many processes");
+    return;
+  }
   SequentialSchedule& sequential = pipelined_schedule(model, method);
   if (size_t(ranks) > sequential.stages().size())
     throw std::invalid_argument("--pipeline-ranks " + std::to_string(ranks) + ": " + method + " has " +

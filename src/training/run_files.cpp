@@ -42,7 +42,7 @@ RunConfig read_run_config(const std::string& path) {
   static const std::map<std::string, nlohmann::json> kAddedLater = {
       {"tensorboard", nullptr},  {"local_modules", nullptr},        {"nesterov", nullptr},      {"activation", nullptr},
       {"cafo_ones_init", false}, {"ll_loss_before_dropout", false}, {"pff_sum_goodness", false},
-      {"pipeline_ranks", nullptr}};
+      {"pipeline_ranks", nullptr}, {"micro_batches", nullptr}};
   const nlohmann::json expected = RunConfig().to_json();
   for (const auto& [key, value] : expected.items()) {
     if (j.contains(key)) continue;

@@ -14,6 +14,7 @@
 #include "dcl/report/tensorboard_writer.h"
 #include "dcl/runtime/device.h"
 #include "dcl/runtime/distributed.h"
+#include "dcl/runtime/gpipe_schedule.h"
 #include "dcl/runtime/memory_tracker.h"
 #include "dcl/runtime/process_pipeline.h"
 #include "dcl/runtime/run_lock.h"
@@ -137,6 +138,16 @@ Model build_checked_model(const RunConfig& cfg, const data::DatasetInfo& info) {
   check_ensemble_weights(model, input, cfg.ensemble_weights);
   if (cfg.schedule == ScheduleKind::Pipeline && cfg.pipeline_ranks > 1) {
     check_process_pipeline(model, cfg.method, cfg.pipeline_ranks);  // started when the job is joined
+    if (method_info(cfg.method).abilities.gpipe) {
+      if (cfg.methods.get("checkpoint_segments").get<int>() != 0 || cfg.methods.get("accumulate").get<int>() != 1)
+        throw std::invalid_argument("--schedule pipeline --pipeline-ranks runs " + cfg.method +
+                                    " as GPipe, whose --micro-batches replace --accumulate and --checkpoint-segments");
+      if (cfg.nproc > cfg.pipeline_ranks)
+        throw std::invalid_argument("--nproc " + std::to_string(cfg.nproc) + ": data-parallel replicas of " +
+                                    cfg.method +
+                                    "'s GPipe pipeline are not supported; --nproc must equal "
+                                    "--pipeline-ranks");
+    }
   } else if (cfg.schedule == ScheduleKind::Pipeline) {
     if (size_t(cfg.pipeline_groups) > model.stages.size())
       throw std::invalid_argument("--pipeline-groups " + std::to_string(cfg.pipeline_groups) + ": " + cfg.method +
@@ -351,7 +362,10 @@ void Trainer::join_job() {
           exchange->finish(st);
         });
     }
-    use_process_pipeline(s.model, s.cfg.method, s.group, po);
+    if (method_info(s.cfg.method).abilities.gpipe)
+      use_gpipe(s.model, s.group, s.cfg.methods.get("micro_batches").get<int>());
+    else
+      use_process_pipeline(s.model, s.cfg.method, s.group, po);
     s.rank_buffers.clear();  // each stage's statistics live on the ranks that train it
     return;
   }

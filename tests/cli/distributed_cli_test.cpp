@@ -195,8 +195,12 @@ TEST(DataParallelCli, SchedulesThatCannotWorkAreRefused) {
   EXPECT_NE(r.output.find("--pipeline-ranks applies to --schedule pipeline only"), std::string::npos) << r.output;
   r = run_dcl("train --method dcl --arch fc --schedule pipeline --pipeline-ranks 4 --out /tmp/dcl_never_written");
   EXPECT_NE(r.output.find("at most that many processes"), std::string::npos) << r.output;
-  r = run_dcl("train --method bp --schedule pipeline --pipeline-ranks 2 --out /tmp/dcl_never_written");
-  EXPECT_NE(r.output.find("one stage"), std::string::npos) << r.output;
+  r = run_dcl("train --method bp --arch fc --schedule pipeline --pipeline-ranks 3 --out /tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("GPipe splits bp's network by its blocks, and it has 2"), std::string::npos) << r.output;
+  r = run_dcl(
+      "train --method bp --arch fc --schedule pipeline --pipeline-ranks 2 --accumulate 2 --out "
+      "/tmp/dcl_never_written");
+  EXPECT_NE(r.output.find("whose --micro-batches replace --accumulate"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists("/tmp/dcl_never_written"));
 }
 
@@ -288,4 +292,38 @@ TEST(ProcessPipelineE2E, BenchMeasuresTheProcessPipelineAgainstBpsGPipe) {
                            "sent per step, all ranks", "one device per group"})
     EXPECT_NE(r.output.find(want), std::string::npos) << want << "\n" << r.output;
   EXPECT_EQ(r.output.find("bp         pipeline "), std::string::npos) << r.output;  // BP has no thread pipeline
+}
+
+// BP's GPipe on two processes (--micro-batches 2): the fc network has no BatchNorm, so its
+// micro-batches change only the order of float sums, and the job trains as one BP process does.
+// Continuing from epoch 1's checkpoint gives the uninterrupted job's epoch 2: the checkpoint holds
+// both parts' weights and optimiser state, each from the rank that trained it.
+TEST(ProcessPipelineE2E, BpAsGPipeOnTwoProcessesTrainsAsOneBpProcessAndResumes) {
+  TinyJob job;
+  std::string one = temp_dir("gp_one"), two = temp_dir("gp_two"), resumed = temp_dir("gp_resumed");
+  std::string args = "train --data fmnist --data-dir " + job.data +
+                     " --arch fc --fc-width 64 --method bp --threads 1 --seed 3 --batch-size 128";
+  std::string gpipe = " --schedule pipeline --pipeline-ranks 2 --micro-batches 2";
+  ASSERT_EQ(run_dcl(args + " --epochs 2 --out " + one).code, 0);
+  CliResult b = run_dcl(args + gpipe + " --epochs 2 --out " + two);
+  ASSERT_EQ(b.code, 0) << b.output;
+  CliResult r1 = run_dcl(args + gpipe + " --epochs 1 --out " + resumed);
+  ASSERT_EQ(r1.code, 0) << r1.output;
+  CliResult r2 = run_dcl("train --resume " + resumed + " --epochs 2");
+  ASSERT_EQ(r2.code, 0) << r2.output;
+  auto ma = metrics(one), mb = metrics(two), mc = metrics(resumed);
+  ASSERT_EQ(mb.size(), 2u);
+  ASSERT_EQ(mc.size(), 2u);
+  for (size_t e = 0; e < 2; ++e) {
+    double want = ma[e]["train_loss"];
+    EXPECT_NEAR(double(mb[e]["train_loss"]), want, 1e-5 * want) << "epoch " << e + 1;
+    EXPECT_NEAR(double(mc[e]["train_loss"]), want, 1e-5 * want) << "resumed, epoch " << e + 1;
+    EXPECT_NEAR(double(mb[e]["test"]["loss"]), double(ma[e]["test"]["loss"]), 1e-4);
+    EXPECT_NEAR(double(mc[e]["test"]["loss"]), double(ma[e]["test"]["loss"]), 1e-4);
+  }
+  CliResult e = run_dcl("eval --run " + two + " --data-dir " + job.data);
+  ASSERT_EQ(e.code, 0) << e.output;
+  auto j = nlohmann::json::parse(e.output.substr(e.output.find('{')));
+  EXPECT_EQ(j["head_accuracy"], mb[1]["test"]["head_accuracy"]);
+  for (const auto& d : {one, two, resumed}) std::filesystem::remove_all(d);
 }

@@ -59,6 +59,9 @@ struct MethodAbilities {
   // Why its stages cannot run as a pipeline (`--schedule pipeline` runs them concurrently, which
   // needs stages that train one after another without talking to each other); empty: they can.
   std::string not_pipelined;
+  // `--schedule pipeline --pipeline-ranks G` runs its one stage as GPipe over G processes
+  // (runtime/gpipe_schedule.h): BP's own pipeline, its blocks split over the processes.
+  bool gpipe = false;
   bool data_parallel = true;  // `--nproc N`: gradients of every stage all-reduced
 };
 

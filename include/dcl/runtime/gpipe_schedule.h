@@ -15,6 +15,7 @@
 #include "dcl/nn/network.h"
 #include "dcl/runtime/distributed.h"
 #include "dcl/runtime/process_pipeline.h"
+#include "dcl/stages/model.h"
 #include "dcl/stages/schedule.h"
 
 namespace dcl {
@@ -31,7 +32,8 @@ class GPipeSchedule : public Schedule {
   ProcessPipelineTime timeline() const { return time_; }
   void reset_timeline();
   std::vector<std::vector<std::string>> stages_by_rank() const;
-  // Waits for this rank's last sends (each step ends with its optimiser step; nothing is in flight).
+  // Waits for this rank's last sends; then each part's tensors and optimiser state go from the rank
+  // that trains it to every rank (for evaluation and checkpoints). Collective.
   void synchronize_model() override;
 
  private:
@@ -49,5 +51,8 @@ class GPipeSchedule : public Schedule {
   std::vector<std::unique_ptr<ProcessGroup::Pending>> sends_;
   ProcessPipelineTime time_;
 };
+
+// Replaces BP's one-stage schedule by GPipe over `group`'s ranks.
+GPipeSchedule& use_gpipe(Model& model, std::shared_ptr<ProcessGroup> group, int micro_batches);
 
 }  // namespace dcl

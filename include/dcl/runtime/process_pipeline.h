@@ -116,9 +116,11 @@ class ProcessPipelineSchedule : public Schedule {
 };
 
 // Checks that `method`'s model can run as a pipeline of `ranks` processes (a local method with at
-// least that many stages); throws std::invalid_argument naming what is wrong.
+// least that many stages, or BP's GPipe with at least that many blocks); throws
+// std::invalid_argument naming what is wrong.
 void check_process_pipeline(Model& model, const std::string& method, int ranks);
-// Replaces the model's sequential schedule by the process pipeline over `group`'s ranks.
+// Replaces the model's sequential schedule by the process pipeline over `group`'s ranks (a local
+// method's; BP's GPipe is use_gpipe, runtime/gpipe_schedule.h).
 ProcessPipelineSchedule& use_process_pipeline(Model& model, const std::string& method,
                                               std::shared_ptr<ProcessGroup> group, ProcessPipelineOptions options);
 
