@@ -12,7 +12,7 @@ namespace dcl {
 namespace {
 
 // Micro-batch m of step t, forward (activation) or backward (gradient).
-int tag_of(int64_t step, int m, bool backward) {
+int micro_batch_tag(int64_t step, int m, bool backward) {
   return int((((step % (int64_t(1) << 16)) * 1024 + m) * 2) + (backward ? 1 : 0));
 }
 
@@ -117,7 +117,7 @@ StepResult GPipeSchedule::step(const torch::Tensor& x, const torch::Tensor& y) {
     torch::Tensor in = xs[size_t(m)];
     if (!first) {
       in = torch::empty(with_batch(xs[size_t(m)].size(0), in_shape), x.options());
-      receive(in, rank_ - 1, tag_of(t, m, false), "an activation");
+      receive(in, rank_ - 1, micro_batch_tag(t, m, false), "an activation");
       in.requires_grad_(true);
     }
     torch::Tensor out = forward_part(in);
@@ -126,7 +126,7 @@ StepResult GPipeSchedule::step(const torch::Tensor& x, const torch::Tensor& y) {
       losses.push_back(lo.loss * (double(ys[size_t(m)].size(0)) / double(n)));
       scores.push_back(lo.scores.defined() ? lo.scores.detach() : out.detach());
     } else {
-      send(out.detach(), rank_ + 1, tag_of(t, m, false));
+      send(out.detach(), rank_ + 1, micro_batch_tag(t, m, false));
     }
     ins.push_back(in);
     outs.push_back(out);
@@ -136,10 +136,10 @@ StepResult GPipeSchedule::step(const torch::Tensor& x, const torch::Tensor& y) {
       losses[size_t(m)].backward();
     } else {
       torch::Tensor grad = torch::empty_like(outs[size_t(m)]);
-      receive(grad, rank_ + 1, tag_of(t, m, true), "a gradient");
+      receive(grad, rank_ + 1, micro_batch_tag(t, m, true), "a gradient");
       outs[size_t(m)].backward(grad);
     }
-    if (!first) send(ins[size_t(m)].grad(), rank_ - 1, tag_of(t, m, true));
+    if (!first) send(ins[size_t(m)].grad(), rank_ - 1, micro_batch_tag(t, m, true));
   }
   stage_->optimizer().step();
   auto s0 = Clock::now();

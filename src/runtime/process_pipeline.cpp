@@ -13,7 +13,7 @@ namespace {
 
 // The messages of batch t between two ranks, matched by tag: t (modulo 2^24) and the part.
 enum Part { kHeader, kActivation, kImages, kLabels, kBlockLosses, kLayerScores, kDictionary, kReturnedDictionary };
-int tag_of(int64_t t, Part part) { return int((t % (int64_t(1) << 24)) * 8 + int(part)); }
+int message_tag(int64_t t, Part part) { return int((t % (int64_t(1) << 24)) * 8 + int(part)); }
 
 // The header: the batch size (0 = the sender has drained), then the shapes and dtypes of what follows.
 constexpr int64_t kHeaderSize = 24, kMaxDims = 8;
@@ -30,7 +30,8 @@ enum HeaderField {
   kImagesSent = 23  // 1: the images follow (a later rank's loss reads them)
 };
 
-void describe(torch::Tensor& header, int64_t dims_at, int64_t type_at, const torch::Tensor& t, int64_t max_dims) {
+void describe_in_header(torch::Tensor& header, int64_t dims_at, int64_t type_at, const torch::Tensor& t,
+                        int64_t max_dims) {
   if (t.dim() > max_dims)
     throw std::invalid_argument("process pipeline: a tensor of " + std::to_string(t.dim()) +
                                 " dimensions cannot be sent (at most " + std::to_string(max_dims) + ")");
@@ -40,14 +41,15 @@ void describe(torch::Tensor& header, int64_t dims_at, int64_t type_at, const tor
   h[type_at] = int64_t(t.scalar_type());
 }
 
-torch::Tensor allocate(const torch::Tensor& header, int64_t dims_at, int64_t type_at, const torch::Device& device) {
+torch::Tensor allocate_from_header(const torch::Tensor& header, int64_t dims_at, int64_t type_at,
+                                   const torch::Device& device) {
   auto h = header.accessor<int64_t, 1>();
   std::vector<int64_t> sizes;
   for (int64_t d = 0; d < h[dims_at]; ++d) sizes.push_back(h[dims_at + 1 + d]);
   return torch::empty(sizes, torch::TensorOptions().dtype(c10::ScalarType(h[type_at])).device(device));
 }
 
-int64_t bytes_of(const torch::Tensor& t) { return t.numel() * int64_t(t.element_size()); }
+int64_t message_bytes(const torch::Tensor& t) { return t.numel() * int64_t(t.element_size()); }
 
 // The tensors a stage's optimiser updates or its forward keeps (BatchNorm's statistics), without
 // the shared state: each once, in a fixed order.
@@ -205,7 +207,7 @@ void ProcessPipelineSchedule::fold_returns_through(int64_t t) {
     torch::Tensor returned = torch::empty_like(sent_dictionaries_.front().second);
     with_peer_diagnosis(*group_,
                         "the dictionary of batch " + std::to_string(folded_) + " from rank " + std::to_string(tail()),
-                        [&] { group_->recv(returned, tail(), tag_of(folded_, kReturnedDictionary)); });
+                        [&] { group_->recv(returned, tail(), message_tag(folded_, kReturnedDictionary)); });
     // The downstream updates of batch `folded_`, under rank 0's own updates since it was sent.
     load_shared(returned + (flat_shared() - sent_dictionaries_.front().second));
     sent_dictionaries_.pop_front();
@@ -219,34 +221,34 @@ bool ProcessPipelineSchedule::receive(Batch& b) {
   auto t0 = Clock::now();
   torch::Tensor header = torch::zeros({kHeaderSize}, torch::kInt64);
   with_peer_diagnosis(*group_, during, [&] {
-    group_->recv(header, from, tag_of(next_, kHeader));
+    group_->recv(header, from, message_tag(next_, kHeader));
     auto h = header.accessor<int64_t, 1>();
     if (h[kBatch] == 0) return;
     const torch::Device device = device_;
     b.index = next_;
-    b.h = allocate(header, kActivationDims, kActivationType, device);
-    if (h[kImagesSent]) b.x = allocate(header, kImageDims, kImageType, device);
+    b.h = allocate_from_header(header, kActivationDims, kActivationType, device);
+    if (h[kImagesSent]) b.x = allocate_from_header(header, kImageDims, kImageType, device);
     b.y = torch::empty({h[kBatch]}, torch::TensorOptions().dtype(torch::kInt64).device(device));
-    group_->recv(b.h, from, tag_of(next_, kActivation));
-    if (h[kImagesSent]) group_->recv(b.x, from, tag_of(next_, kImages));
-    group_->recv(b.y, from, tag_of(next_, kLabels));
+    group_->recv(b.h, from, message_tag(next_, kActivation));
+    if (h[kImagesSent]) group_->recv(b.x, from, message_tag(next_, kImages));
+    group_->recv(b.y, from, message_tag(next_, kLabels));
     std::vector<double> losses(static_cast<size_t>(h[kBlockLossCount]));
     if (!losses.empty()) {
       torch::Tensor l = torch::empty({h[kBlockLossCount]}, torch::kFloat64);
-      group_->recv(l, from, tag_of(next_, kBlockLosses));
+      group_->recv(l, from, message_tag(next_, kBlockLosses));
       losses.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
     }
     std::vector<torch::Tensor> scores;
     if (h[kScoreCount] > 0) {
       torch::Tensor all = torch::empty({h[kBatch], h[kScoreCount] * h[kScoreWidth]},
                                        torch::TensorOptions().dtype(c10::ScalarType(h[kScoreType])).device(device));
-      group_->recv(all, from, tag_of(next_, kLayerScores));
+      group_->recv(all, from, message_tag(next_, kLayerScores));
       scores = all.split(h[kScoreWidth], 1);
     }
     b.acc.continue_from(losses, scores);
     if (!shared_.empty()) {
       torch::Tensor dictionary = flat_shared().clone();
-      group_->recv(dictionary, from, tag_of(next_, kDictionary));
+      group_->recv(dictionary, from, message_tag(next_, kDictionary));
       load_shared(dictionary);
     }
   });
@@ -258,7 +260,7 @@ void ProcessPipelineSchedule::send_on(const Batch& b) {
   const int to = rank_ + 1;
   torch::Tensor header = torch::zeros({kHeaderSize}, torch::kInt64);
   header[kBatch] = b.y.size(0);
-  describe(header, kActivationDims, kActivationType, b.h, kMaxDims);
+  describe_in_header(header, kActivationDims, kActivationType, b.h, kMaxDims);
   const auto& losses = b.acc.block_losses();
   const auto& scores = b.acc.layer_scores();
   header[kBlockLossCount] = int64_t(losses.size());
@@ -270,7 +272,7 @@ void ProcessPipelineSchedule::send_on(const Batch& b) {
   std::vector<torch::Tensor> parts = {header, b.h, b.y};
   std::vector<Part> kinds = {kHeader, kActivation, kLabels};
   if (send_images_) {
-    describe(header, kImageDims, kImageType, b.x, 6);
+    describe_in_header(header, kImageDims, kImageType, b.x, 6);
     header[kImagesSent] = 1;
     parts.push_back(b.x);
     kinds.push_back(kImages);
@@ -291,8 +293,8 @@ void ProcessPipelineSchedule::send_on(const Batch& b) {
   std::vector<std::unique_ptr<ProcessGroup::Pending>> pending;
   with_peer_diagnosis(*group_, "sending batch " + std::to_string(b.index) + " to rank " + std::to_string(to), [&] {
     for (size_t k = 0; k < parts.size(); ++k) {
-      pending.push_back(group_->send_async(parts[k], to, tag_of(b.index, kinds[k])));
-      time_.bytes_sent += bytes_of(parts[k]);
+      pending.push_back(group_->send_async(parts[k], to, message_tag(b.index, kinds[k])));
+      time_.bytes_sent += message_bytes(parts[k]);
     }
   });
   sends_.push_back(std::move(pending));
@@ -302,7 +304,7 @@ void ProcessPipelineSchedule::send_end() {
   torch::Tensor header = torch::zeros({kHeaderSize}, torch::kInt64);
   std::vector<std::unique_ptr<ProcessGroup::Pending>> pending;
   with_peer_diagnosis(*group_, "the end of the batches to rank " + std::to_string(rank_ + 1),
-                      [&] { pending.push_back(group_->send_async(header, rank_ + 1, tag_of(next_, kHeader))); });
+                      [&] { pending.push_back(group_->send_async(header, rank_ + 1, message_tag(next_, kHeader))); });
   sends_.push_back(std::move(pending));
 }
 
@@ -329,8 +331,8 @@ void ProcessPipelineSchedule::process(Batch& b) {
     std::vector<std::unique_ptr<ProcessGroup::Pending>> pending;
     with_peer_diagnosis(
         *group_, "returning the dictionary of batch " + std::to_string(b.index) + " to rank " + std::to_string(head_),
-        [&] { pending.push_back(group_->send_async(dictionary, head_, tag_of(b.index, kReturnedDictionary))); });
-    time_.bytes_sent += bytes_of(dictionary);
+        [&] { pending.push_back(group_->send_async(dictionary, head_, message_tag(b.index, kReturnedDictionary))); });
+    time_.bytes_sent += message_bytes(dictionary);
     sends_.push_back(std::move(pending));
     if (!draining_) wait_sends(window_ + 1);
   }
