@@ -36,6 +36,7 @@ TEST(GPipeScheduleE2E, TwoRanksTrainAsOneBpProcess) {
   std::vector<std::thread> threads;
   for (int rank = 0; rank < 2; ++rank)
     threads.emplace_back([&, rank] {
+      set_intra_op_threads(1);  // per thread: MKL's count is
       try {
         DistributedEnv e = env;
         e.rank = e.local_rank = rank;

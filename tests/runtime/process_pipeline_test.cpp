@@ -61,6 +61,9 @@ std::vector<RankRun> run_pipeline(const std::string& method, const RankBatches& 
   for (int rank = 0; rank < ranks * replicas; ++rank)
     threads.emplace_back([&, rank, options]() mutable {
       RankRun& run = runs[size_t(rank)];
+      // Each thread's own intra-op and BLAS thread count (MKL's is per thread), as the sequential
+      // reference runs: results depend on it.
+      set_intra_op_threads(1);
       try {
         DistributedEnv e = env;
         e.rank = e.local_rank = rank;
