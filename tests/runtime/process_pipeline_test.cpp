@@ -243,11 +243,14 @@ TEST(ProcessPipelineE2E, DataParallelReplicasOfAPipelineTrainAsOneProcessOnTheWh
                   1e-5 * want[i].train_loss)
           << method << ", batch " << i;
     }
+    // The weights: Adam moves an element by up to about lr per step whatever its gradient's size, so
+    // an element whose gradient is near zero may move differently under another summation order;
+    // the bound is the 5 steps' lr (the losses above are the exactness check).
     auto s = sequential.named_state();
     for (auto& run : runs) {
       auto got = run.model.named_state();
       for (size_t k = 0; k < s.size(); ++k)
-        EXPECT_TRUE(torch::allclose(got[k].second, s[k].second, 1e-4, 1e-5)) << method << ": " << s[k].first;
+        EXPECT_TRUE(torch::allclose(got[k].second, s[k].second, 0.0, 5e-3)) << method << ": " << s[k].first;
     }
   }
 }
