@@ -13,7 +13,9 @@
 using namespace cli_test;
 namespace fs = std::filesystem;
 
-namespace {
+// A named namespace: a test fixture in an anonymous one, defined in a file that a unity build
+// includes, draws GCC's -Wsubobject-linkage.
+namespace analyze_cli_test {
 
 // A PNG file: its signature and a size beyond a blank header.
 bool is_png(const std::string& path) {
@@ -48,7 +50,9 @@ class AnalyzeCliE2E : public ::testing::Test {
 };
 std::string AnalyzeCliE2E::root_, AnalyzeCliE2E::setup_error_;
 
-}  // namespace
+}  // namespace analyze_cli_test
+
+using namespace analyze_cli_test;
 
 TEST_F(AnalyzeCliE2E, SaliencyOfAConvBlockOverTheImages) {
   CliResult r = run_dcl("analyze saliency --run " + run("conv-dcl") + " --index 0 3 7");
